@@ -1,0 +1,129 @@
+/**
+ * The per-file KV record: everything a redirect needs, in one read. The format is binary because
+ * KV bills and caches by size and a release tree holds millions of files. See docs/index-format.md.
+ *
+ *   byte 0      format version (1)
+ *   byte 1      flags: bit0 md5, bit1 sha1, bit2 sha256 present
+ *   varint      size in bytes
+ *   varint      mtime, Unix seconds
+ *   varint      changed: Unix seconds when the content last changed (the version's birth)
+ *   16/20/32    md5, sha1, sha256 digests, in that order, as flagged
+ *   varint n    length of the mirror bitset in bytes
+ *   n bytes     bit i (byte i>>3, bit i&7) set ⇔ mirror id i holds exactly this version
+ *
+ * sha512 and piece hashes are not here: only Metalink and checksum files need them, so they live
+ * in a second record (the "detail" record) that the redirect never reads.
+ */
+
+import { bytesToHex, hexToBytes } from "./bytes.js";
+
+export interface FileRecord {
+  size: number;
+  mtime: number;
+  changed: number;
+  md5?: string;
+  sha1?: string;
+  sha256?: string;
+  /** Ids of the mirrors that hold exactly this version, ascending. */
+  mirrors: number[];
+}
+
+export const FILE_RECORD_VERSION = 1;
+const HASHES = [
+  ["md5", 16, 1],
+  ["sha1", 20, 2],
+  ["sha256", 32, 4],
+] as const;
+
+export function encodeFileRecord(r: FileRecord): Uint8Array {
+  const out: number[] = [FILE_RECORD_VERSION, 0];
+  writeVarint(out, r.size);
+  writeVarint(out, r.mtime);
+  writeVarint(out, r.changed);
+  for (const [name, len, bit] of HASHES) {
+    const hex = r[name];
+    if (hex === undefined) continue;
+    const bytes = hexToBytes(hex);
+    if (bytes.length !== len) throw new Error(`${name} must be ${len} bytes, got ${bytes.length}`);
+    out[1]! |= bit;
+    for (const b of bytes) out.push(b);
+  }
+  const bitset = encodeMirrorSet(r.mirrors);
+  writeVarint(out, bitset.length);
+  for (const b of bitset) out.push(b);
+  return Uint8Array.from(out);
+}
+
+export function decodeFileRecord(buf: Uint8Array): FileRecord {
+  const reader = { buf, pos: 0 };
+  const version = buf[reader.pos++];
+  if (version !== FILE_RECORD_VERSION) throw new Error(`unknown file record version ${version}`);
+  const flags = buf[reader.pos++]!;
+  const size = readVarint(reader);
+  const mtime = readVarint(reader);
+  const changed = readVarint(reader);
+  const rec: FileRecord = { size, mtime, changed, mirrors: [] };
+  for (const [name, len, bit] of HASHES) {
+    if (!(flags & bit)) continue;
+    if (reader.pos + len > buf.length) throw new Error("file record truncated in a hash");
+    rec[name] = bytesToHex(buf.subarray(reader.pos, reader.pos + len));
+    reader.pos += len;
+  }
+  const n = readVarint(reader);
+  if (reader.pos + n !== buf.length) throw new Error("file record length does not match its mirror set");
+  rec.mirrors = decodeMirrorSet(buf.subarray(reader.pos, reader.pos + n));
+  return rec;
+}
+
+export function encodeMirrorSet(ids: readonly number[]): Uint8Array {
+  const max = ids.length === 0 ? -1 : Math.max(...ids);
+  const out = new Uint8Array((max >> 3) + 1 - (max < 0 ? 1 : 0));
+  for (const id of ids) {
+    if (!Number.isInteger(id) || id < 0) throw new Error(`bad mirror id ${id}`);
+    out[id >> 3]! |= 1 << (id & 7);
+  }
+  return out;
+}
+
+export function decodeMirrorSet(bits: Uint8Array): number[] {
+  const ids: number[] = [];
+  for (let i = 0; i < bits.length; i++) {
+    const b = bits[i]!;
+    if (b === 0) continue;
+    for (let j = 0; j < 8; j++) if (b & (1 << j)) ids.push(i * 8 + j);
+  }
+  return ids;
+}
+
+// LEB128 with arithmetic rather than bit operators: sizes and times exceed 32 bits.
+function writeVarint(out: number[], n: number): void {
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`varint out of range: ${n}`);
+  while (n >= 0x80) {
+    out.push((n % 0x80) | 0x80);
+    n = Math.floor(n / 0x80);
+  }
+  out.push(n);
+}
+
+function readVarint(r: { buf: Uint8Array; pos: number }): number {
+  let n = 0;
+  let scale = 1;
+  for (let i = 0; i < 8; i++) {
+    if (r.pos >= r.buf.length) throw new Error("file record truncated in a number");
+    const b = r.buf[r.pos++]!;
+    n += (b & 0x7f) * scale;
+    if (b < 0x80) return n;
+    scale *= 0x80;
+  }
+  throw new Error("varint too long");
+}
+
+/** KV keys are limited to 512 bytes; long paths are keyed by their SHA-256 instead. */
+export async function fileKey(path: string): Promise<string> {
+  const key = "f:" + path;
+  if (new TextEncoder().encode(key).length <= 512) return key;
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(path));
+  return "f#" + bytesToHex(new Uint8Array(digest));
+}
+
+export const MIRROR_TABLE_KEY = "mirrors";

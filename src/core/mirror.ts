@@ -1,0 +1,115 @@
+/**
+ * A mirror as the index describes it. The offline side writes these (D1 rows and the KV mirror
+ * table); the Worker reads them. Country codes are upper case, continents are Cloudflare's codes.
+ */
+
+export type Scheme = "http" | "https";
+export const SCHEMES: readonly Scheme[] = ["http", "https"];
+
+/** Tiers from the most specific to the least; a confinement flag names the widest tier a mirror may serve. */
+export const TIERS = ["prefix", "asn", "country", "region", "world"] as const;
+export type Tier = (typeof TIERS)[number];
+
+export interface MirrorUrls {
+  http?: string;
+  https?: string;
+  ftp?: string;
+  rsync?: string;
+}
+
+export interface Mirror {
+  /** Small, stable integer: the bit position in every file record's mirror set. */
+  id: number;
+  name: string;
+  urls: MirrorUrls;
+  country: string;
+  continent: string;
+  /** Operator-defined region (a key of policy.regions); overrides the region derived from the country. */
+  region?: string;
+  lat?: number;
+  lon?: number;
+  asns: number[];
+  prefixes: string[];
+  /** Relative share of traffic inside a tier; 0 takes the mirror out of rotation. */
+  weight: number;
+  countryOnly: boolean;
+  regionOnly: boolean;
+  asnOnly: boolean;
+  prefixOnly: boolean;
+  /** Countries this mirror serves as if they were its own (the country tier). */
+  extraCountries: string[];
+  /** When non-empty, only clients from these countries may be sent here. */
+  allowCountries: string[];
+  denyCountries: string[];
+  ipv4: boolean;
+  ipv6: boolean;
+  /** Largest file this mirror carries, in bytes; absent means no limit. */
+  maxFileSize?: number;
+  enabled: boolean;
+  /** Probe state per scheme; a scheme without a probe result yet counts as up. */
+  up: Partial<Record<Scheme, boolean>>;
+}
+
+/** The widest tier a mirror may serve, from its confinement flags (the narrowest flag wins). */
+export function confinementOf(m: Mirror): Tier {
+  if (m.prefixOnly) return "prefix";
+  if (m.asnOnly) return "asn";
+  if (m.countryOnly) return "country";
+  if (m.regionOnly) return "region";
+  return "world";
+}
+
+/** Fills defaults so that callers (tests, config) can describe a mirror by what matters to them. */
+export function mirrorWithDefaults(m: Partial<Mirror> & Pick<Mirror, "id" | "name" | "country" | "continent">): Mirror {
+  return {
+    urls: {},
+    asns: [],
+    prefixes: [],
+    weight: 100,
+    countryOnly: false,
+    regionOnly: false,
+    asnOnly: false,
+    prefixOnly: false,
+    extraCountries: [],
+    allowCountries: [],
+    denyCountries: [],
+    ipv4: true,
+    ipv6: true,
+    enabled: true,
+    up: {},
+    ...m,
+  };
+}
+
+export const MAX_MIRROR_ID = 65535;
+
+/** Validation at the boundary: what the table loader and the config loader both enforce. Returns problems, empty when valid. */
+export function mirrorProblems(m: Mirror): string[] {
+  const p: string[] = [];
+  if (!Number.isInteger(m.id) || m.id < 0 || m.id > MAX_MIRROR_ID) p.push(`id must be an integer 0..${MAX_MIRROR_ID}`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(m.name)) p.push("name must be 1-63 letters, digits, '.', '_' or '-'");
+  for (const [scheme, url] of Object.entries(m.urls)) {
+    if (url === undefined) continue;
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      p.push(`${scheme} URL is not a URL: ${url}`);
+      continue;
+    }
+    if (parsed.protocol !== `${scheme}:`) p.push(`${scheme} URL must start with ${scheme}://: ${url}`);
+    if (!url.endsWith("/")) p.push(`${scheme} URL must end with '/': ${url}`);
+    if (parsed.search || parsed.hash || parsed.username || parsed.password) p.push(`${scheme} URL must not carry a query, fragment or credentials: ${url}`);
+  }
+  if (!/^[A-Z]{2}$/.test(m.country)) p.push(`country must be an upper-case ISO 3166 code: ${m.country}`);
+  if (!/^(AF|AN|AS|EU|NA|OC|SA)$/.test(m.continent)) p.push(`continent must be one of AF AN AS EU NA OC SA: ${m.continent}`);
+  if (!(m.weight >= 0 && Number.isFinite(m.weight))) p.push("weight must be a number >= 0");
+  for (const asn of m.asns) if (!Number.isInteger(asn) || asn < 0 || asn > 0xffffffff) p.push(`ASN out of range: ${asn}`);
+  for (const list of ["extraCountries", "allowCountries", "denyCountries"] as const) {
+    for (const cc of m[list]) if (!/^[A-Z]{2}$/.test(cc)) p.push(`${list} holds a bad country code: ${cc}`);
+  }
+  if (m.lat !== undefined && !(m.lat >= -90 && m.lat <= 90)) p.push(`latitude out of range: ${m.lat}`);
+  if (m.lon !== undefined && !(m.lon >= -180 && m.lon <= 180)) p.push(`longitude out of range: ${m.lon}`);
+  if (m.maxFileSize !== undefined && !(m.maxFileSize >= 0)) p.push("maxFileSize must be >= 0");
+  return p;
+}

@@ -1,0 +1,110 @@
+/** Conversions between D1 rows and the index types, shared by the Worker's D1 fallback and the push. */
+
+import type { FileRecord } from "../core/file-record.js";
+import { decodeMirrorSet, encodeMirrorSet } from "../core/file-record.js";
+import type { Mirror, Scheme } from "../core/mirror.js";
+import type { files, mirrors, mirrorStatus } from "./schema.js";
+
+type MirrorRow = typeof mirrors.$inferSelect;
+type StatusRow = typeof mirrorStatus.$inferSelect;
+type FileRow = typeof files.$inferSelect;
+
+export function mirrorFromRow(r: MirrorRow, statuses: StatusRow[]): Mirror {
+  const up: Partial<Record<Scheme, boolean>> = {};
+  for (const s of statuses) if (s.mirrorId === r.id && (s.scheme === "http" || s.scheme === "https")) up[s.scheme] = s.up;
+  const urls: Mirror["urls"] = {};
+  if (r.httpUrl) urls.http = r.httpUrl;
+  if (r.httpsUrl) urls.https = r.httpsUrl;
+  if (r.ftpUrl) urls.ftp = r.ftpUrl;
+  if (r.rsyncUrl) urls.rsync = r.rsyncUrl;
+  return {
+    id: r.id,
+    name: r.name,
+    urls,
+    country: r.country,
+    continent: r.continent,
+    ...(r.region !== null ? { region: r.region } : {}),
+    ...(r.lat !== null ? { lat: r.lat } : {}),
+    ...(r.lon !== null ? { lon: r.lon } : {}),
+    asns: r.asns,
+    prefixes: r.prefixes,
+    weight: r.weight,
+    countryOnly: r.countryOnly,
+    regionOnly: r.regionOnly,
+    asnOnly: r.asnOnly,
+    prefixOnly: r.prefixOnly,
+    extraCountries: r.extraCountries,
+    allowCountries: r.allowCountries,
+    denyCountries: r.denyCountries,
+    ipv4: r.ipv4,
+    ipv6: r.ipv6,
+    ...(r.maxFileSize !== null ? { maxFileSize: r.maxFileSize } : {}),
+    enabled: r.enabled,
+    up,
+  };
+}
+
+export function mirrorToRow(m: Mirror): MirrorRow {
+  return {
+    id: m.id,
+    name: m.name,
+    httpUrl: m.urls.http ?? null,
+    httpsUrl: m.urls.https ?? null,
+    ftpUrl: m.urls.ftp ?? null,
+    rsyncUrl: m.urls.rsync ?? null,
+    country: m.country,
+    continent: m.continent,
+    region: m.region ?? null,
+    lat: m.lat ?? null,
+    lon: m.lon ?? null,
+    asns: m.asns,
+    prefixes: m.prefixes,
+    weight: m.weight,
+    countryOnly: m.countryOnly,
+    regionOnly: m.regionOnly,
+    asnOnly: m.asnOnly,
+    prefixOnly: m.prefixOnly,
+    extraCountries: m.extraCountries,
+    allowCountries: m.allowCountries,
+    denyCountries: m.denyCountries,
+    ipv4: m.ipv4,
+    ipv6: m.ipv6,
+    maxFileSize: m.maxFileSize ?? null,
+    enabled: m.enabled,
+  };
+}
+
+export function fileRecordFromRow(r: Pick<FileRow, "size" | "mtime" | "changedAt" | "md5" | "sha1" | "sha256" | "mirrors">): FileRecord {
+  return {
+    size: r.size,
+    mtime: r.mtime,
+    changed: r.changedAt,
+    ...(r.md5 ? { md5: r.md5 } : {}),
+    ...(r.sha1 ? { sha1: r.sha1 } : {}),
+    ...(r.sha256 ? { sha256: r.sha256 } : {}),
+    mirrors: decodeMirrorSet(toBytes(r.mirrors)),
+  };
+}
+
+export function fileRowFrom(path: string, rec: FileRecord & { sha512?: string }): Omit<FileRow, "id"> {
+  return {
+    path,
+    size: rec.size,
+    mtime: rec.mtime,
+    changedAt: rec.changed,
+    md5: rec.md5 ?? null,
+    sha1: rec.sha1 ?? null,
+    sha256: rec.sha256 ?? null,
+    sha512: rec.sha512 ?? null,
+    mirrors: encodeMirrorSet(rec.mirrors),
+  };
+}
+
+/** D1 hands blobs back as number arrays, ArrayBuffers or typed arrays depending on the path taken. */
+export function toBytes(v: unknown): Uint8Array {
+  if (v instanceof Uint8Array) return v;
+  if (v instanceof ArrayBuffer) return new Uint8Array(v);
+  if (Array.isArray(v)) return Uint8Array.from(v as number[]);
+  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  throw new Error(`not a blob: ${typeof v}`);
+}

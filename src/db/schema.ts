@@ -1,0 +1,87 @@
+/**
+ * D1 is the source of truth; KV is derived from it by the push. drizzle-kit generates
+ * migrations/ from this file (`npm run db:generate`).
+ */
+
+import { sql } from "drizzle-orm";
+import { blob, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+const json = <T>(name: string) => text(name, { mode: "json" }).$type<T>();
+const flag = (name: string, dflt: boolean) => integer(name, { mode: "boolean" }).notNull().default(dflt);
+
+export const mirrors = sqliteTable("mirrors", {
+  id: integer("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  httpUrl: text("http_url"),
+  httpsUrl: text("https_url"),
+  ftpUrl: text("ftp_url"),
+  rsyncUrl: text("rsync_url"),
+  country: text("country").notNull(),
+  continent: text("continent").notNull(),
+  region: text("region"),
+  lat: real("lat"),
+  lon: real("lon"),
+  asns: json<number[]>("asns").notNull().default(sql`'[]'`),
+  prefixes: json<string[]>("prefixes").notNull().default(sql`'[]'`),
+  weight: integer("weight").notNull().default(100),
+  countryOnly: flag("country_only", false),
+  regionOnly: flag("region_only", false),
+  asnOnly: flag("asn_only", false),
+  prefixOnly: flag("prefix_only", false),
+  extraCountries: json<string[]>("extra_countries").notNull().default(sql`'[]'`),
+  allowCountries: json<string[]>("allow_countries").notNull().default(sql`'[]'`),
+  denyCountries: json<string[]>("deny_countries").notNull().default(sql`'[]'`),
+  ipv4: flag("ipv4", true),
+  ipv6: flag("ipv6", true),
+  maxFileSize: integer("max_file_size"),
+  enabled: flag("enabled", true),
+});
+
+/** One row per mirror and scheme; probes (issue 5) keep it current. */
+export const mirrorStatus = sqliteTable(
+  "mirror_status",
+  {
+    mirrorId: integer("mirror_id")
+      .notNull()
+      .references(() => mirrors.id, { onDelete: "cascade" }),
+    scheme: text("scheme", { enum: ["http", "https", "ftp", "rsync"] }).notNull(),
+    up: flag("up", true),
+    checkedAt: integer("checked_at"),
+    since: integer("since"),
+    failures: integer("failures").notNull().default(0),
+    successes: integer("successes").notNull().default(0),
+    lastError: text("last_error"),
+    lastScanAt: integer("last_scan_at"),
+  },
+  (t) => [primaryKey({ columns: [t.mirrorId, t.scheme] })],
+);
+
+export const files = sqliteTable("files", {
+  id: integer("id").primaryKey(),
+  path: text("path").notNull().unique(),
+  size: integer("size").notNull(),
+  mtime: integer("mtime").notNull(),
+  /** When the content last changed: every mirror claim older than this was dropped. */
+  changedAt: integer("changed_at").notNull(),
+  md5: text("md5"),
+  sha1: text("sha1"),
+  sha256: text("sha256"),
+  sha512: text("sha512"),
+  /** The same mirror bitset as the KV record (one bit per mirror id): 1M files × 64 mirrors stay at 8 MB. */
+  mirrors: blob("mirrors", { mode: "buffer" }).$type<Uint8Array>().notNull(),
+});
+
+export const filePieces = sqliteTable("file_pieces", {
+  fileId: integer("file_id")
+    .primaryKey()
+    .references(() => files.id, { onDelete: "cascade" }),
+  pieceSize: integer("piece_size").notNull(),
+  /** Concatenated SHA-256 digests, 32 bytes per piece. */
+  hashes: blob("hashes", { mode: "buffer" }).$type<Uint8Array>().notNull(),
+});
+
+/** Small key/value settings: the pushed policy ("policy") and the table generation ("generation"). */
+export const meta = sqliteTable("meta", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});

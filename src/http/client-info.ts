@@ -1,0 +1,46 @@
+/**
+ * Who is asking, from the platform: request.cf (country, continent, asn, latitude/longitude as
+ * strings) and CF-Connecting-IP. With debug headers enabled (local development and tests only),
+ * x-debug-* headers stand in for each of them.
+ */
+
+import { continentOf, isCountryCode } from "../core/geo.js";
+import { parseIp } from "../core/ip.js";
+import type { Client } from "../selection/client.js";
+
+export interface PlatformGeo {
+  country?: unknown;
+  continent?: unknown;
+  asn?: unknown;
+  latitude?: unknown;
+  longitude?: unknown;
+}
+
+export function clientFromRequest(cf: PlatformGeo | undefined, headers: Headers, debug: boolean): Client {
+  const pick = (debugName: string, platform: unknown): string | undefined => {
+    const d = debug ? headers.get(`x-debug-${debugName}`) : null;
+    if (d !== null && d !== "") return d;
+    return platform === undefined || platform === null || platform === "" ? undefined : String(platform);
+  };
+  const client: Client = {};
+  const ipText = pick("ip", headers.get("cf-connecting-ip") ?? undefined);
+  const ip = ipText ? parseIp(ipText) : null;
+  if (ip) {
+    client.ip = ip;
+    client.ipText = ipText!;
+  }
+  const country = pick("country", cf?.country)?.toUpperCase();
+  // "XX" (unknown) and "T1" (Tor) are not places: such a client is served from the world tier.
+  if (country && isCountryCode(country) && country !== "XX" && country !== "T1") client.country = country;
+  const continent = pick("continent", cf?.continent)?.toUpperCase() ?? continentOf(client.country);
+  if (continent && /^(AF|AN|AS|EU|NA|OC|SA)$/.test(continent)) client.continent = continent;
+  const asn = Number(pick("asn", cf?.asn));
+  if (Number.isInteger(asn) && asn > 0 && asn <= 0xffffffff) client.asn = asn;
+  const lat = Number(pick("lat", cf?.latitude));
+  const lon = Number(pick("lon", cf?.longitude));
+  if (Number.isFinite(lat) && Number.isFinite(lon) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180 && pick("lat", cf?.latitude) !== undefined) {
+    client.lat = lat;
+    client.lon = lon;
+  }
+  return client;
+}

@@ -1,0 +1,35 @@
+/** Glue between storage and the pure policy: what both the download route and explain run. */
+
+import type { Scheme } from "../core/mirror.js";
+import type { Env } from "../env.js";
+import type { SelectionRequest } from "../selection/client.js";
+import { type Decision, selectMirror } from "../selection/select.js";
+import { type FileLookup, lookupFile } from "../storage/file-lookup.js";
+import { type LoadedTable, getMirrorTable } from "../storage/mirror-table.js";
+import { clientFromRequest, type PlatformGeo } from "./client-info.js";
+import { applyOverrides } from "./overrides.js";
+
+export type Outcome =
+  | { kind: "bad-request"; reason: string }
+  | { kind: "not-found" }
+  /** Storage could not answer: the origin takes the request. */
+  | { kind: "unavailable"; lookup: FileLookup; table: LoadedTable | null; selection: SelectionRequest }
+  | { kind: "decided"; lookup: Extract<FileLookup, { kind: "found" }>; table: LoadedTable; selection: SelectionRequest; decision: Decision };
+
+export async function decide(env: Env, req: Request, url: URL, path: string, listNonHolders = false): Promise<Outcome> {
+  const client = clientFromRequest((req as { cf?: PlatformGeo }).cf, req.headers, env.DEBUG_HEADERS === "true");
+  const over = applyOverrides(client, url.searchParams);
+  if (!over.ok) return { kind: "bad-request", reason: over.reason };
+  const selection: SelectionRequest = {
+    path,
+    scheme: url.protocol === "https:" ? "https" : ("http" as Scheme),
+    client: over.value.client,
+    avoid: over.value.avoid,
+    ...(over.value.newMirror ? { salt: crypto.randomUUID() } : {}),
+  };
+  // Both reads start at once: the table is usually cached, and when it is not, its read overlaps the file's.
+  const [lookup, table] = await Promise.all([lookupFile(env, path), getMirrorTable(env)]);
+  if (lookup.kind === "missing") return { kind: "not-found" };
+  if (lookup.kind === "unavailable" || !table) return { kind: "unavailable", lookup, table, selection };
+  return { kind: "decided", lookup, table, selection, decision: selectMirror(table.table, lookup.record, selection, { listNonHolders }) };
+}

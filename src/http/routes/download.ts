@@ -1,0 +1,45 @@
+import type { Context } from "hono";
+import { canonicalisePath } from "../../core/path.js";
+import { DEFAULT_POLICY } from "../../core/policy.js";
+import type { Env } from "../../env.js";
+import { decide } from "../decide.js";
+import { originUrl, redirectResponse, selfUrlOf, textError } from "../responses.js";
+
+export async function downloadRoute(c: Context<{ Bindings: Env }>): Promise<Response> {
+  const url = new URL(c.req.url);
+  const canon = canonicalisePath(url.pathname);
+  if (!canon.ok) return textError(400, `bad request path: ${canon.reason}`);
+  // Directory listings come from the index (issue 4); until then a directory is not a download.
+  if (canon.isDirectory) return textError(404, `not found: /${canon.path}`);
+  const path = canon.path;
+  const outcome = await decide(c.env, c.req.raw, url, path);
+  const selfUrl = selfUrlOf(url, path);
+  switch (outcome.kind) {
+    case "bad-request":
+      return textError(400, outcome.reason);
+    case "not-found":
+      return textError(404, `not found: /${path}`);
+    case "unavailable":
+      return redirectResponse({
+        location: originUrl(c.env.ORIGIN_URL, path),
+        mirror: "origin",
+        tier: "storage-unavailable",
+        ...(outcome.lookup.kind === "found" ? { file: outcome.lookup.record } : {}),
+        selfUrl,
+        maxLinks: 0,
+      });
+    case "decided": {
+      const { decision } = outcome;
+      const w = decision.winner;
+      return redirectResponse({
+        location: w ? w.url : originUrl(c.env.ORIGIN_URL, path),
+        mirror: w ? w.mirror.name : "origin",
+        tier: w ? w.tier : decision.originReason!,
+        decision,
+        file: outcome.lookup.record,
+        selfUrl,
+        maxLinks: outcome.table.table.policy.maxLinks ?? DEFAULT_POLICY.maxLinks,
+      });
+    }
+  }
+}

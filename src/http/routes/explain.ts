@@ -1,0 +1,55 @@
+import type { Context } from "hono";
+import { canonicalisePath } from "../../core/path.js";
+import type { Env } from "../../env.js";
+import type { RankedMirror } from "../../selection/select.js";
+import { decide } from "../decide.js";
+import { NO_STORE, originUrl } from "../responses.js";
+
+const PREFIX = "/_mirrorhop/explain";
+
+/** Every redirect decision, shown: the client as seen, each mirror's tier or exclusion reason, scores, the winner. */
+export async function explainRoute(c: Context<{ Bindings: Env }>): Promise<Response> {
+  const url = new URL(c.req.url);
+  const canon = canonicalisePath(url.pathname.slice(PREFIX.length) || "/");
+  const json = (body: unknown, status = 200) =>
+    c.json(body as object, status as 200, { "Cache-Control": NO_STORE });
+  if (!canon.ok) return json({ error: `bad request path: ${canon.reason}` }, 400);
+  const outcome = await decide(c.env, c.req.raw, url, canon.path, true);
+  if (outcome.kind === "bad-request") return json({ error: outcome.reason }, 400);
+  if (outcome.kind === "not-found") return json({ path: canon.path, error: "not in the index" }, 404);
+  const origin = originUrl(c.env.ORIGIN_URL, canon.path);
+  const base = {
+    path: canon.path,
+    client: { ...outcome.selection.client, ip: outcome.selection.client.ipText, ipText: undefined },
+    scheme: outcome.selection.scheme,
+    avoid: outcome.selection.avoid,
+    newMirror: outcome.selection.salt !== undefined,
+  };
+  if (outcome.kind === "unavailable") {
+    return json({ ...base, target: "origin", reason: "storage-unavailable", location: origin, lookup: outcome.lookup.kind, tableLoaded: outcome.table !== null });
+  }
+  const d = outcome.decision;
+  const show = (m: RankedMirror, rank: number) => ({
+    rank,
+    id: m.mirror.id,
+    name: m.mirror.name,
+    country: m.mirror.country,
+    tier: m.tier,
+    url: m.url,
+    weight: m.weight,
+    score: m.score,
+    ...(m.distanceKm !== undefined ? { distanceKm: Math.round(m.distanceKm) } : {}),
+  });
+  return json({
+    ...base,
+    file: { ...outcome.lookup.record, mirrors: outcome.lookup.record.mirrors.length, source: outcome.lookup.source },
+    table: { generation: outcome.table.table.generation, source: outcome.table.source, mirrors: outcome.table.table.mirrors.length },
+    stickinessKey: d.stickinessKey,
+    target: d.winner ? "mirror" : "origin",
+    ...(d.originReason ? { reason: d.originReason } : {}),
+    location: d.winner ? d.winner.url : origin,
+    winner: d.winner ? show(d.winner, 1) : null,
+    candidates: d.ranked.map((m, i) => show(m, i + 1)),
+    excluded: d.excluded.map((e) => ({ id: e.mirror.id, name: e.mirror.name, country: e.mirror.country, reason: e.reason, ...(e.tier ? { tier: e.tier } : {}) })),
+  });
+}

@@ -1,0 +1,26 @@
+import type { IpAddress } from "../core/ip.js";
+import type { Scheme } from "../core/mirror.js";
+
+/** The client as the platform (or, in development, the debug headers) describes it. */
+export interface Client {
+  ip?: IpAddress;
+  ipText?: string;
+  country?: string;
+  continent?: string;
+  asn?: number;
+  lat?: number;
+  lon?: number;
+  /** Set when ?country= replaced the platform's location: the IP then only decides family and stickiness. */
+  locatedByOverride?: true;
+}
+
+export interface SelectionRequest {
+  /** Canonical index path of the file. */
+  path: string;
+  scheme: Scheme;
+  client: Client;
+  /** Countries the client asked to avoid (?avoid=). */
+  avoid: string[];
+  /** Salt mixed into the stickiness key; set for ?newmirror so the client gets a fresh weighted draw. */
+  salt?: string;
+}

@@ -1,0 +1,61 @@
+/**
+ * A mirror table prepared for fast decisions: CIDRs parsed, lists turned into sets, regions
+ * resolved. Built once per table load in the isolate, never per request.
+ */
+
+import { type Cidr, parseCidr } from "../core/ip.js";
+import { type Mirror, type Tier, TIERS, confinementOf } from "../core/mirror.js";
+import type { MirrorTable } from "../core/mirror-table.js";
+import { type Policy, compileOriginPatterns } from "../core/policy.js";
+
+export interface CompiledMirror {
+  mirror: Mirror;
+  cidrs: Cidr[];
+  asns: Set<number>;
+  localCountries: Set<string>;
+  allow: Set<string> | null;
+  deny: Set<string>;
+  region: string | undefined;
+  /** Index into TIERS of the widest tier the mirror may serve. */
+  confine: number;
+}
+
+export interface CompiledTable {
+  generation: string;
+  policy: Policy;
+  mirrors: CompiledMirror[];
+  byId: Map<number, CompiledMirror>;
+  isOriginPath: (path: string) => boolean;
+  regionOfCountry: (country: string | undefined) => string | undefined;
+}
+
+export function tierIndex(t: Tier): number {
+  return TIERS.indexOf(t);
+}
+
+export function compileTable(table: MirrorTable): CompiledTable {
+  const regionByCountry = new Map<string, string>();
+  for (const [region, countries] of Object.entries(table.policy.regions)) {
+    for (const cc of countries) regionByCountry.set(cc.toUpperCase(), region);
+  }
+  const regionOfCountry = (cc: string | undefined) => (cc ? regionByCountry.get(cc) : undefined);
+  const mirrors = table.mirrors.map((m): CompiledMirror => ({
+    mirror: m,
+    // Prefixes were validated at push; one that still fails to parse matches nothing rather than everything.
+    cidrs: m.prefixes.map(parseCidr).filter((c): c is Cidr => c !== null),
+    asns: new Set(m.asns),
+    localCountries: new Set([m.country, ...m.extraCountries]),
+    allow: m.allowCountries.length ? new Set(m.allowCountries) : null,
+    deny: new Set(m.denyCountries),
+    region: m.region ?? regionOfCountry(m.country),
+    confine: tierIndex(confinementOf(m)),
+  }));
+  return {
+    generation: table.generation,
+    policy: table.policy,
+    mirrors,
+    byId: new Map(mirrors.map((c) => [c.mirror.id, c])),
+    isOriginPath: compileOriginPatterns(table.policy.originPatterns),
+    regionOfCountry,
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * The mirror table, cached per isolate for a bounded time. KV first, D1 if KV fails or is empty.
+ * When both fail, a cached table is used for at most STALE_LIMIT_MS beyond its TTL; after that the
+ * Worker sends everyone to the origin rather than trust mirror state it can no longer confirm.
+ */
+
+import { drizzle } from "drizzle-orm/d1";
+import { MIRROR_TABLE_KEY } from "../core/file-record.js";
+import { type MirrorTable, parseMirrorTable } from "../core/mirror-table.js";
+import { meta, mirrors, mirrorStatus } from "../db/schema.js";
+import { mirrorFromRow } from "../db/rows.js";
+import type { Env } from "../env.js";
+import { type CompiledTable, compileTable } from "../selection/compiled-table.js";
+import { logOnce } from "./log-once.js";
+
+const DEFAULT_TTL_MS = 60_000;
+const STALE_LIMIT_MS = 10 * 60_000;
+
+interface CacheEntry {
+  table: CompiledTable;
+  source: "kv" | "d1";
+  loadedAt: number;
+}
+
+// One entry per KV binding: tests and multi-environment setups run several in one isolate.
+const cache = new WeakMap<object, CacheEntry>();
+
+export interface LoadedTable {
+  table: CompiledTable;
+  source: "kv" | "d1" | "stale";
+}
+
+export async function getMirrorTable(env: Env, now = Date.now()): Promise<LoadedTable | null> {
+  const ttlMs = env.MIRROR_TABLE_TTL_SECONDS !== undefined ? Number(env.MIRROR_TABLE_TTL_SECONDS) * 1000 : DEFAULT_TTL_MS;
+  const hit = cache.get(env.INDEX);
+  if (hit && now - hit.loadedAt < ttlMs) return { table: hit.table, source: hit.source };
+
+  const fresh = (await fromKv(env)) ?? (await fromD1(env));
+  if (fresh) {
+    const entry = { table: compileTable(fresh.table), source: fresh.source, loadedAt: now };
+    cache.set(env.INDEX, entry);
+    return { table: entry.table, source: entry.source };
+  }
+  if (hit && now - hit.loadedAt < ttlMs + STALE_LIMIT_MS) return { table: hit.table, source: "stale" };
+  return null;
+}
+
+async function fromKv(env: Env): Promise<{ table: MirrorTable; source: "kv" } | null> {
+  try {
+    const json = await env.INDEX.get(MIRROR_TABLE_KEY, "json");
+    return json ? { table: parseMirrorTable(json), source: "kv" } : null;
+  } catch (err) {
+    logOnce("KV mirror table read failed", err);
+    return null;
+  }
+}
+
+async function fromD1(env: Env): Promise<{ table: MirrorTable; source: "d1" } | null> {
+  try {
+    const db = drizzle(env.DB);
+    const [mirrorRows, statusRows, metaRows] = await Promise.all([
+      db.select().from(mirrors).all(),
+      db.select().from(mirrorStatus).all(),
+      db.select().from(meta).all(),
+    ]);
+    if (mirrorRows.length === 0) return null;
+    const metaMap = new Map(metaRows.map((r) => [r.key, r.value]));
+    const table = parseMirrorTable({
+      format: 1,
+      generation: metaMap.get("generation") ?? "",
+      policy: JSON.parse(metaMap.get("policy") ?? "{}"),
+      mirrors: mirrorRows.map((r) => mirrorFromRow(r, statusRows)),
+    });
+    return { table, source: "d1" };
+  } catch (err) {
+    logOnce("D1 mirror table read failed", err);
+    return null;
+  }
+}
