@@ -76,8 +76,7 @@ export function decodeFileRecord(buf: Uint8Array): FileRecord {
 }
 
 export function encodeMirrorSet(ids: readonly number[]): Uint8Array {
-  const max = ids.length === 0 ? -1 : Math.max(...ids);
-  const out = new Uint8Array((max >> 3) + 1 - (max < 0 ? 1 : 0));
+  const out = new Uint8Array(ids.length === 0 ? 0 : (Math.max(...ids) >> 3) + 1);
   for (const id of ids) {
     if (!Number.isInteger(id) || id < 0) throw new Error(`bad mirror id ${id}`);
     out[id >> 3]! |= 1 << (id & 7);
