@@ -19,11 +19,12 @@ export async function seed(t: MirrorTable, files: Record<string, FileRecord>, op
   await db.delete(mirrorStatus);
   await db.delete(mirrorsT);
   await db.delete(meta);
-  if (t.mirrors.length) await db.insert(mirrorsT).values(t.mirrors.map(mirrorToRow));
+  // D1 allows 100 bound parameters per statement: one mirror row (25 columns) per insert.
+  for (const m of t.mirrors) await db.insert(mirrorsT).values(mirrorToRow(m));
   const statuses = t.mirrors.flatMap((m) =>
     Object.entries(m.up).map(([scheme, up]) => ({ mirrorId: m.id, scheme: scheme as "http" | "https", up: up! })),
   );
-  if (statuses.length) await db.insert(mirrorStatus).values(statuses);
+  for (const st of statuses) await db.insert(mirrorStatus).values(st);
   await db.insert(meta).values([
     { key: "policy", value: JSON.stringify(t.policy) },
     { key: "generation", value: t.generation },
