@@ -1,0 +1,93 @@
+/**
+ * The Worker on local workerd, driven from Node through Miniflare: bundled with esbuild exactly as
+ * wrangler would, with local D1 (migrations applied) and KV, listening on 127.0.0.1.
+ * Used by the Node-side tests, the benchmarks and the demo.
+ */
+
+import { readdir, readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+import { build } from "esbuild";
+import { Miniflare } from "miniflare";
+
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+export const COMPATIBILITY_DATE = "2026-11-01";
+
+export async function bundleWorker(entry = path.join(ROOT, "src/index.ts")): Promise<string> {
+  const out = await build({
+    entryPoints: [entry],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2023",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["module", "main"],
+    minify: true,
+    write: false,
+    logLevel: "silent",
+  });
+  return out.outputFiles[0]!.text;
+}
+
+export interface LocalEdgeOptions {
+  port?: number;
+  vars?: Record<string, string>;
+  /** Directory for D1/KV state; in-memory when absent. */
+  persistTo?: string;
+  /** Extra workers on the same runtime (benchmark baselines), each on its own route-free port via its own Miniflare. */
+  script?: string;
+}
+
+export interface LocalEdge {
+  url: URL;
+  mf: Miniflare;
+  DB: D1Database;
+  INDEX: KVNamespace;
+  dispose(): Promise<void>;
+}
+
+export async function startLocalEdge(opts: LocalEdgeOptions = {}): Promise<LocalEdge> {
+  const script = opts.script ?? (await bundleWorker());
+  const vars = { ORIGIN_URL: "http://127.0.0.1:8080/", DEBUG_HEADERS: "true", ...opts.vars };
+  // Miniflare 5 (the runtime wrangler 4 ships) takes each Worker as one typed config object.
+  const mf = new Miniflare({
+    host: "127.0.0.1",
+    port: opts.port ?? 0,
+    ...(opts.persistTo ? { resourcePersistencePath: opts.persistTo } : {}),
+    workers: [
+      {
+        config: {
+          name: "mirrorhop",
+          compatibilityDate: COMPATIBILITY_DATE,
+          manifest: { mainModule: "worker.js", modules: { "worker.js": { type: "esm", contents: script } } },
+          env: {
+            DB: { type: "d1", id: "mirrorhop" },
+            INDEX: { type: "kv", id: "mirrorhop-index" },
+            ...Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, { type: "text" as const, value: v }])),
+          },
+        },
+      },
+    ],
+  });
+  const url = await mf.ready;
+  const DB = (await mf.getD1Database("DB")) as unknown as D1Database;
+  const INDEX = (await mf.getKVNamespace("INDEX")) as unknown as KVNamespace;
+  await applyMigrations(DB);
+  return { url, mf, DB, INDEX, dispose: () => mf.dispose() };
+}
+
+/** Applies migrations/*.sql in order, tracking them the way wrangler does (d1_migrations table). */
+export async function applyMigrations(db: D1Database, dir = path.join(ROOT, "migrations")): Promise<string[]> {
+  await db.prepare("CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)").run();
+  const done = new Set((await db.prepare("SELECT name FROM d1_migrations").all<{ name: string }>()).results.map((r) => r.name));
+  const files = (await readdir(dir)).filter((f) => f.endsWith(".sql")).sort();
+  const applied: string[] = [];
+  for (const f of files) {
+    if (done.has(f)) continue;
+    const sql = await readFile(path.join(dir, f), "utf8");
+    const statements = sql.split("--> statement-breakpoint").map((s) => s.trim()).filter(Boolean);
+    await db.batch([...statements.map((s) => db.prepare(s)), db.prepare("INSERT INTO d1_migrations (name) VALUES (?)").bind(f)]);
+    applied.push(f);
+  }
+  return applied;
+}

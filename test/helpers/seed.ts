@@ -1,0 +1,44 @@
+/** Writes a fixture index into a real (local) D1 and KV, in push order: D1, then KV files, then the table. */
+
+import { drizzle } from "drizzle-orm/d1";
+import type { FileRecord } from "../../src/core/file-record.js";
+import type { MirrorTable } from "../../src/core/mirror-table.js";
+import { fileRowFrom, mirrorToRow } from "../../src/db/rows.js";
+import { files as filesT, meta, mirrors as mirrorsT, mirrorStatus } from "../../src/db/schema.js";
+import { kvEntriesFor, MIRROR_TABLE_KEY } from "./fixtures.js";
+
+export interface Stores {
+  DB: D1Database;
+  INDEX: KVNamespace;
+}
+
+export interface SeedOptions {
+  /** Write D1 only: the KV-miss case of a push that has not reached KV yet. */
+  kv?: boolean;
+}
+
+export async function seedIndex(stores: Stores, t: MirrorTable, files: Record<string, FileRecord>, opts: SeedOptions = {}): Promise<void> {
+  const db = drizzle(stores.DB);
+  await db.delete(filesT);
+  await db.delete(mirrorStatus);
+  await db.delete(mirrorsT);
+  await db.delete(meta);
+  // D1 allows 100 bound parameters per statement: one mirror row (25 columns) per insert.
+  for (const m of t.mirrors) await db.insert(mirrorsT).values(mirrorToRow(m));
+  for (const m of t.mirrors) {
+    for (const [scheme, up] of Object.entries(m.up)) {
+      await db.insert(mirrorStatus).values({ mirrorId: m.id, scheme: scheme as "http" | "https", up: up! });
+    }
+  }
+  await db.insert(meta).values([
+    { key: "policy", value: JSON.stringify(t.policy) },
+    { key: "generation", value: t.generation },
+  ]);
+  for (const [p, r] of Object.entries(files)) await db.insert(filesT).values(fileRowFrom(p, r));
+
+  const keys = await stores.INDEX.list();
+  await Promise.all(keys.keys.map((k) => stores.INDEX.delete(k.name)));
+  if (opts.kv === false) return;
+  for (const [k, v] of await kvEntriesFor(files)) await stores.INDEX.put(k, v);
+  await stores.INDEX.put(MIRROR_TABLE_KEY, JSON.stringify(t));
+}
