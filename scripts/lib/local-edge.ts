@@ -10,7 +10,7 @@ import path from "node:path";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 
-export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url).href);
 export const COMPATIBILITY_DATE = "2026-11-01";
 
 export async function bundleWorker(entry = path.join(ROOT, "src/index.ts")): Promise<string> {

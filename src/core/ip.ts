@@ -94,10 +94,10 @@ export function cidrContains(cidr: Cidr, ip: IpAddress): boolean {
 
 /** The client's network: the address truncated to `bits`, as text. Used as the stickiness key. */
 export function networkOf(ip: IpAddress, bits: number): string {
-  const out = new Uint8Array(ip.bytes);
-  for (let i = 0; i < out.length; i++) {
+  let s = `${ip.family}:`;
+  for (let i = 0; i < ip.bytes.length; i++) {
     const keep = Math.max(0, Math.min(8, bits - i * 8));
-    out[i] = out[i]! & ((0xff << (8 - keep)) & 0xff);
+    s += (i ? "." : "") + (ip.bytes[i]! & ((0xff << (8 - keep)) & 0xff));
   }
-  return `${ip.family}:${Array.from(out).join(".")}/${bits}`;
+  return `${s}/${bits}`;
 }

@@ -74,8 +74,13 @@ export function utf8Length(s: string): number {
   return new TextEncoder().encode(s).length;
 }
 
+// Exactly the characters encodeURIComponent leaves alone, plus '/', ':' and '@'.
+const NEEDS_NO_ENCODING = /^[A-Za-z0-9\-_.!~*'()/:@]*$/;
+
 /** Percent-encodes an index path for use after a base URL. ':' and '@' stay readable (openSUSE's "home:user" projects). */
 export function encodePathForUrl(path: string): string {
+  // Most release paths are plain ASCII: skip the split-encode-join on the request path.
+  if (NEEDS_NO_ENCODING.test(path)) return path;
   return path
     .split("/")
     .map((seg) => encodeURIComponent(seg).replace(/%3A/g, ":").replace(/%40/g, "@"))
@@ -89,8 +94,14 @@ export function joinUrl(baseUrl: string, path: string): string {
 
 /** The first `depth` directory segments: the unit of "the same repository" for stickiness. */
 export function repositoryOf(path: string, depth: number): string {
-  const dirs = path.split("/").slice(0, -1);
-  return dirs.slice(0, depth).join("/");
+  const dir = path.slice(0, Math.max(0, path.lastIndexOf("/")));
+  if (depth <= 0 || dir === "") return "";
+  let end = -1;
+  for (let k = 0; k < depth; k++) {
+    end = dir.indexOf("/", end + 1);
+    if (end < 0) return dir;
+  }
+  return dir.slice(0, end);
 }
 
 export function baseName(path: string): string {

@@ -16,7 +16,8 @@ export type Outcome =
   | { kind: "unavailable"; lookup: FileLookup; table: LoadedTable | null; selection: SelectionRequest }
   | { kind: "decided"; lookup: Extract<FileLookup, { kind: "found" }>; table: LoadedTable; selection: SelectionRequest; decision: Decision };
 
-export async function decide(env: Env, req: Request, url: URL, path: string, listNonHolders = false): Promise<Outcome> {
+/** `explain` ranks every mirror and lists non-holders; a download ranks only the Link header's worth. */
+export async function decide(env: Env, req: Request, url: URL, path: string, explain = false): Promise<Outcome> {
   const client = clientFromRequest((req as { cf?: PlatformGeo }).cf, req.headers, env.DEBUG_HEADERS === "true");
   const over = applyOverrides(client, url.searchParams);
   if (!over.ok) return { kind: "bad-request", reason: over.reason };
@@ -31,5 +32,5 @@ export async function decide(env: Env, req: Request, url: URL, path: string, lis
   const [lookup, table] = await Promise.all([lookupFile(env, path), getMirrorTable(env)]);
   if (lookup.kind === "missing") return { kind: "not-found" };
   if (lookup.kind === "unavailable" || !table) return { kind: "unavailable", lookup, table, selection };
-  return { kind: "decided", lookup, table, selection, decision: selectMirror(table.table, lookup.record, selection, { listNonHolders }) };
+  return { kind: "decided", lookup, table, selection, decision: selectMirror(table.table, lookup.record, selection, explain ? { listNonHolders: true } : { limit: table.table.policy.maxLinks }) };
 }

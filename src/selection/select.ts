@@ -7,9 +7,9 @@ import { fnv1a32 } from "../core/hash.js";
 import { networkOf } from "../core/ip.js";
 import { type Mirror, type Scheme, type Tier, TIERS } from "../core/mirror.js";
 import type { FileRecord } from "../core/file-record.js";
-import { joinUrl, repositoryOf } from "../core/path.js";
+import { encodePathForUrl, repositoryOf } from "../core/path.js";
 import type { SelectionRequest } from "./client.js";
-import type { CompiledTable } from "./compiled-table.js";
+import type { CompiledMirror, CompiledTable } from "./compiled-table.js";
 import { exclusionReason, urlSchemeFor } from "./filters.js";
 import { effectiveWeight, rendezvousScore } from "./rank.js";
 import { clientRegionOf, tierOf } from "./tiers.js";
@@ -45,6 +45,8 @@ export interface Decision {
 export interface SelectOptions {
   /** Also list mirrors that do not hold the file (explain view); the hot path skips them. */
   listNonHolders?: boolean;
+  /** Rank only the best `limit` candidates (the redirect needs maxLinks); all when absent. */
+  limit?: number;
 }
 
 export function stickinessKey(table: CompiledTable, req: SelectionRequest): string {
@@ -57,11 +59,23 @@ export function stickinessKey(table: CompiledTable, req: SelectionRequest): stri
   return req.salt ? `${key}|${req.salt}` : key;
 }
 
+interface Scored {
+  cm: CompiledMirror;
+  tier: number;
+  score: number;
+  weight: number;
+  distanceKm: number | undefined;
+}
+
+const better = (a: Scored, b: Scored) => a.tier - b.tier || b.score - a.score || a.cm.mirror.id - b.cm.mirror.id;
+
 export function selectMirror(table: CompiledTable, file: FileRecord, req: SelectionRequest, opts: SelectOptions = {}): Decision {
   const key = stickinessKey(table, req);
   const keyHash = fnv1a32(key);
   const clientRegion = clientRegionOf(table, req.client);
-  const ranked: RankedMirror[] = [];
+  const limit = opts.limit ?? Infinity;
+  // The best `limit` candidates, kept sorted by insertion: K is small (5), so this beats sorting all n.
+  const top: Scored[] = [];
   const excluded: ExcludedMirror[] = [];
 
   for (const id of file.mirrors) {
@@ -74,21 +88,19 @@ export function selectMirror(table: CompiledTable, file: FileRecord, req: Select
       excluded.push({ mirror: cm.mirror, reason, tier });
       continue;
     }
-    if (TIERS.indexOf(tier) > cm.confine) {
+    const t = TIER_INDEX[tier];
+    if (t > cm.confine) {
       excluded.push({ mirror: cm.mirror, reason: `confined to the ${TIERS[cm.confine]} tier; client is in its ${tier} tier`, tier });
       continue;
     }
-    const scheme = urlSchemeFor(cm, req.scheme)!;
+    if (top.length >= limit && t > top[top.length - 1]!.tier) continue;
     const w = effectiveWeight(cm, tier, req.client, table.policy.distanceHalfKm);
-    ranked.push({
-      mirror: cm.mirror,
-      tier,
-      scheme,
-      url: joinUrl(cm.mirror.urls[scheme]!, req.path),
-      weight: w.weight,
-      score: rendezvousScore(keyHash, cm.mirror.id, w.weight),
-      ...(w.distanceKm !== undefined ? { distanceKm: w.distanceKm } : {}),
-    });
+    const entry: Scored = { cm, tier: t, score: rendezvousScore(keyHash, cm.mirror.id, w.weight), weight: w.weight, distanceKm: w.distanceKm };
+    if (top.length >= limit && better(entry, top[top.length - 1]!) >= 0) continue;
+    let i = top.length;
+    while (i > 0 && better(entry, top[i - 1]!) < 0) i--;
+    top.splice(i, 0, entry);
+    if (top.length > limit) top.pop();
   }
 
   if (opts.listNonHolders) {
@@ -98,7 +110,20 @@ export function selectMirror(table: CompiledTable, file: FileRecord, req: Select
     }
   }
 
-  ranked.sort((a, b) => TIERS.indexOf(a.tier) - TIERS.indexOf(b.tier) || b.score - a.score || a.mirror.id - b.mirror.id);
+  // URLs only for what is returned: percent-encoding the path once, not once per candidate.
+  const encodedPath = encodePathForUrl(req.path);
+  const ranked = top.map((e): RankedMirror => {
+    const scheme = urlSchemeFor(e.cm, req.scheme)!;
+    return {
+      mirror: e.cm.mirror,
+      tier: TIERS[e.tier]!,
+      scheme,
+      url: e.cm.mirror.urls[scheme]! + encodedPath,
+      weight: e.weight,
+      score: e.score,
+      ...(e.distanceKm !== undefined ? { distanceKm: e.distanceKm } : {}),
+    };
+  });
 
   const originReason: OriginReason | undefined =
     file.size < table.policy.minSize
@@ -116,3 +141,5 @@ export function selectMirror(table: CompiledTable, file: FileRecord, req: Select
     stickinessKey: key,
   };
 }
+
+const TIER_INDEX: Record<Tier, number> = { prefix: 0, asn: 1, country: 2, region: 3, world: 4 };

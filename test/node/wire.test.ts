@@ -26,7 +26,7 @@ afterAll(() => edge?.dispose());
 
 function request(method: string, path: string, headers: Record<string, string> = {}) {
   return new Promise<{ status: number; raw: [string, string][]; body: string }>((resolve, reject) => {
-    const req = http.request(new URL(path, edge.url), { method, headers }, (res) => {
+    const req = http.request(new URL(path, edge.url).href, { method, headers }, (res) => {
       let body = "";
       res.on("data", (c) => (body += c));
       res.on("end", () => {
@@ -92,8 +92,10 @@ describe("on the wire", () => {
   });
 
   it.each([
-    ["GET /releases/../../etc/passwd HTTP/1.1", /^HTTP\/1\.1 (400|404)/],
-    ["GET /releases/%2e%2e/%2e%2e/etc/passwd HTTP/1.1", /^HTTP\/1\.1 (400|404)/],
+    // workerd resolves dot segments (WHATWG URL rules) before the Worker runs, clamping at the
+    // root: the Worker sees /etc/passwd, which the index does not hold.
+    ["GET /releases/../../etc/passwd HTTP/1.1", /^HTTP\/1\.1 404 [^]*not found: \/etc\/passwd\n$/],
+    ["GET /releases/%2e%2e/%2e%2e/etc/passwd HTTP/1.1", /^HTTP\/1\.1 404 [^]*not found: \/etc\/passwd\n$/],
     ["GET //evil.example/releases/1.0/foo.iso HTTP/1.1", /^HTTP\/1\.1 400/],
     ["GET /releases/1.0/foo.iso%0d%0aX-Injected:%201 HTTP/1.1", /^HTTP\/1\.1 400/],
     ["GET /releases/1.0/foo%2f..%2f..%2fx HTTP/1.1", /^HTTP\/1\.1 400/],

@@ -46,3 +46,22 @@ describe("canonicalisePath", () => {
     expect(joinUrl("https://m.test/pub/", "a b/café#1?.iso")).toBe("https://m.test/pub/a%20b/caf%C3%A9%231%3F.iso");
   });
 });
+
+describe("path helpers", () => {
+  it("the plain-ASCII fast path of encodePathForUrl matches the full encoding", async () => {
+    const fc = (await import("fast-check")).default;
+    const { encodePathForUrl: enc } = await import("../../src/core/path.js");
+    const full = (p: string) => p.split("/").map((s) => encodeURIComponent(s).replace(/%3A/g, ":").replace(/%40/g, "@")).join("/");
+    fc.assert(fc.property(fc.string({ unit: fc.constantFrom(..."aZ09-_.!~*'()/:@ %+#?é&=".split("")) }), (p) => enc(p) === full(p)), { numRuns: 2000 });
+  });
+
+  it("repositoryOf takes the first N directories, never the file name", async () => {
+    const { repositoryOf } = await import("../../src/core/path.js");
+    expect(repositoryOf("a/b/c/d.rpm", 2)).toBe("a/b");
+    expect(repositoryOf("a/b/d.rpm", 2)).toBe("a/b");
+    expect(repositoryOf("a/d.rpm", 2)).toBe("a");
+    expect(repositoryOf("d.rpm", 2)).toBe("");
+    expect(repositoryOf("a/b/c/d.rpm", 0)).toBe("");
+    expect(repositoryOf("a/b/c/d.rpm", 5)).toBe("a/b/c");
+  });
+});

@@ -1,6 +1,5 @@
 import type { Context } from "hono";
 import { canonicalisePath } from "../../core/path.js";
-import { DEFAULT_POLICY } from "../../core/policy.js";
 import type { Env } from "../../env.js";
 import { decide } from "../decide.js";
 import { originUrl, redirectResponse, selfUrlOf, textError } from "../responses.js";
@@ -38,7 +37,7 @@ export async function downloadRoute(c: Context<{ Bindings: Env }>): Promise<Resp
         decision,
         file: outcome.lookup.record,
         selfUrl,
-        maxLinks: outcome.table.table.policy.maxLinks ?? DEFAULT_POLICY.maxLinks,
+        maxLinks: outcome.table.table.policy.maxLinks,
       });
     }
   }
