@@ -14,6 +14,7 @@ export default defineConfig({
                 TEST_MIGRATIONS: await readD1Migrations("./migrations"),
                 // Re-read the mirror table on every request so each test sees what it seeded.
                 MIRROR_TABLE_TTL_SECONDS: "0",
+                FILE_RECORD_TTL_SECONDS: "0",
                 ORIGIN_URL: "https://origin.test/pub/",
                 DEBUG_HEADERS: "true",
               },

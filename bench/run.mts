@@ -27,7 +27,9 @@ if (!only || only === "throughput") {
   console.log("throughput: mirrorhop vs constant-redirect Hono Worker on local workerd, interleaved rounds ...");
   const t = await runThroughputBench();
   results.throughput = t;
-  console.log(`mirrorhop ${t.mirrorhopRps.map(Math.round).join(" / ")} req/s; baseline ${t.baselineRps.map(Math.round).join(" / ")} req/s; ratio ${t.ratio}`);
+  console.log(`mirrorhop (record cache) ${t.cachedRps.join(" / ")} req/s, ratio ${t.cachedRatio}`);
+  console.log(`mirrorhop (KV every request) ${t.uncachedRps.join(" / ")} req/s, ratio ${t.uncachedRatio}`);
+  console.log(`baseline constant redirect ${t.baselineRps.join(" / ")} req/s`);
 }
 
 await mkdir(path.join(ROOT, "bench/results"), { recursive: true });

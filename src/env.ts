@@ -8,4 +8,6 @@ export interface Env {
   DEBUG_HEADERS?: string;
   /** How long an isolate trusts its cached mirror table; "0" re-reads on every request (tests). */
   MIRROR_TABLE_TTL_SECONDS?: string;
+  /** How long an isolate trusts a file record it read; "0" disables the record cache. */
+  FILE_RECORD_TTL_SECONDS?: string;
 }

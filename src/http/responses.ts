@@ -25,24 +25,43 @@ export interface RedirectInput {
 }
 
 export function redirectResponse(r: RedirectInput): Response {
-  const h = new Headers();
-  h.set("Location", r.location);
-  h.set("Cache-Control", NO_STORE);
-  h.set("X-MirrorHop-Mirror", r.mirror);
-  h.set("X-MirrorHop-Tier", r.tier);
-  // One header line per link, as RFC 6249 clients (aria2c) read them; the winner is pri=1.
+  // One array handed to the runtime at once: each Headers.append is a call into workerd.
+  const h: [string, string][] = [
+    ["Location", r.location],
+    ["Cache-Control", NO_STORE],
+    ["X-MirrorHop-Mirror", r.mirror],
+    ["X-MirrorHop-Tier", r.tier],
+  ];
+  // One value per link, the winner first as pri=1. workerd folds them into one comma-separated
+  // Link line (see docs/platform-notes.md); describedby stays last so that folding is harmless.
   if (r.decision?.winner) {
-    r.decision.ranked.slice(0, r.maxLinks).forEach((m, i) => {
-      h.append("Link", `<${m.url}>; rel=duplicate; pri=${i + 1}; geo=${m.mirror.country.toLowerCase()}`);
-    });
+    const ranked = r.decision.ranked;
+    for (let i = 0; i < ranked.length && i < r.maxLinks; i++) {
+      const m = ranked[i]!;
+      h.push(["Link", `<${m.url}>; rel=duplicate; pri=${i + 1}; geo=${m.mirror.country.toLowerCase()}`]);
+    }
   }
   if (r.file) {
-    h.append("Link", `<${r.selfUrl}.meta4>; rel=describedby; type="application/metalink4+xml"`);
-    if (r.file.sha256) h.append("Digest", `SHA-256=${hexToBase64(r.file.sha256)}`);
-    if (r.file.sha1) h.append("Digest", `SHA=${hexToBase64(r.file.sha1)}`);
-    if (r.file.md5) h.append("Digest", `MD5=${hexToBase64(r.file.md5)}`);
+    h.push(["Link", `<${r.selfUrl}.meta4>; rel=describedby; type="application/metalink4+xml"`]);
+    for (const d of digestValues(r.file)) h.push(["Digest", d]);
   }
   return new Response(null, { status: 302, headers: h });
+}
+
+// Records are cached per isolate, so their RFC 3230 values are computed once per record, not per request.
+const digests = new WeakMap<FileRecord, string[]>();
+
+/** RFC 3230 instance digests, strongest first: SHA-256, SHA (SHA-1), MD5. */
+export function digestValues(file: FileRecord): string[] {
+  let d = digests.get(file);
+  if (!d) {
+    d = [];
+    if (file.sha256) d.push(`SHA-256=${hexToBase64(file.sha256)}`);
+    if (file.sha1) d.push(`SHA=${hexToBase64(file.sha1)}`);
+    if (file.md5) d.push(`MD5=${hexToBase64(file.md5)}`);
+    digests.set(file, d);
+  }
+  return d;
 }
 
 export function textError(status: number, message: string, extra: Record<string, string> = {}): Response {

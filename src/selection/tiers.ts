@@ -6,7 +6,7 @@ import type { CompiledMirror, CompiledTable } from "./compiled-table.js";
 /** The most specific tier in which this mirror is near the client. */
 export function tierOf(cm: CompiledMirror, client: Client, clientRegion: string | undefined): Tier {
   const ip = client.locatedByOverride ? undefined : client.ip;
-  if (ip && cm.cidrs.some((c) => cidrContains(c, ip))) return "prefix";
+  if (ip) for (const c of cm.cidrs) if (cidrContains(c, ip)) return "prefix";
   if (client.asn !== undefined && cm.asns.has(client.asn)) return "asn";
   if (client.country && cm.localCountries.has(client.country)) return "country";
   if (sameRegion(cm, client, clientRegion)) return "region";

@@ -5,14 +5,25 @@ import { files } from "../db/schema.js";
 import { fileRecordFromRow } from "../db/rows.js";
 import type { Env } from "../env.js";
 import { logOnce } from "./log-once.js";
+import { DEFAULT_RECORD_TTL_MS, recordCacheFor } from "./record-cache.js";
 
 export type FileLookup =
   | { kind: "found"; record: FileRecord; source: "kv" | "d1" }
   | { kind: "missing" }
   | { kind: "unavailable" };
 
-/** One KV read; D1 only when KV has no record (a fresh push still propagating) or fails. */
-export async function lookupFile(env: Env, path: string): Promise<FileLookup> {
+/** At most one KV read; D1 only when KV has no record (a fresh push still propagating) or fails. */
+export async function lookupFile(env: Env, path: string, now = Date.now()): Promise<FileLookup> {
+  const ttl = env.FILE_RECORD_TTL_SECONDS !== undefined ? Number(env.FILE_RECORD_TTL_SECONDS) * 1000 : DEFAULT_RECORD_TTL_MS;
+  const cache = recordCacheFor(env.INDEX, ttl);
+  const hit = cache.get(path, now);
+  if (hit) return { kind: "found", record: hit.record, source: hit.source };
+  const found = await readThrough(env, path);
+  if (found.kind === "found") cache.set(path, found.record, found.source, now);
+  return found;
+}
+
+async function readThrough(env: Env, path: string): Promise<FileLookup> {
   try {
     const buf = await env.INDEX.get(await fileKey(path), "arrayBuffer");
     if (buf) return { kind: "found", record: decodeFileRecord(new Uint8Array(buf)), source: "kv" };

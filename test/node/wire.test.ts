@@ -14,7 +14,7 @@ let edge: LocalEdge;
 const ISO = "releases/1.0/foo.iso";
 
 beforeAll(async () => {
-  edge = await startLocalEdge({ vars: { MIRROR_TABLE_TTL_SECONDS: "0" } });
+  edge = await startLocalEdge({ vars: { MIRROR_TABLE_TTL_SECONDS: "0", FILE_RECORD_TTL_SECONDS: "0" } });
   const ms = [
     mirror({ id: 1, name: "de1", country: "DE", continent: "EU" }),
     mirror({ id: 2, name: "fr1", country: "FR", continent: "EU" }),
