@@ -8,7 +8,7 @@ import path from "node:path";
 import autocannon from "autocannon";
 import { bundleWorker, ROOT, startLocalEdge } from "../scripts/lib/local-edge.js";
 import { policyWithDefaults } from "../src/core/policy.js";
-import { seedIndex } from "../test/helpers/seed.js";
+import { writeIndex } from "../scripts/lib/write-index.js";
 import { heldByAll, network } from "./fixture-network.js";
 
 const MIRRORS = 100;
@@ -48,8 +48,8 @@ export async function runThroughputBench(rounds = 3, seconds = 8): Promise<Throu
     const paths = Array.from({ length: FILES }, (_, i) => `releases/${i % 10}/file-${i}.iso`);
     const files = Object.fromEntries(paths.map((p) => [p, heldByAll(MIRRORS)]));
     const t = { format: 1 as const, generation: "bench", policy: policyWithDefaults({}), mirrors: network(MIRRORS) };
-    await seedIndex(cached, t, files);
-    await seedIndex(uncached, t, files);
+    await writeIndex(cached, t, files);
+    await writeIndex(uncached, t, files);
     const countries = ["DE", "FR", "US", "JP", "BR"];
     const requests: autocannon.Request[] = Array.from({ length: 64 }, (_, i) => ({
       method: "GET",

@@ -1,6 +1,6 @@
 /** Index fixtures for tests: mirrors and files written the way a push writes them. */
 
-import { type FileRecord, encodeFileRecord, fileKey, MIRROR_TABLE_KEY } from "../../src/core/file-record.js";
+import { type FileRecord, MIRROR_TABLE_KEY } from "../../src/core/file-record.js";
 import { type Mirror, mirrorWithDefaults } from "../../src/core/mirror.js";
 import type { MirrorTable } from "../../src/core/mirror-table.js";
 import { type Policy, policyWithDefaults } from "../../src/core/policy.js";
@@ -31,14 +31,6 @@ export function file(mirrors: number[], over: Partial<FileRecord> = {}): FileRec
     mirrors,
     ...over,
   };
-}
-
-export interface KvLike {
-  put(key: string, value: string | ArrayBuffer | ArrayBufferView): Promise<unknown>;
-}
-
-export async function kvEntriesFor(files: Record<string, FileRecord>): Promise<[string, Uint8Array][]> {
-  return Promise.all(Object.entries(files).map(async ([p, r]) => [await fileKey(p), encodeFileRecord(r)] as [string, Uint8Array]));
 }
 
 export { MIRROR_TABLE_KEY };

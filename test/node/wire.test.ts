@@ -8,7 +8,7 @@ import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalEdge, startLocalEdge } from "../../scripts/lib/local-edge.js";
 import { file, mirror, table } from "../helpers/fixtures.js";
-import { seedIndex } from "../helpers/seed.js";
+import { writeIndex } from "../../scripts/lib/write-index.js";
 
 let edge: LocalEdge;
 const ISO = "releases/1.0/foo.iso";
@@ -20,7 +20,7 @@ beforeAll(async () => {
     mirror({ id: 2, name: "fr1", country: "FR", continent: "EU" }),
     mirror({ id: 3, name: "us1", country: "US", continent: "NA" }),
   ];
-  await seedIndex(edge, table(ms), { [ISO]: file([1, 2, 3]) });
+  await writeIndex(edge, table(ms), { [ISO]: file([1, 2, 3]) });
 });
 afterAll(() => edge?.dispose());
 

@@ -1,11 +1,15 @@
-/** Writes a fixture index into a real (local) D1 and KV, in push order: D1, then KV files, then the table. */
+/**
+ * Writes a whole index into D1 and KV bindings (local ones from Miniflare or the test pool),
+ * replacing what was there, in push order: D1, then the KV file records, then the mirror table.
+ * Tests, benchmarks and the demo use it; the incremental push of the CLI writes the same records.
+ */
 
 import { drizzle } from "drizzle-orm/d1";
 import type { FileRecord } from "../../src/core/file-record.js";
 import type { MirrorTable } from "../../src/core/mirror-table.js";
 import { fileRowFrom, mirrorToRow } from "../../src/db/rows.js";
 import { files as filesT, meta, mirrors as mirrorsT, mirrorStatus } from "../../src/db/schema.js";
-import { kvEntriesFor, MIRROR_TABLE_KEY } from "./fixtures.js";
+import { encodeFileRecord, fileKey, MIRROR_TABLE_KEY } from "../../src/core/file-record.js";
 
 export interface Stores {
   DB: D1Database;
@@ -17,7 +21,7 @@ export interface SeedOptions {
   kv?: boolean;
 }
 
-export async function seedIndex(stores: Stores, t: MirrorTable, files: Record<string, FileRecord>, opts: SeedOptions = {}): Promise<void> {
+export async function writeIndex(stores: Stores, t: MirrorTable, files: Record<string, FileRecord>, opts: SeedOptions = {}): Promise<void> {
   const db = drizzle(stores.DB);
   await db.delete(filesT);
   await db.delete(mirrorStatus);
@@ -39,6 +43,6 @@ export async function seedIndex(stores: Stores, t: MirrorTable, files: Record<st
   const keys = await stores.INDEX.list();
   await Promise.all(keys.keys.map((k) => stores.INDEX.delete(k.name)));
   if (opts.kv === false) return;
-  for (const [k, v] of await kvEntriesFor(files)) await stores.INDEX.put(k, v);
+  for (const [p, r] of Object.entries(files)) await stores.INDEX.put(await fileKey(p), encodeFileRecord(r));
   await stores.INDEX.put(MIRROR_TABLE_KEY, JSON.stringify(t));
 }

@@ -1,0 +1,31 @@
+/** The deployable configuration: production never enables debug geo headers, and bindings agree. */
+
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parse } from "smol-toml";
+import { describe, expect, it } from "vitest";
+import { ROOT } from "../../scripts/lib/local-edge.js";
+
+type Wrangler = {
+  vars: Record<string, string>;
+  d1_databases: { binding: string; migrations_dir: string }[];
+  kv_namespaces: { binding: string }[];
+  env: Record<string, Wrangler>;
+};
+
+const wrangler = parse(readFileSync(path.join(ROOT, "wrangler.toml"), "utf8")) as unknown as Wrangler;
+
+describe("wrangler.toml", () => {
+  it("the production environment exists and turns debug headers off", () => {
+    const prod = wrangler.env.production!;
+    expect(prod.vars.DEBUG_HEADERS).toBe("false");
+    expect(prod.vars.ORIGIN_URL).toMatch(/^https:\/\/.+\/$/);
+  });
+
+  it("production declares the same bindings and variables as local development", () => {
+    const prod = wrangler.env.production!;
+    expect(Object.keys(prod.vars).sort()).toEqual(Object.keys(wrangler.vars).sort());
+    expect(prod.d1_databases.map((d) => [d.binding, d.migrations_dir])).toEqual(wrangler.d1_databases.map((d) => [d.binding, d.migrations_dir]));
+    expect(prod.kv_namespaces.map((k) => k.binding)).toEqual(wrangler.kv_namespaces.map((k) => k.binding));
+  });
+});
