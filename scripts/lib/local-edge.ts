@@ -22,7 +22,7 @@ export async function bundleWorker(entry = path.join(ROOT, "src/index.ts")): Pro
     target: "es2023",
     conditions: ["workerd", "worker", "browser"],
     mainFields: ["module", "main"],
-    minify: true,
+    minify: false,
     write: false,
     logLevel: "silent",
   });
@@ -34,8 +34,10 @@ export interface LocalEdgeOptions {
   vars?: Record<string, string>;
   /** Directory for D1/KV state; in-memory when absent. */
   persistTo?: string;
-  /** Extra workers on the same runtime (benchmark baselines), each on its own route-free port via its own Miniflare. */
+  /** A pre-built Worker script (benchmark baselines); the mirrorhop bundle when absent. */
   script?: string;
+  /** Open workerd's DevTools inspector on this port (profiling). */
+  inspectorPort?: number;
 }
 
 export interface LocalEdge {
@@ -54,6 +56,7 @@ export async function startLocalEdge(opts: LocalEdgeOptions = {}): Promise<Local
     host: "127.0.0.1",
     port: opts.port ?? 0,
     ...(opts.persistTo ? { resourcePersistencePath: opts.persistTo } : {}),
+    ...(opts.inspectorPort ? { inspectorPort: opts.inspectorPort } : {}),
     workers: [
       {
         config: {

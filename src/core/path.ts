@@ -43,7 +43,8 @@ export function canonicalisePath(rawPathname: string): PathResult {
     segments.push(seg);
   }
   const path = segments.join("/") + (isDirectory && segments.length > 0 ? "/" : "");
-  if (utf8Length(path) > MAX_PATH_BYTES) return { ok: false, reason: `path longer than ${MAX_PATH_BYTES} bytes` };
+  // A UTF-16 unit is at most 3 UTF-8 bytes: only long paths need counting.
+  if (path.length * 3 > MAX_PATH_BYTES && utf8Length(path) > MAX_PATH_BYTES) return { ok: false, reason: `path longer than ${MAX_PATH_BYTES} bytes` };
   return { ok: true, path, isDirectory };
 }
 

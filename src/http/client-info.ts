@@ -18,11 +18,12 @@ export interface PlatformGeo {
 
 const GEO_DEBUG_HEADERS = ["x-debug-country", "x-debug-continent", "x-debug-asn", "x-debug-lat", "x-debug-lon"];
 
-export function clientFromRequest(cf: PlatformGeo | undefined, headers: Headers, debug: boolean): Client {
+/** `cf` is a getter: workerd builds request.cf from the platform's serialized blob on access, which costs when debug headers make it moot. */
+export function clientFromRequest(cf: () => PlatformGeo | undefined, headers: Headers, debug: boolean): Client {
   // Debug geo replaces the platform's as a whole: a client played as "BR" must not keep the
   // continent and coordinates of wherever the developer's machine is.
   const debugGeo = debug && GEO_DEBUG_HEADERS.some((h) => headers.has(h));
-  const geo: PlatformGeo | undefined = debugGeo ? undefined : cf;
+  const geo: PlatformGeo | undefined = debugGeo ? undefined : cf();
   const pick = (debugName: string, platform: unknown): string | undefined => {
     const d = debug ? headers.get(`x-debug-${debugName}`) : null;
     if (d !== null && d !== "") return d;

@@ -18,8 +18,8 @@ export type Outcome =
 
 /** `explain` ranks every mirror and lists non-holders; a download ranks only the Link header's worth. */
 export async function decide(env: Env, req: Request, url: URL, path: string, explain = false): Promise<Outcome> {
-  const client = clientFromRequest((req as { cf?: PlatformGeo }).cf, req.headers, env.DEBUG_HEADERS === "true");
-  const over = applyOverrides(client, url.searchParams);
+  const client = clientFromRequest(() => (req as { cf?: PlatformGeo }).cf, req.headers, env.DEBUG_HEADERS === "true");
+  const over = applyOverrides(client, url.search);
   if (!over.ok) return { kind: "bad-request", reason: over.reason };
   const selection: SelectionRequest = {
     path,

@@ -16,7 +16,12 @@ export interface Overrides {
 
 export type OverrideResult = { ok: true; value: Overrides } | { ok: false; reason: string };
 
-export function applyOverrides(client: Client, query: URLSearchParams): OverrideResult {
+const NONE: Overrides["avoid"] = [];
+
+/** `search` is the URL's query string including '?', or "" (most downloads: nothing to parse). */
+export function applyOverrides(client: Client, search: string): OverrideResult {
+  if (search === "") return { ok: true, value: { client, avoid: NONE, newMirror: false } };
+  const query = new URLSearchParams(search);
   let result: Client = client;
   const country = query.get("country");
   if (country !== null) {
