@@ -1,44 +1,101 @@
 /**
- * `npm start`: the local demo. Generates a demo origin tree, serves it and five mirrors on
- * loopback (one partial, one holding an older version of a file), writes the index into local
- * D1/KV, and runs the Worker on 127.0.0.1:8787 (PORT changes it) with debug geo headers on.
- * Ctrl-C stops everything it started.
+ * `npm start`: the local demo, end to end through the same CLI and wrangler commands an operator
+ * uses. Generates a demo origin tree; serves it and five HTTP mirrors on loopback "in" five
+ * countries on four continents (jp-tyo holds only part of the tree, br-sao an older build of the
+ * 1.1 ISO), plus an rsync-daemon mirror when rsync is installed; writes .mirrorhop/demo/mirrorhop.toml;
+ * runs `mirrorhop scan origin`, `scan mirrors` and `push --local`; then serves the Worker with
+ * `wrangler dev` on 127.0.0.1:8787 (PORT changes it), debug geo headers on. Ctrl-C stops it all.
  */
 
+import { type ChildProcess, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
-import { mirrorWithDefaults } from "../src/core/mirror.js";
-import { policyWithDefaults } from "../src/core/policy.js";
-import { diskIndex } from "./demo/disk-index.js";
-import { DEMO_FILES, DEMO_MIRRORS, writeMirror, writeTree } from "./demo/tree.js";
-import { ROOT, startLocalEdge } from "./lib/local-edge.js";
+import { demoConfig, type DemoMirrorRun } from "./demo/config.js";
+import { DEMO_FILES, DEMO_MIRRORS, DEMO_RSYNC_MIRROR, writeMirror, writeTree } from "./demo/tree.js";
+import { ROOT } from "./lib/local-edge.js";
+import { wranglerBin } from "./push/wrangler-target.js";
+import { hasRsync, type RsyncDaemon, startRsyncDaemon } from "./lib/rsync-daemon.js";
 import { startStaticServer, type StaticServer } from "./lib/static-server.js";
-import { writeIndex } from "./lib/write-index.js";
 
 const port = Number(process.env.PORT ?? 8787);
 const base = path.join(ROOT, ".mirrorhop/demo");
 const originDir = path.join(base, "origin");
+const configFile = path.join(base, "mirrorhop.toml");
+const persistTo = path.join(base, "wrangler-state");
+const require = createRequire(import.meta.url);
+
+const servers: StaticServer[] = [];
+let rsyncd: RsyncDaemon | null = null;
+let worker: ChildProcess | null = null;
+let stopping = false;
+async function stop(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  worker?.kill("SIGTERM");
+  await Promise.all(servers.map((s) => s.stop()));
+  await rsyncd?.stop();
+  process.exit(code);
+}
+process.on("SIGINT", () => void stop());
+process.on("SIGTERM", () => void stop());
 
 console.log(`demo tree in ${path.relative(process.cwd(), base)}/`);
 await writeTree(originDir, DEMO_FILES);
-const servers: StaticServer[] = [];
 const origin = await startStaticServer(originDir);
 servers.push(origin);
 
-const mirrors = [];
-for (const [i, m] of DEMO_MIRRORS.entries()) {
+const runs: DemoMirrorRun[] = [];
+const specs = [...DEMO_MIRRORS, ...(hasRsync() ? [DEMO_RSYNC_MIRROR] : [])];
+for (const [i, m] of specs.entries()) {
   const dir = path.join(base, "mirrors", m.name);
   await writeMirror(originDir, dir, m);
   const server = await startStaticServer(dir);
   servers.push(server);
-  mirrors.push({ spec: m, dir, server, mirror: mirrorWithDefaults({ id: i + 1, name: m.name, country: m.country, continent: m.continent, lat: m.lat, lon: m.lon, urls: { http: server.url } }) });
-  console.log(`mirror ${m.name.padEnd(7)} ${m.country}/${m.continent}  ${server.url}  (${m.holds})`);
+  const run: DemoMirrorRun = { id: i + 1, spec: m, http: server.url };
+  if (m === DEMO_RSYNC_MIRROR) {
+    rsyncd = await startRsyncDaemon(dir);
+    run.rsync = rsyncd.url;
+  }
+  runs.push(run);
+  console.log(`mirror ${m.name.padEnd(7)} ${m.country}/${m.continent}  ${run.rsync ?? server.url}  (${m.holds})`);
 }
+if (!hasRsync()) console.log("(rsync is not installed: no rsync-daemon mirror this time)");
+writeFileSync(configFile, demoConfig(originDir, origin.url, runs));
 
-const files = await diskIndex(originDir, mirrors.map((m) => ({ id: m.mirror.id, root: m.dir })));
-const edge = await startLocalEdge({ port, persistTo: path.join(base, "state"), vars: { ORIGIN_URL: origin.url } });
-await writeIndex(edge, { format: 1, generation: new Date().toISOString(), policy: policyWithDefaults({}), mirrors: mirrors.map((m) => m.mirror) }, files);
+// The CLI runs as its own process, asynchronously: this process must keep serving the mirrors it scans.
+const cli = async (...args: string[]) => {
+  console.log(`\n$ mirrorhop ${args.join(" ")}`);
+  const child = spawn(process.execPath, [require.resolve("tsx/cli"), path.join(ROOT, "scripts/mirrorhop.ts"), "-c", configFile, ...args], { stdio: "inherit" });
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  // Exit 3 from `scan mirrors` means some mirror failed; the demo goes on with the others.
+  if (code !== 0 && !(args[1] === "mirrors" && code === 3)) {
+    console.error(`mirrorhop ${args.join(" ")} failed`);
+    await stop(1);
+  }
+};
+await cli("scan", "origin");
+await cli("scan", "mirrors");
+await cli("push", "--local", "--persist-to", persistTo);
 
+worker = spawn(
+  process.execPath,
+  [wranglerBin(), "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo,
+    "--var", `ORIGIN_URL:${origin.url}`, "--var", "DEBUG_HEADERS:true", "--show-interactive-dev-session=false"],
+  { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" } },
+);
+worker.on("exit", (code) => {
+  if (!stopping) {
+    console.error(`wrangler dev exited (${code})`);
+    void stop(1);
+  }
+});
 const w = `http://127.0.0.1:${port}`;
+for (let i = 0; i < 120; i++) {
+  const ok = await fetch(`${w}/_mirrorhop/health`).then((r) => r.ok, () => false);
+  if (ok) break;
+  await new Promise((r) => setTimeout(r, 500));
+}
 console.log(`
 origin  ${origin.url}
 worker  ${w}/   (debug geo headers on)
@@ -51,16 +108,6 @@ Try:
   curl -sI ${w}/repo/repodata/repomd.xml                                          # metadata: origin
   curl -s  ${w}/_mirrorhop/explain/releases/1.1/mirrorhop-demo-1.1.iso -H 'x-debug-country: BR'
   curl -sL ${w}/releases/1.0/mirrorhop-demo-1.0.iso -H 'x-debug-country: US' | sha256sum
+  npm run mirrorhop -- -c ${path.relative(ROOT, configFile)} explain releases/1.1/mirrorhop-demo-1.1.iso --country BR --scheme http
 
 Ctrl-C stops the Worker and the mirrors.`);
-
-let stopping = false;
-async function stop() {
-  if (stopping) return;
-  stopping = true;
-  await edge.dispose();
-  await Promise.all(servers.map((s) => s.stop()));
-  process.exit(0);
-}
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);

@@ -62,6 +62,9 @@ export const DEMO_MIRRORS: DemoMirror[] = [
   { name: "br-sao", country: "BR", continent: "SA", lat: -23.5, lon: -46.6, holds: "old-1.1" },
 ];
 
+/** Scanned over rsync (a daemon module) when the rsync binary is installed. */
+export const DEMO_RSYNC_MIRROR: DemoMirror = { name: "se-sto", country: "SE", continent: "EU", lat: 59.3, lon: 18.1, holds: "all" };
+
 /** Writes one mirror's copy of the origin, with its deliberate gaps and stale files. */
 export async function writeMirror(origin: string, root: string, m: DemoMirror): Promise<void> {
   await rm(root, { recursive: true, force: true });

@@ -1,0 +1,71 @@
+/** The annotated mirrorhop.toml that `mirrorhop init` writes. */
+
+export const EXAMPLE_CONFIG = `# mirrorhop.toml: what the origin holds, how downloads are steered, and the mirrors.
+# Check it with \`mirrorhop config check\`. Relative paths are relative to this file.
+
+[origin]
+# The local tree that is published (read by \`mirrorhop scan origin\`).
+path = "/srv/pub"
+# Its public base URL: downloads nobody else can serve go here. Must end in '/'.
+url = "https://download.example.org/pub/"
+# Optional: a file the origin rewrites after every sync (a timestamp); used for freshness.
+# trace = "TIME"
+
+[policy]
+# Files smaller than this (bytes) go to the origin: a redirect would cost more than the file.
+min_size = 4096
+# Files that always go to the origin: repository metadata must be current. '*' and '?' match
+# within a name; a pattern with '/' matches the whole path.
+origin_patterns = ["repomd.xml", "repomd.xml.*", "InRelease", "Release", "Release.gpg", "Packages*", "Sources*", "*.sig", "*.asc"]
+# A mirror this many km away counts half as much as one next door (region and world tiers).
+distance_half_km = 2000
+# How many mirrors the Link header lists.
+max_links = 5
+
+# Operator regions: clients and mirrors in one region share the region tier (else: continent).
+[policy.regions]
+# nordic = ["SE", "NO", "FI", "DK", "IS"]
+
+# "The same client network asking for the same repository gets the same mirror."
+[policy.stickiness]
+repo_depth = 2     # leading directories that name a repository
+ipv4_bits = 24
+ipv6_bits = 48
+
+[scan]
+# Protocols tried per mirror, in order; the first one the mirror has a URL for is used.
+protocols = ["rsync", "ftp", "http"]
+timeout_seconds = 600          # per mirror
+concurrency = 8                # mirrors scanned at once
+mtime_tolerance_seconds = 1    # on top of the listing's own resolution (HTTP: a minute)
+max_entries = 5000000          # a listing longer than this is refused as hostile
+max_depth = 64
+
+# One [[mirror]] table per mirror. id is a small, stable integer: never reuse one.
+[[mirror]]
+id = 1
+name = "de-fra"
+http = "http://mirror.example.de/pub/"
+https = "https://mirror.example.de/pub/"
+rsync = "rsync://mirror.example.de/pub/"
+# ftp = "ftp://mirror.example.de/pub/"
+country = "DE"
+# continent = "EU"            # derived from the country when omitted
+# region = "central"          # a key of [policy.regions]
+lat = 50.11
+lon = 8.68
+asns = [3320]
+prefixes = ["192.0.2.0/24", "2001:db8::/32"]
+weight = 100
+# country_only = false        # serve only clients of its country (and extra_countries)
+# region_only = false
+# asn_only = false
+# prefix_only = false
+# extra_countries = ["AT", "CH"]
+# allow_countries = []        # when set, only these clients
+# deny_countries = []
+# ipv4 = true
+# ipv6 = true
+# max_file_size = 4700000000  # bytes
+# enabled = true
+`;

@@ -1,0 +1,71 @@
+/** Loads mirrorhop.toml: TOML syntax, then the schema. Every problem names file, line and key. */
+
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parse, TomlError } from "smol-toml";
+import { type Config, configSchema, policyOf } from "./schema.js";
+import { lineOf } from "./locate.js";
+
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`${file}: invalid configuration\n  ${problems.join("\n  ")}`);
+  }
+}
+
+export function loadConfig(file: string): Config {
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(abs, "utf8");
+  } catch (err) {
+    throw new ConfigError(abs, [`cannot read: ${(err as Error).message}`]);
+  }
+  return parseConfig(text, abs);
+}
+
+export function parseConfig(text: string, file: string): Config {
+  let raw: unknown;
+  try {
+    raw = parse(text);
+  } catch (err) {
+    if (err instanceof TomlError) throw new ConfigError(file, [`${file}:${err.line}:${err.column}: ${err.message.split("\n")[0]}`]);
+    throw err;
+  }
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const where = lineOf(text, issue.path as (string | number)[]);
+      const key = describePath(issue.path as (string | number)[], raw);
+      return `${file}${where ? `:${where}` : ""}: ${key}: ${issue.message}`;
+    });
+    throw new ConfigError(file, problems);
+  }
+  const c = result.data;
+  return {
+    file,
+    origin: { ...c.origin, path: path.resolve(path.dirname(file), c.origin.path) },
+    policy: policyOf(c.policy),
+    scan: c.scan,
+    mirrors: c.mirror,
+  };
+}
+
+/** `mirror[2] (de-fra).country`: the array index as people count (from 1) and the mirror's name when it has one. */
+function describePath(p: (string | number)[], raw: unknown): string {
+  let out = "";
+  let node: unknown = raw;
+  for (const part of p) {
+    if (typeof part === "number") {
+      node = (node as unknown[] | undefined)?.[part];
+      const name = (node as { name?: unknown } | undefined)?.name;
+      out += `[${part + 1}]${typeof name === "string" ? ` (${name})` : ""}`;
+    } else {
+      node = (node as Record<string, unknown> | undefined)?.[part];
+      out += out ? `.${part}` : part;
+    }
+  }
+  return out || "(top level)";
+}

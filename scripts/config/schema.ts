@@ -1,0 +1,165 @@
+/**
+ * mirrorhop.toml as types, and its validation (zod). Keys are snake_case in the file and
+ * camelCase inside; validation happens once, at load, and everything after trusts the result.
+ */
+
+import { z } from "zod";
+import { continentOf } from "../../src/core/geo.js";
+import { parseCidr } from "../../src/core/ip.js";
+import { type Mirror, MAX_MIRROR_ID } from "../../src/core/mirror.js";
+import { DEFAULT_POLICY, type Policy } from "../../src/core/policy.js";
+
+const country = z.string().regex(/^[A-Za-z]{2}$/, "must be a two-letter ISO 3166 country code").transform((s) => s.toUpperCase());
+const baseUrl = (scheme: string) =>
+  z
+    .string()
+    .refine((u) => URL.canParse(u) && new URL(u).protocol === `${scheme}:`, `must be a ${scheme}:// URL`)
+    .refine((u) => u.endsWith("/"), "must end with '/'")
+    .refine((u) => !URL.canParse(u) || (!new URL(u).search && !new URL(u).hash), "must not carry a query or fragment");
+
+export const mirrorSchema = z
+  .object({
+    id: z.number().int().min(0).max(MAX_MIRROR_ID),
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, "must be 1-63 letters, digits, '.', '_' or '-'"),
+    http: baseUrl("http").optional(),
+    https: baseUrl("https").optional(),
+    ftp: baseUrl("ftp").optional(),
+    rsync: baseUrl("rsync").optional(),
+    country,
+    continent: z.enum(["AF", "AN", "AS", "EU", "NA", "OC", "SA"]).optional(),
+    region: z.string().min(1).optional(),
+    lat: z.number().min(-90).max(90).optional(),
+    lon: z.number().min(-180).max(180).optional(),
+    asns: z.array(z.number().int().min(1).max(0xffffffff)).default([]),
+    prefixes: z.array(z.string().refine((p) => parseCidr(p) !== null, "is not a CIDR prefix (like 192.0.2.0/24 or 2001:db8::/32)")).default([]),
+    weight: z.number().min(0).default(100),
+    country_only: z.boolean().default(false),
+    region_only: z.boolean().default(false),
+    asn_only: z.boolean().default(false),
+    prefix_only: z.boolean().default(false),
+    extra_countries: z.array(country).default([]),
+    allow_countries: z.array(country).default([]),
+    deny_countries: z.array(country).default([]),
+    ipv4: z.boolean().default(true),
+    ipv6: z.boolean().default(true),
+    max_file_size: z.number().int().min(0).optional(),
+    enabled: z.boolean().default(true),
+    /** Scan timeout for this mirror, overriding [scan]. */
+    timeout_seconds: z.number().positive().optional(),
+  })
+  .strict()
+  .refine((m) => m.http || m.https, { message: "needs an http or https URL to redirect to", path: ["http"] })
+  .refine((m) => m.continent || !/^[A-Z]{2}$/.test(m.country) || continentOf(m.country), { message: "continent is required for this country", path: ["continent"] });
+
+const policySchema = z
+  .object({
+    min_size: z.number().int().min(0).default(DEFAULT_POLICY.minSize),
+    origin_patterns: z.array(z.string().min(1)).default(DEFAULT_POLICY.originPatterns),
+    regions: z.record(z.string(), z.array(country)).default({}),
+    stickiness: z
+      .object({
+        repo_depth: z.number().int().min(0).max(16).default(DEFAULT_POLICY.stickiness.repoDepth),
+        ipv4_bits: z.number().int().min(0).max(32).default(DEFAULT_POLICY.stickiness.ipv4Bits),
+        ipv6_bits: z.number().int().min(0).max(128).default(DEFAULT_POLICY.stickiness.ipv6Bits),
+      })
+      .strict()
+      .default({ repo_depth: DEFAULT_POLICY.stickiness.repoDepth, ipv4_bits: DEFAULT_POLICY.stickiness.ipv4Bits, ipv6_bits: DEFAULT_POLICY.stickiness.ipv6Bits }),
+    distance_half_km: z.number().min(0).default(DEFAULT_POLICY.distanceHalfKm),
+    max_links: z.number().int().min(0).max(20).default(DEFAULT_POLICY.maxLinks),
+  })
+  .strict();
+
+export const PROTOCOLS = ["rsync", "ftp", "http"] as const;
+export type ScanProtocol = (typeof PROTOCOLS)[number];
+
+const scanSchema = z
+  .object({
+    protocols: z.array(z.enum(PROTOCOLS)).min(1).default(["rsync", "ftp", "http"]),
+    timeout_seconds: z.number().positive().default(600),
+    concurrency: z.number().int().min(1).max(256).default(8),
+    mtime_tolerance_seconds: z.number().min(0).default(1),
+    max_entries: z.number().int().min(1).default(5_000_000),
+    max_depth: z.number().int().min(1).default(64),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    origin: z
+      .object({
+        path: z.string().min(1),
+        url: z.string().refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol) && u.endsWith("/"), "must be an http(s) URL ending in '/'"),
+        trace: z.string().optional(),
+      })
+      .strict(),
+    policy: policySchema.default(policySchema.parse({})),
+    scan: scanSchema.default(scanSchema.parse({})),
+    mirror: z.array(mirrorSchema).default([]),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const ids = new Map<number, number>();
+    const names = new Map<string, number>();
+    c.mirror.forEach((m, i) => {
+      if (ids.has(m.id)) ctx.addIssue({ code: "custom", path: ["mirror", i, "id"], message: `duplicate id ${m.id} (also mirror ${ids.get(m.id)! + 1})` });
+      if (names.has(m.name)) ctx.addIssue({ code: "custom", path: ["mirror", i, "name"], message: `duplicate name ${m.name}` });
+      ids.set(m.id, i);
+      names.set(m.name, i);
+    });
+  });
+
+export type RawConfig = z.infer<typeof configSchema>;
+export type MirrorConfig = RawConfig["mirror"][number];
+
+export interface Config {
+  /** Absolute path of the config file; relative paths in it are relative to its directory. */
+  file: string;
+  origin: { path: string; url: string; trace?: string | undefined };
+  policy: Policy;
+  scan: RawConfig["scan"];
+  mirrors: MirrorConfig[];
+}
+
+export function mirrorOf(m: MirrorConfig): Mirror {
+  const urls: Mirror["urls"] = {};
+  if (m.http) urls.http = m.http;
+  if (m.https) urls.https = m.https;
+  if (m.ftp) urls.ftp = m.ftp;
+  if (m.rsync) urls.rsync = m.rsync;
+  return {
+    id: m.id,
+    name: m.name,
+    urls,
+    country: m.country,
+    continent: m.continent ?? continentOf(m.country)!,
+    ...(m.region ? { region: m.region } : {}),
+    ...(m.lat !== undefined ? { lat: m.lat } : {}),
+    ...(m.lon !== undefined ? { lon: m.lon } : {}),
+    asns: m.asns,
+    prefixes: m.prefixes,
+    weight: m.weight,
+    countryOnly: m.country_only,
+    regionOnly: m.region_only,
+    asnOnly: m.asn_only,
+    prefixOnly: m.prefix_only,
+    extraCountries: m.extra_countries,
+    allowCountries: m.allow_countries,
+    denyCountries: m.deny_countries,
+    ipv4: m.ipv4,
+    ipv6: m.ipv6,
+    ...(m.max_file_size !== undefined ? { maxFileSize: m.max_file_size } : {}),
+    enabled: m.enabled,
+    up: {},
+  };
+}
+
+export function policyOf(p: RawConfig["policy"]): Policy {
+  return {
+    minSize: p.min_size,
+    originPatterns: p.origin_patterns,
+    regions: p.regions,
+    stickiness: { repoDepth: p.stickiness.repo_depth, ipv4Bits: p.stickiness.ipv4_bits, ipv6Bits: p.stickiness.ipv6_bits },
+    distanceHalfKm: p.distance_half_km,
+    maxLinks: p.max_links,
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * The mirrorhop CLI (run it as `npm run mirrorhop -- <command>` or `npx mirrorhop <command>`):
+ *   init                      write an annotated mirrorhop.toml
+ *   config check              validate it
+ *   scan origin [--path D]    hash what the origin holds
+ *   scan mirrors [--mirror N…] [--path D]   list what each mirror holds
+ *   push --local|--remote [--dry-run]       write the difference to D1 and KV
+ *   explain <path> [--country … --asn … --ip …]   the selection, offline
+ */
+
+import { existsSync, writeFileSync } from "node:fs";
+import { Command, Option } from "commander";
+import { ConfigError, loadConfig } from "./config/load.js";
+import { EXAMPLE_CONFIG } from "./config/example.js";
+import { explainOffline } from "./cli/explain.js";
+import { openState, stateFileFor } from "./state/db.js";
+import { scanOrigin } from "./scan/origin.js";
+import { scanMirrors } from "./scan/mirrors.js";
+import { push } from "./push/push.js";
+import { EmptyIndexGuard } from "./push/plan.js";
+
+// node:sqlite is stable in use but still flagged experimental; its one-line warning is noise here.
+process.removeAllListeners("warning");
+process.on("warning", (w) => {
+  if (w.name !== "ExperimentalWarning") console.warn(w);
+});
+
+const program = new Command("mirrorhop")
+  .description("offline side of mirrorhop: scan the origin and the mirrors, push the index to the edge")
+  .option("-c, --config <file>", "configuration file", "mirrorhop.toml");
+
+const cfg = () => loadConfig(program.opts<{ config: string }>().config);
+const state = (file: string) => openState(stateFileFor(file));
+
+program
+  .command("init")
+  .description("write an annotated example configuration")
+  .option("--force", "overwrite an existing file")
+  .action((o: { force?: boolean }) => {
+    const file = program.opts<{ config: string }>().config;
+    if (existsSync(file) && !o.force) throw new UserError(`${file} exists; use --force to overwrite it`);
+    writeFileSync(file, EXAMPLE_CONFIG);
+    console.log(`wrote ${file}; edit it, then run: mirrorhop config check`);
+  });
+
+program
+  .command("config")
+  .description("configuration commands")
+  .command("check")
+  .description("validate the configuration")
+  .action(() => {
+    const c = cfg();
+    console.log(`${c.file}: ok (origin ${c.origin.path} → ${c.origin.url}, ${c.mirrors.length} mirrors)`);
+  });
+
+const scan = program.command("scan").description("scan the origin or the mirrors");
+scan
+  .command("origin")
+  .description("walk and hash the origin tree (unchanged files are never hashed twice)")
+  .option("--path <subdir>", "only this subtree")
+  .action(async (o: { path?: string }) => {
+    const c = cfg();
+    const r = await scanOrigin(state(c.file), c.origin.path, { subtree: o.path ?? "" });
+    for (const s of r.skipped) console.warn(`skipped ${s.path}: ${s.reason}`);
+  });
+scan
+  .command("mirrors")
+  .description("list what every mirror holds")
+  .option("--mirror <name...>", "only these mirrors")
+  .option("--path <subdir>", "only this subtree")
+  .action(async (o: { mirror?: string[]; path?: string }) => {
+    const c = cfg();
+    const results = await scanMirrors(state(c.file), c, {
+      names: o.mirror ?? [],
+      subtree: o.path ?? "",
+      onResult: (r) =>
+        console.log(r.ok ? `${r.mirror}: ${r.entries} files over ${r.protocol} in ${(r.ms / 1000).toFixed(1)} s` : `${r.mirror}: FAILED: ${r.error}`),
+    });
+    if (results.some((r) => !r.ok)) process.exitCode = 3;
+  });
+
+program
+  .command("push")
+  .description("write what changed to D1 and KV (local wrangler state or Cloudflare)")
+  .addOption(new Option("--local", "the local state that `wrangler dev` serves").conflicts("remote"))
+  .addOption(new Option("--remote", "Cloudflare (needs CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID)").conflicts("local"))
+  .option("--dry-run", "write the plan files and say what would change, without writing")
+  .option("--allow-empty", "allow a push that deletes every file or every mirror")
+  .option("--persist-to <dir>", "wrangler's local state directory (with --local)")
+  .option("--env <name>", "wrangler environment (default: production with --remote)")
+  .action(async (o: { local?: boolean; remote?: boolean; dryRun?: boolean; allowEmpty?: boolean; persistTo?: string; env?: string }) => {
+    if (!o.local && !o.remote) throw new UserError("say where: push --local or push --remote");
+    const c = cfg();
+    const r = await push(
+      state(c.file),
+      c,
+      { kind: o.remote ? "remote" : "local", persistTo: o.persistTo, env: o.env ?? (o.remote ? "production" : undefined) },
+      { dryRun: o.dryRun ?? false, allowEmpty: o.allowEmpty ?? false, log: (s) => console.log(s) },
+    );
+    if (!r.dryRun && r.kvPut + r.kvDelete + r.d1Statements === 0) return;
+  });
+
+program
+  .command("explain")
+  .description("run the Worker's selection for one path and one client, offline, from the local state")
+  .argument("<path>", "file path, as in the download URL")
+  .option("--country <cc>")
+  .option("--continent <code>")
+  .option("--asn <n>")
+  .option("--ip <address>")
+  .option("--lat <deg>")
+  .option("--lon <deg>")
+  .option("--avoid <cc,cc>")
+  .option("--scheme <http|https>", "request scheme", "https")
+  .action((p: string, o: Record<string, string | undefined>) => {
+    const c = cfg();
+    console.log(JSON.stringify(explainOffline(state(c.file), c, p, o), null, 2));
+  });
+
+class UserError extends Error {}
+
+try {
+  await program.parseAsync();
+} catch (err) {
+  if (err instanceof ConfigError || err instanceof UserError || err instanceof EmptyIndexGuard) {
+    console.error(`mirrorhop: ${err.message}`);
+    process.exit(2);
+  }
+  throw err;
+}

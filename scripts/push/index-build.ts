@@ -1,0 +1,78 @@
+/**
+ * The index as it should be at the edge, from the local state and the config: every origin file
+ * with the set of mirrors that hold exactly its current version. A mirror holds a file iff a scan
+ * of that mirror that started after the file's content last changed saw it with the same size
+ * and (where the listing gives one) the same mtime.
+ */
+
+import type { FileRecord } from "../../src/core/file-record.js";
+import type { MirrorTable } from "../../src/core/mirror-table.js";
+import { type Config, mirrorOf } from "../config/schema.js";
+import { holdsVersion } from "../scan/listing.js";
+import type { StateDb } from "../state/db.js";
+
+export interface IndexedFile {
+  path: string;
+  record: FileRecord;
+  sha512: string | null;
+  pieceSize: number | null;
+  pieces: Uint8Array | null;
+}
+
+export interface DesiredIndex {
+  table: Omit<MirrorTable, "generation">;
+  files: IndexedFile[];
+}
+
+interface OriginRow {
+  path: string;
+  size: number;
+  mtime: number;
+  changed_at: number;
+  md5: string | null;
+  sha1: string | null;
+  sha256: string | null;
+  sha512: string | null;
+  piece_size: number | null;
+  pieces: Uint8Array | null;
+}
+
+export function buildIndex(db: StateDb, config: Config): DesiredIndex {
+  const mirrors = config.mirrors.map(mirrorOf);
+  const ids = new Set(mirrors.map((m) => m.id));
+  const tolerance = config.scan.mtime_tolerance_seconds;
+  const holders = new Map<string, number[]>();
+  // SQL narrows to same size and a scan after the change; holdsVersion decides on mtimes.
+  const rows = db
+    .prepare(
+      `SELECT m.path, m.mirror_id, m.mtime, m.mtime_res, o.size, o.mtime AS omtime FROM mirror_files m
+       JOIN origin_files o ON o.path = m.path AND o.size = m.size AND m.seen_at >= o.changed_at`,
+    )
+    .iterate() as Iterable<{ path: string; mirror_id: number; mtime: number | null; mtime_res: number; size: number; omtime: number }>;
+  for (const r of rows) {
+    if (!ids.has(r.mirror_id)) continue;
+    if (!holdsVersion({ size: r.size, mtime: r.omtime }, { size: r.size, mtime: r.mtime, mtimeRes: r.mtime_res }, tolerance)) continue;
+    let list = holders.get(r.path);
+    if (!list) holders.set(r.path, (list = []));
+    list.push(r.mirror_id);
+  }
+  const files: IndexedFile[] = [];
+  for (const o of db.prepare("SELECT path, size, mtime, changed_at, md5, sha1, sha256, sha512, piece_size, pieces FROM origin_files ORDER BY path").iterate() as Iterable<OriginRow>) {
+    files.push({
+      path: o.path,
+      record: {
+        size: o.size,
+        mtime: o.mtime,
+        changed: o.changed_at,
+        ...(o.md5 ? { md5: o.md5 } : {}),
+        ...(o.sha1 ? { sha1: o.sha1 } : {}),
+        ...(o.sha256 ? { sha256: o.sha256 } : {}),
+        mirrors: (holders.get(o.path) ?? []).sort((a, b) => a - b),
+      },
+      sha512: o.sha512,
+      pieceSize: o.piece_size,
+      pieces: o.pieces,
+    });
+  }
+  return { table: { format: 1, policy: config.policy, mirrors }, files };
+}

@@ -1,0 +1,88 @@
+/**
+ * What a push must write: the difference between the desired index and what was last pushed
+ * (recorded in the local state). A rescan that changed nothing yields an empty plan.
+ */
+
+import { createHash } from "node:crypto";
+import { encodeFileRecord, fileKey } from "../../src/core/file-record.js";
+import type { MirrorTable } from "../../src/core/mirror-table.js";
+import type { StateDb } from "../state/db.js";
+import type { DesiredIndex, IndexedFile } from "./index-build.js";
+import { deleteFiles, deleteMirrorsExcept, upsertFiles, upsertMeta, upsertMirror } from "./sql.js";
+
+export interface KvFilePut {
+  path: string;
+  key: string;
+  value: Uint8Array;
+  digest: string;
+}
+
+export interface PushPlan {
+  /** The mirror table to publish, when it changed. */
+  table: MirrorTable | null;
+  /** Published before the file records when mirrors are removed: the removed ones disabled, so nothing is sent there meanwhile. */
+  transitionTable: MirrorTable | null;
+  tableDigest: string;
+  d1: string[];
+  kvPut: KvFilePut[];
+  kvDelete: { path: string; key: string }[];
+  unchanged: number;
+}
+
+export class EmptyIndexGuard extends Error {}
+
+export function fileDigest(f: IndexedFile): string {
+  const h = createHash("sha1").update(encodeFileRecord(f.record)).update(f.sha512 ?? "").update(String(f.pieceSize ?? ""));
+  if (f.pieces) h.update(f.pieces);
+  return h.digest("hex");
+}
+
+export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: { allowEmpty?: boolean; generation: string }): Promise<PushPlan> {
+  const pushed = new Map<string, string>();
+  for (const r of db.prepare("SELECT path, digest FROM pushed_files").iterate() as Iterable<{ path: string; digest: string }>) pushed.set(r.path, r.digest);
+  const prevTable = (db.prepare("SELECT value FROM pushed_meta WHERE key = 'table'").get() as { value: string } | undefined)?.value;
+  const prev: Omit<MirrorTable, "generation"> | null = prevTable ? JSON.parse(prevTable) : null;
+
+  // A scan or a config that came back empty must not wipe the edge.
+  if (!opts.allowEmpty && desired.files.length === 0 && pushed.size > 0) {
+    throw new EmptyIndexGuard(`the origin index is empty but ${pushed.size} files were pushed before; refusing to delete them all (scan origin again, or push --allow-empty)`);
+  }
+  if (!opts.allowEmpty && desired.table.mirrors.length === 0 && (prev?.mirrors.length ?? 0) > 0) {
+    throw new EmptyIndexGuard(`the config lists no mirrors but ${prev!.mirrors.length} were pushed before; refusing to remove them all (push --allow-empty)`);
+  }
+
+  const tableDigest = createHash("sha1").update(JSON.stringify(desired.table)).digest("hex");
+  const tableChanged = (db.prepare("SELECT value FROM pushed_meta WHERE key = 'table_digest'").get() as { value: string } | undefined)?.value !== tableDigest;
+  const table: MirrorTable | null = tableChanged ? { ...desired.table, generation: opts.generation } : null;
+  const keep = new Set(desired.table.mirrors.map((m) => m.id));
+  const removed = (prev?.mirrors ?? []).filter((m) => !keep.has(m.id));
+  const transitionTable: MirrorTable | null =
+    table && removed.length ? { ...table, mirrors: [...table.mirrors, ...removed.map((m) => ({ ...m, enabled: false }))] } : null;
+
+  const changed: IndexedFile[] = [];
+  const kvPut: KvFilePut[] = [];
+  let unchanged = 0;
+  const seen = new Set<string>();
+  for (const f of desired.files) {
+    seen.add(f.path);
+    const digest = fileDigest(f);
+    if (pushed.get(f.path) === digest) {
+      unchanged++;
+      continue;
+    }
+    changed.push(f);
+    kvPut.push({ path: f.path, key: await fileKey(f.path), value: encodeFileRecord(f.record), digest });
+  }
+  const gone = [...pushed.keys()].filter((p) => !seen.has(p));
+  const kvDelete = await Promise.all(gone.map(async (p) => ({ path: p, key: await fileKey(p) })));
+
+  const d1: string[] = [];
+  if (table) {
+    for (const m of table.mirrors) d1.push(upsertMirror(m));
+    d1.push(upsertMeta("policy", JSON.stringify(table.policy)), upsertMeta("generation", table.generation));
+  }
+  d1.push(...upsertFiles(changed), ...deleteFiles(gone));
+  // Mirrors leave D1 last, after no file row can still be served by them.
+  if (table && removed.length) d1.push(deleteMirrorsExcept([...keep]));
+  return { table, transitionTable, tableDigest, d1, kvPut, kvDelete, unchanged };
+}

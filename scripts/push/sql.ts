@@ -1,0 +1,77 @@
+/** SQL text for `wrangler d1 execute --file`: literals, not bound parameters (D1 binds at most 100). */
+
+import { encodeMirrorSet } from "../../src/core/file-record.js";
+import type { Mirror } from "../../src/core/mirror.js";
+import { mirrorToRow } from "../../src/db/rows.js";
+import type { IndexedFile } from "./index-build.js";
+
+export function lit(v: string | number | boolean | null | undefined | Uint8Array | object): string {
+  if (v === null || v === undefined) return "NULL";
+  if (typeof v === "boolean") return v ? "1" : "0";
+  if (typeof v === "number") {
+    if (!Number.isFinite(v)) throw new Error(`not a finite number: ${v}`);
+    return String(v);
+  }
+  if (v instanceof Uint8Array) return `X'${Buffer.from(v).toString("hex")}'`;
+  if (typeof v === "object") return lit(JSON.stringify(v));
+  return `'${v.replace(/'/g, "''")}'`;
+}
+
+const MIRROR_COLUMNS: [string, keyof ReturnType<typeof mirrorToRow>][] = [
+  ["id", "id"], ["name", "name"], ["http_url", "httpUrl"], ["https_url", "httpsUrl"], ["ftp_url", "ftpUrl"], ["rsync_url", "rsyncUrl"],
+  ["country", "country"], ["continent", "continent"], ["region", "region"], ["lat", "lat"], ["lon", "lon"], ["asns", "asns"],
+  ["prefixes", "prefixes"], ["weight", "weight"], ["country_only", "countryOnly"], ["region_only", "regionOnly"], ["asn_only", "asnOnly"],
+  ["prefix_only", "prefixOnly"], ["extra_countries", "extraCountries"], ["allow_countries", "allowCountries"], ["deny_countries", "denyCountries"],
+  ["ipv4", "ipv4"], ["ipv6", "ipv6"], ["max_file_size", "maxFileSize"], ["enabled", "enabled"],
+];
+
+export function upsertMirror(m: Mirror): string {
+  const row = mirrorToRow(m);
+  const cols = MIRROR_COLUMNS.map(([c]) => c);
+  return `INSERT INTO mirrors (${cols.join(", ")}) VALUES (${MIRROR_COLUMNS.map(([, k]) => lit(row[k])).join(", ")}) ON CONFLICT(id) DO UPDATE SET ${cols.slice(1).map((c) => `${c}=excluded.${c}`).join(", ")};`;
+}
+
+export function deleteMirrorsExcept(ids: number[]): string {
+  return `DELETE FROM mirrors WHERE id NOT IN (${ids.length ? ids.join(", ") : "NULL"});`;
+}
+
+export function upsertMeta(key: string, value: string): string {
+  return `INSERT INTO meta (key, value) VALUES (${lit(key)}, ${lit(value)}) ON CONFLICT(key) DO UPDATE SET value=excluded.value;`;
+}
+
+/** Multi-row upserts, kept well under D1's 100 KB statement limit. */
+export function upsertFiles(files: IndexedFile[], maxBytes = 60_000): string[] {
+  const out: string[] = [];
+  const head = "INSERT INTO files (path, size, mtime, changed_at, md5, sha1, sha256, sha512, mirrors) VALUES ";
+  const tail = " ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime=excluded.mtime, changed_at=excluded.changed_at, md5=excluded.md5, sha1=excluded.sha1, sha256=excluded.sha256, sha512=excluded.sha512, mirrors=excluded.mirrors;";
+  let rows: string[] = [];
+  let bytes = 0;
+  for (const f of files) {
+    const r = f.record;
+    const row = `(${[lit(f.path), lit(r.size), lit(r.mtime), lit(r.changed), lit(r.md5), lit(r.sha1), lit(r.sha256), lit(f.sha512), lit(encodeMirrorSet(r.mirrors))].join(", ")})`;
+    if (rows.length && bytes + row.length > maxBytes) {
+      out.push(head + rows.join(", ") + tail);
+      rows = [];
+      bytes = 0;
+    }
+    rows.push(row);
+    bytes += row.length + 2;
+  }
+  if (rows.length) out.push(head + rows.join(", ") + tail);
+  for (const f of files) {
+    if (f.pieces && f.pieceSize) {
+      out.push(`INSERT INTO file_pieces (file_id, piece_size, hashes) SELECT id, ${lit(f.pieceSize)}, ${lit(f.pieces)} FROM files WHERE path = ${lit(f.path)} ON CONFLICT(file_id) DO UPDATE SET piece_size=excluded.piece_size, hashes=excluded.hashes;`);
+    }
+  }
+  return out;
+}
+
+export function deleteFiles(paths: string[], perStatement = 200): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < paths.length; i += perStatement) {
+    const chunk = paths.slice(i, i + perStatement);
+    out.push(`DELETE FROM file_pieces WHERE file_id IN (SELECT id FROM files WHERE path IN (${chunk.map(lit).join(", ")}));`);
+    out.push(`DELETE FROM files WHERE path IN (${chunk.map(lit).join(", ")});`);
+  }
+  return out;
+}

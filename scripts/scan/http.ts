@@ -1,0 +1,110 @@
+/**
+ * HTTP(S) mirrors through their directory listings: a breadth-first crawl below the base URL,
+ * bounded in depth, entries and page size, following redirects only inside the base URL, and never
+ * visiting a directory twice (so a listing that loops, by redirect or by symlink, ends).
+ */
+
+import { parseAutoindex } from "./autoindex.js";
+import { type ListingEntry, ListingError, type ListOptions } from "./listing.js";
+
+const MAX_PAGE_BYTES = 64 * 1024 * 1024;
+const MAX_REDIRECTS = 5;
+const PARALLEL_PAGES = 4;
+
+export async function listHttp(baseUrl: string, opts: ListOptions): Promise<ListingEntry[]> {
+  const entries: ListingEntry[] = [];
+  const visited = new Set<string>();
+  const start = baseUrl + (opts.subtree ? opts.subtree.replace(/\/?$/, "/") : "");
+  let frontier: { url: string; rel: string; depth: number }[] = [{ url: start, rel: opts.subtree.replace(/\/$/, ""), depth: 0 }];
+  visited.add(start);
+  while (frontier.length) {
+    const next: typeof frontier = [];
+    for (let i = 0; i < frontier.length; i += PARALLEL_PAGES) {
+      const batch = frontier.slice(i, i + PARALLEL_PAGES);
+      const pages = await Promise.all(batch.map((d) => fetchListing(d.url, baseUrl, opts.signal)));
+      batch.forEach((dir, k) => {
+        const page = pages[k]!;
+        // A redirect to a directory seen already (a loop): nothing new here.
+        if (page.finalUrl !== dir.url && visited.has(page.finalUrl) && dir.depth > 0) return;
+        visited.add(page.finalUrl);
+        for (const e of parseAutoindex(page.html)) {
+          const rel = dir.rel ? `${dir.rel}/${e.name}` : e.name;
+          if (e.isDir) {
+            const url = page.finalUrl + encodeURIComponent(e.name) + "/";
+            if (visited.has(url)) continue;
+            if (dir.depth + 1 > opts.maxDepth) throw new ListingError(url, `deeper than scan.max_depth (${opts.maxDepth}); a loop?`);
+            visited.add(url);
+            next.push({ url, rel, depth: dir.depth + 1 });
+            continue;
+          }
+          if (e.size === undefined) continue;
+          if (entries.length >= opts.maxEntries) throw new ListingError(baseUrl, `listing has more than ${opts.maxEntries} entries; refused as hostile (raise scan.max_entries if real)`);
+          entries.push({
+            path: rel,
+            size: e.size,
+            ...(e.mtime !== undefined ? { mtime: e.mtime } : {}),
+            mtimeRes: e.mtimeRes ?? 60,
+            ...(e.approxSize ? { approxSize: true } : {}),
+          });
+        }
+      });
+    }
+    frontier = next;
+  }
+  return entries;
+}
+
+async function fetchListing(url: string, baseUrl: string, signal: AbortSignal): Promise<{ html: string; finalUrl: string }> {
+  let current = url;
+  for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+    let res: Response;
+    try {
+      res = await fetch(current, { signal, redirect: "manual", headers: { "User-Agent": "mirrorhop-scanner" } });
+    } catch (err) {
+      throw new ListingError(current, signal.aborted ? "timed out" : `request failed: ${(err as Error).cause ?? (err as Error).message}`);
+    }
+    if (res.status >= 300 && res.status < 400) {
+      await res.body?.cancel();
+      const loc = res.headers.get("location");
+      if (!loc) throw new ListingError(current, `${res.status} without Location`);
+      const next = new URL(loc, current).href;
+      if (!next.startsWith(baseUrl)) throw new ListingError(current, `redirects outside the mirror's base URL (to ${next})`);
+      current = next;
+      continue;
+    }
+    if (res.status !== 200) {
+      await res.body?.cancel();
+      throw new ListingError(current, `HTTP ${res.status}`);
+    }
+    return { html: await readCapped(res, current), finalUrl: current.endsWith("/") ? current : current + "/" };
+  }
+  throw new ListingError(url, `more than ${MAX_REDIRECTS} redirects (a loop?)`);
+}
+
+async function readCapped(res: Response, url: string): Promise<string> {
+  const reader = res.body!.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > MAX_PAGE_BYTES) {
+      await reader.cancel();
+      throw new ListingError(url, `listing page larger than ${MAX_PAGE_BYTES} bytes; refused`);
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
+}
+
+/** The exact size of one file (HEAD), for listings that print rounded sizes. */
+export async function headSize(url: string, signal: AbortSignal): Promise<number | null> {
+  try {
+    const res = await fetch(url, { method: "HEAD", signal, redirect: "follow", headers: { "User-Agent": "mirrorhop-scanner" } });
+    const len = res.headers.get("content-length");
+    return res.ok && len !== null ? Number(len) : null;
+  } catch {
+    return null;
+  }
+}

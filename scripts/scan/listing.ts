@@ -1,0 +1,40 @@
+/** What a mirror's listing says it holds, whatever the protocol. */
+
+export interface ListingEntry {
+  /** Index path, relative to the mirror's base URL. */
+  path: string;
+  size: number;
+  /** Unix seconds, when the listing gives a time. */
+  mtime?: number;
+  /** The listing's time resolution in seconds (rsync and MLSD 1, HTML listings 60). */
+  mtimeRes: number;
+  /** The size is a rounded "4.0M" (Apache, lighttpd): only good enough to pick files to check. */
+  approxSize?: boolean;
+}
+
+export interface ListOptions {
+  /** Only this subtree of the mirror, relative to its base URL ("" for all). */
+  subtree: string;
+  signal: AbortSignal;
+  maxEntries: number;
+  maxDepth: number;
+}
+
+export class ListingError extends Error {
+  constructor(
+    readonly url: string,
+    message: string,
+  ) {
+    super(`${url}: ${message}`);
+  }
+}
+
+/** A mirror holds the origin's version iff the size matches and, where the listing gives a time, so does the mtime. */
+export function holdsVersion(origin: { size: number; mtime: number }, entry: { size: number; mtime?: number | null; mtimeRes: number }, toleranceSeconds: number): boolean {
+  if (entry.size !== origin.size) return false;
+  if (entry.mtime === undefined || entry.mtime === null) return true;
+  // A listing with minute resolution shows 12:00 for 12:00:59: compare at its resolution.
+  const res = Math.max(1, entry.mtimeRes);
+  const originAtRes = Math.floor(origin.mtime / res) * res;
+  return Math.abs(entry.mtime - originAtRes) <= toleranceSeconds + (res > 1 ? res : 0);
+}

@@ -1,0 +1,105 @@
+/**
+ * rsync listings through the real rsync binary: `rsync --list-only -r` against a daemon module
+ * (rsync://host/module/path/) or rsync's URL form. Output is streamed line by line, so a listing of
+ * millions of entries never sits in memory as text.
+ */
+
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { type ListingEntry, ListingError, type ListOptions } from "./listing.js";
+
+// -rw-r--r--      4194304 2026/11/01 12:00:00 releases/1.0/x.iso
+const LINE = /^([dlrwxstST-]{10})\s+([\d,]+) (\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):(\d{2}) (.*)$/;
+
+export async function listRsync(baseUrl: string, opts: ListOptions): Promise<ListingEntry[]> {
+  const url = baseUrl + (opts.subtree ? opts.subtree.replace(/\/?$/, "/") : "");
+  const args = ["--list-only", "-r", "-8", "--no-motd", "--no-human-readable", "--timeout=60", "--contimeout=30", url];
+  // rsync prints times in the local zone of the machine running it: make that UTC.
+  const child = spawn("rsync", args, { env: { ...process.env, TZ: "UTC", LC_ALL: "C" }, stdio: ["ignore", "pipe", "pipe"] });
+  const entries: ListingEntry[] = [];
+  const links = new Map<string, string>();
+  let stderr = "";
+  let tooMany = false;
+  child.stderr.on("data", (d) => {
+    if (stderr.length < 4096) stderr += d;
+  });
+  const onAbort = () => child.kill("SIGKILL");
+  opts.signal.addEventListener("abort", onAbort);
+  const exit = new Promise<number | null>((resolve, reject) => {
+    child.on("error", (err) => reject(new ListingError(url, `cannot run rsync: ${err.message}`)));
+    child.on("close", (code) => resolve(code));
+  });
+  const prefix = opts.subtree ? opts.subtree.replace(/\/$/, "") + "/" : "";
+  try {
+    for await (const line of createInterface({ input: child.stdout, crlfDelay: Infinity })) {
+      const m = LINE.exec(line);
+      if (!m) continue;
+      const [, mode, sizeText, y, mo, d, h, mi, s, rawName] = m;
+      let name = unescapeRsync(rawName!);
+      if (name === ".") continue;
+      if (mode![0] === "d") continue;
+      if (entries.length >= opts.maxEntries) {
+        tooMany = true;
+        child.kill("SIGKILL");
+        break;
+      }
+      if (mode![0] === "l") {
+        const arrow = name.indexOf(" -> ");
+        if (arrow > 0) links.set(prefix + name.slice(0, arrow), name.slice(arrow + 4));
+        continue;
+      }
+      if (mode![0] !== "-") continue;
+      name = prefix + name;
+      entries.push({ path: name, size: Number(sizeText!.replace(/,/g, "")), mtime: Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s!) / 1000, mtimeRes: 1 });
+    }
+  } finally {
+    opts.signal.removeEventListener("abort", onAbort);
+  }
+  const code = await exit;
+  if (opts.signal.aborted) throw new ListingError(url, "timed out");
+  if (tooMany) throw new ListingError(url, `listing has more than ${opts.maxEntries} entries; refused as hostile (raise scan.max_entries if real)`);
+  if (code !== 0) throw new ListingError(url, `rsync exited with ${code}: ${stderr.trim().split("\n").slice(-1)[0] ?? ""}`);
+  return [...entries, ...resolveLinks(entries, links)];
+}
+
+/** rsync writes unprintable bytes as \#ooo (octal). */
+export function unescapeRsync(s: string): string {
+  if (!s.includes("\\#")) return s;
+  const bytes: number[] = [];
+  const enc = new TextEncoder();
+  for (let i = 0; i < s.length; ) {
+    if (s.startsWith("\\#", i) && /^[0-7]{3}$/.test(s.slice(i + 2, i + 5))) {
+      bytes.push(parseInt(s.slice(i + 2, i + 5), 8));
+      i += 5;
+    } else {
+      const cp = s.codePointAt(i)!;
+      for (const b of enc.encode(String.fromCodePoint(cp))) bytes.push(b);
+      i += cp > 0xffff ? 2 : 1;
+    }
+  }
+  return new TextDecoder().decode(new Uint8Array(bytes));
+}
+
+/** A symlink on the mirror holds what its target holds, when the target is a listed file. */
+function resolveLinks(entries: ListingEntry[], links: Map<string, string>): ListingEntry[] {
+  if (links.size === 0) return [];
+  const byPath = new Map(entries.map((e) => [e.path, e]));
+  const out: ListingEntry[] = [];
+  for (const [link, target] of links) {
+    if (target.startsWith("/")) continue;
+    const dir = link.includes("/") ? link.slice(0, link.lastIndexOf("/")) : "";
+    const parts: string[] = dir ? dir.split("/") : [];
+    for (const seg of target.split("/")) {
+      if (seg === "..") parts.pop();
+      else if (seg !== "." && seg !== "") parts.push(seg);
+    }
+    const resolved = parts.join("/");
+    const t = byPath.get(resolved);
+    if (t) out.push({ ...t, path: link });
+    else {
+      // A link to a directory: every file under it, under the link's name.
+      for (const e of entries) if (e.path.startsWith(resolved + "/")) out.push({ ...e, path: link + e.path.slice(resolved.length) });
+    }
+  }
+  return out;
+}
