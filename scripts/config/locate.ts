@@ -4,8 +4,11 @@
  * in the text: the table header ([origin], [[mirror]] #n, [policy.stickiness]) and then `key =`.
  */
 
-export function lineOf(text: string, path: (string | number)[]): number | undefined {
+export function lineOf(text: string, fullPath: (string | number)[]): number | undefined {
   const lines = text.split(/\r?\n/);
+  // `prefixes[1]` lives on the `prefixes =` line: drop trailing indexes into a value's array.
+  const path = [...fullPath];
+  while (path.length > 2 && typeof path[path.length - 1] === "number") path.pop();
   // The table the key lives in, and the key itself.
   const tableParts: string[] = [];
   let arrayIndex: number | undefined;

@@ -6,7 +6,8 @@
  */
 
 import { createReadStream } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
+import { realpathSync } from "node:fs";
+import { readdir, realpath, stat } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -69,7 +70,9 @@ async function serve(root: string, req: http.IncomingMessage, res: http.ServerRe
     res.writeHead(403).end();
     return;
   }
-  const st = await stat(full).catch(() => null);
+  // Symlinks that leave the root are not served (a mirror's tree must not expose the host).
+  const real = await realpath(full).catch(() => null);
+  const st = real && inside(root, real) ? await stat(real).catch(() => null) : null;
   if (!st) {
     res.writeHead(404, { "Content-Type": "text/plain" }).end("not found\n");
     return;
@@ -79,7 +82,7 @@ async function serve(root: string, req: http.IncomingMessage, res: http.ServerRe
       res.writeHead(301, { Location: rel + "/" }).end();
       return;
     }
-    const body = await autoindex(full, rel);
+    const body = await autoindex(root, full, rel);
     res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Content-Length": Buffer.byteLength(body) });
     res.end(req.method === "HEAD" ? undefined : body);
     return;
@@ -115,11 +118,13 @@ async function serve(root: string, req: http.IncomingMessage, res: http.ServerRe
 }
 
 /** The nginx autoindex layout: name link padded to 50 columns, date, size in bytes. */
-async function autoindex(dir: string, rel: string): Promise<string> {
+async function autoindex(root: string, dir: string, rel: string): Promise<string> {
   const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
   const lines: string[] = [];
   for (const e of entries) {
-    const st = await stat(path.join(dir, e.name)).catch(() => null);
+    const real = await realpath(path.join(dir, e.name)).catch(() => null);
+    if (!real || !inside(root, real)) continue;
+    const st = await stat(real).catch(() => null);
     if (!st) continue;
     const isDir = st.isDirectory();
     const name = e.name + (isDir ? "/" : "");
@@ -131,4 +136,16 @@ async function autoindex(dir: string, rel: string): Promise<string> {
   }
   const title = rel.replace(/&/g, "&amp;").replace(/</g, "&lt;");
   return `<html>\r\n<head><title>Index of ${title}</title></head>\r\n<body>\r\n<h1>Index of ${title}</h1><hr><pre><a href="../">../</a>\r\n${lines.join("\r\n")}\r\n</pre><hr></body>\r\n</html>\r\n`;
+}
+
+function inside(root: string, real: string): boolean {
+  const r = realRoot(root);
+  return real === r || real.startsWith(r + path.sep);
+}
+
+const roots = new Map<string, string>();
+function realRoot(root: string): string {
+  let r = roots.get(root);
+  if (!r) roots.set(root, (r = realpathSync(root)));
+  return r;
 }

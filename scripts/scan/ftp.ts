@@ -28,7 +28,8 @@ export async function listFtp(baseUrl: string, opts: ListOptions): Promise<Listi
         else if (f.isFile) {
           if (entries.length >= opts.maxEntries) throw new ListingError(baseUrl, `listing has more than ${opts.maxEntries} entries; refused as hostile`);
           const precise = f.modifiedAt !== undefined && !Number.isNaN(f.modifiedAt.getTime());
-          entries.push({ path, size: f.size, ...(precise ? { mtime: Math.floor(f.modifiedAt!.getTime() / 1000) } : {}), mtimeRes: 1 });
+          const listed = precise ? { mtime: Math.floor(f.modifiedAt!.getTime() / 1000), res: 1 } : parseListDate(f.rawModifiedAt);
+          entries.push({ path, size: f.size, ...(listed ? { mtime: listed.mtime } : {}), mtimeRes: listed?.res ?? 1 });
         }
       }
     };
@@ -41,4 +42,21 @@ export async function listFtp(baseUrl: string, opts: ListOptions): Promise<Listi
     opts.signal.removeEventListener("abort", onAbort);
     client.close();
   }
+}
+
+const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
+
+/**
+ * A Unix LIST date: "Nov 01 12:00" (the last six months: minute resolution, year implied) or
+ * "Nov 01  2026" (older: day resolution). Taken as UTC, as MLSD times are.
+ */
+export function parseListDate(raw: string | undefined, now = Date.now()): { mtime: number; res: number } | undefined {
+  const m = /^([A-Z][a-z]{2})\s+(\d{1,2})\s+(?:(\d{1,2}):(\d{2})|(\d{4}))$/.exec((raw ?? "").trim());
+  if (!m || MONTHS[m[1]!] === undefined) return undefined;
+  if (m[5]) return { mtime: Date.UTC(+m[5], MONTHS[m[1]!]!, +m[2]!) / 1000, res: 86400 };
+  let year = new Date(now).getUTCFullYear();
+  let t = Date.UTC(year, MONTHS[m[1]!]!, +m[2]!, +m[3]!, +m[4]!);
+  // A time without a year is within the last six months: a date after tomorrow is last year's.
+  if (t > now + 86_400_000) t = Date.UTC(--year, MONTHS[m[1]!]!, +m[2]!, +m[3]!, +m[4]!);
+  return { mtime: t / 1000, res: 60 };
 }

@@ -1,0 +1,47 @@
+/** mirrorhop.toml: valid files load; every invalid one is refused with file, line and key. */
+
+import { describe, expect, it } from "vitest";
+import { EXAMPLE_CONFIG } from "../../scripts/config/example.js";
+import { ConfigError, parseConfig } from "../../scripts/config/load.js";
+
+const FILE = "/etc/mirrorhop/mirrorhop.toml";
+
+function problems(text: string): string[] {
+  try {
+    parseConfig(text, FILE);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error("config was accepted");
+}
+
+const lineOf = (text: string, needle: string) => text.split("\n").findIndex((l) => l.includes(needle)) + 1;
+
+describe("config", () => {
+  it("the annotated example from `mirrorhop init` is valid", () => {
+    const c = parseConfig(EXAMPLE_CONFIG, FILE);
+    expect(c.origin.path).toBe("/srv/pub");
+    expect(c.mirrors).toHaveLength(1);
+    expect(c.mirrors[0]).toMatchObject({ name: "de-fra", country: "DE", asns: [3320], weight: 100 });
+    expect(c.policy.stickiness).toEqual({ repoDepth: 2, ipv4Bits: 24, ipv6Bits: 48 });
+  });
+
+  it("names file, line and key of each bad value", () => {
+    const text = EXAMPLE_CONFIG.replace('country = "DE"', 'country = "Germany"').replace('prefixes = ["192.0.2.0/24"', 'prefixes = ["192.0.2.0/33"');
+    const p = problems(text);
+    expect(p).toContain(`${FILE}:${lineOf(text, 'country = "Germany"')}: mirror[1] (de-fra).country: must be a two-letter ISO 3166 country code`);
+    expect(p.some((x) => x.startsWith(`${FILE}:${lineOf(text, "prefixes =")}: mirror[1] (de-fra).prefixes`))).toBe(true);
+  });
+
+  it("refuses duplicate ids and names, unknown keys, missing URLs and bad TOML", () => {
+    const dup = EXAMPLE_CONFIG + '\n[[mirror]]\nid = 1\nname = "de-fra"\nhttp = "http://x.example/"\ncountry = "FR"\ncolour = "red"\n';
+    const p = problems(dup);
+    expect(p.some((x) => /mirror\[2\] \(de-fra\)\.id: duplicate id 1/.test(x))).toBe(true);
+    expect(p.some((x) => /mirror\[2\] \(de-fra\)\.name: duplicate name de-fra/.test(x))).toBe(true);
+    expect(p.some((x) => /mirror\[2\] \(de-fra\): Unrecognized key: "colour"/.test(x))).toBe(true);
+    expect(problems('[origin]\npath = "/x"\nurl = "https://o.example/"\n[[mirror]]\nid = 2\nname = "n"\ncountry = "FR"\n').some((x) => /mirror\[1\] \(n\)\.http: needs an http or https URL/.test(x))).toBe(true);
+    expect(problems("[origin\npath = 1")[0]).toMatch(new RegExp(`^${FILE}:1:\\d+: `));
+    expect(problems('[origin]\npath = "/x"\nurl = "https://o.example"\n')[0]).toBe(`${FILE}:3: origin.url: must be an http(s) URL ending in '/'`);
+  });
+});
