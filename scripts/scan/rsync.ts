@@ -13,7 +13,8 @@ const LINE = /^([dlrwxstST-]{10})\s+([\d,]+) (\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(
 
 export async function listRsync(baseUrl: string, opts: ListOptions): Promise<ListingEntry[]> {
   const url = baseUrl + (opts.subtree ? opts.subtree.replace(/\/?$/, "/") : "");
-  const args = ["--list-only", "-r", "-8", "--no-motd", "--no-human-readable", "--timeout=60", "--contimeout=30", url];
+  // -l: list symlinks with their targets, so links inside the tree resolve to what they point at.
+  const args = ["--list-only", "-r", "-l", "-8", "--no-motd", "--no-human-readable", "--timeout=60", "--contimeout=30", url];
   // rsync prints times in the local zone of the machine running it: make that UTC.
   const child = spawn("rsync", args, { env: { ...process.env, TZ: "UTC", LC_ALL: "C" }, stdio: ["ignore", "pipe", "pipe"] });
   const entries: ListingEntry[] = [];
