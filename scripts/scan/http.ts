@@ -21,7 +21,14 @@ export async function listHttp(baseUrl: string, opts: ListOptions): Promise<List
     const next: typeof frontier = [];
     for (let i = 0; i < frontier.length; i += PARALLEL_PAGES) {
       const batch = frontier.slice(i, i + PARALLEL_PAGES);
-      const pages = await Promise.all(batch.map((d) => fetchListing(d.url, baseUrl, opts.signal)));
+      let pages;
+      try {
+        pages = await Promise.all(batch.map((d) => fetchListing(d.url, baseUrl, opts.signal)));
+      } catch (err) {
+        // A subtree the mirror no longer has is an answer (it holds nothing there); a missing root is not.
+        if (opts.subtree && frontier.length === 1 && frontier[0]!.depth === 0 && err instanceof NotFound) return [];
+        throw err;
+      }
       batch.forEach((dir, k) => {
         const page = pages[k]!;
         // A redirect to a directory seen already (a loop): nothing new here.
@@ -54,6 +61,8 @@ export async function listHttp(baseUrl: string, opts: ListOptions): Promise<List
   return entries;
 }
 
+class NotFound extends ListingError {}
+
 async function fetchListing(url: string, baseUrl: string, signal: AbortSignal): Promise<{ html: string; finalUrl: string }> {
   let current = url;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
@@ -74,7 +83,7 @@ async function fetchListing(url: string, baseUrl: string, signal: AbortSignal): 
     }
     if (res.status !== 200) {
       await res.body?.cancel();
-      throw new ListingError(current, `HTTP ${res.status}`);
+      throw res.status === 404 ? new NotFound(current, "HTTP 404") : new ListingError(current, `HTTP ${res.status}`);
     }
     return { html: await readCapped(res, current), finalUrl: current.endsWith("/") ? current : current + "/" };
   }

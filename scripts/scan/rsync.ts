@@ -59,6 +59,8 @@ export async function listRsync(baseUrl: string, opts: ListOptions): Promise<Lis
   const code = await exit;
   if (opts.signal.aborted) throw new ListingError(url, "timed out");
   if (tooMany) throw new ListingError(url, `listing has more than ${opts.maxEntries} entries; refused as hostile (raise scan.max_entries if real)`);
+  // A subtree the mirror no longer has: it holds nothing there (rsync says so with exit 23).
+  if (code === 23 && opts.subtree && /No such file or directory/.test(stderr) && entries.length === 0) return [];
   if (code !== 0) throw new ListingError(url, `rsync exited with ${code}: ${stderr.trim().split("\n").slice(-1)[0] ?? ""}`);
   return [...entries, ...resolveLinks(entries, links)];
 }

@@ -1,0 +1,106 @@
+/** The mirrorhop CLI as an operator runs it: a real process, real files, real servers on loopback. */
+
+import { spawn } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT } from "../../scripts/lib/local-edge.js";
+import { startStaticServer, type StaticServer } from "../../scripts/lib/static-server.js";
+import { openState } from "../../scripts/state/db.js";
+
+const require = createRequire(import.meta.url);
+let tmp: string;
+let mirror: StaticServer;
+let other: StaticServer;
+const T0 = new Date("2026-11-01T12:00:00Z");
+
+/** Asynchronous on purpose: this process serves the mirrors the CLI scans. */
+function cli(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [require.resolve("tsx/cli"), path.join(ROOT, "scripts/mirrorhop.ts"), ...args], {
+      cwd: tmp,
+      env: { ...process.env, CI: "true", MIRRORHOP_STATE: path.join(tmp, "state.sqlite") },
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    child.on("close", (code) => resolve({ code, out, err }));
+  });
+}
+
+function write(rel: string, size: number) {
+  const p = path.join(tmp, "origin", rel);
+  mkdirSync(path.dirname(p), { recursive: true });
+  writeFileSync(p, Buffer.alloc(size, rel.length));
+  utimesSync(p, T0, T0);
+}
+
+beforeAll(async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), "mirrorhop-cli-"));
+  write("a/one.iso", 10_000);
+  write("b/two.iso", 20_000);
+  cpSync(path.join(tmp, "origin"), path.join(tmp, "mirror"), { recursive: true, preserveTimestamps: true });
+  mirror = await startStaticServer(path.join(tmp, "mirror"));
+  other = await startStaticServer(path.join(tmp, "mirror"));
+});
+afterAll(async () => {
+  await mirror.stop();
+  await other.stop();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+const config = (mirrors: string) => `[origin]\npath = "origin"\nurl = "https://o.example/pub/"\n[scan]\nprotocols = ["http"]\n${mirrors}`;
+const m1 = () => `[[mirror]]\nid = 1\nname = "m1"\nhttp = "${mirror.url}"\ncountry = "DE"\n`;
+const m2 = () => `[[mirror]]\nid = 2\nname = "m2"\nhttp = "${other.url}"\ncountry = "FR"\n`;
+
+describe("mirrorhop CLI", () => {
+  it("init writes a valid annotated config, and will not overwrite it", async () => {
+    expect((await cli("init")).code).toBe(0);
+    expect(readFileSync(path.join(tmp, "mirrorhop.toml"), "utf8")).toContain("[[mirror]]");
+    expect((await cli("config", "check")).out).toMatch(/mirrorhop\.toml: ok \(origin \/srv\/pub → https:\/\/download\.example\.org\/pub\/, 1 mirrors\)/);
+    const again = await cli("init");
+    expect([again.code, again.err.trim()]).toEqual([2, "mirrorhop: mirrorhop.toml exists; use --force to overwrite it"]);
+  });
+
+  it("config check refuses a bad file with file, line and key, exit 2", async () => {
+    writeFileSync(path.join(tmp, "bad.toml"), config(`[[mirror]]\nid = 1\nname = "m1"\nhttp = "${mirror.url}"\ncountry = "Deutschland"\n`));
+    const r = await cli("-c", "bad.toml", "config", "check");
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${path.join(tmp, "bad.toml")}:10: mirror[1] (m1).country: must be a two-letter ISO 3166 country code`);
+  });
+
+  it("scans, explains offline, plans a push without writing, and scans a subtree only", async () => {
+    writeFileSync(path.join(tmp, "mirrorhop.toml"), config(m1() + m2()));
+    expect((await cli("scan", "origin")).err).toMatch(/hashing: 2 files, 2 hashed/);
+    expect((await cli("scan", "mirrors")).out).toMatch(/m1: 2 files over http/);
+    const ex = JSON.parse((await cli("explain", "a/one.iso", "--country", "FR", "--scheme", "http")).out);
+    expect(ex).toMatchObject({ target: "mirror", location: `${other.url}a/one.iso`, candidates: [{ name: "m2", tier: "country" }, { name: "m1", tier: "region" }] });
+    const dry = await cli("push", "--local", "--dry-run");
+    expect(dry.code).toBe(0);
+    expect(dry.out).toMatch(/dry run: \d+ D1 statements, 2 KV puts, 0 KV deletes, mirror table; files in /);
+    expect((await cli("push")).err).toMatch(/say where: push --local or push --remote/);
+
+    // A subtree scan that finds b/ gone on m1 touches only b/.
+    rmSync(path.join(tmp, "mirror", "b"), { recursive: true });
+    expect((await cli("scan", "mirrors", "--mirror", "m1", "--path", "b")).out).toMatch(/m1: 0 files/);
+    const db = openState(path.join(tmp, "state.sqlite"));
+    expect(db.prepare("SELECT path FROM mirror_files WHERE mirror_id = 1 ORDER BY path").all().map((r) => (r as { path: string }).path)).toEqual(["a/one.iso"]);
+    expect(db.prepare("SELECT count(*) AS n FROM mirror_files WHERE mirror_id = 2").get()).toEqual({ n: 2 });
+    db.close();
+  });
+
+  it("refuses a push that would empty the edge, unless told", async () => {
+    const db = openState(path.join(tmp, "state.sqlite"));
+    db.prepare("INSERT OR REPLACE INTO pushed_files (path, digest) VALUES ('a/one.iso', 'x')").run();
+    db.prepare("INSERT OR REPLACE INTO pushed_meta (key, value) VALUES ('table', ?)").run(JSON.stringify({ format: 1, policy: {}, mirrors: [{ id: 1 }] }));
+    db.close();
+    writeFileSync(path.join(tmp, "mirrorhop.toml"), config(""));
+    const r = await cli("push", "--local", "--dry-run");
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/the config lists no mirrors but 1 were pushed before; refusing to remove them all \(push --allow-empty\)/);
+    expect((await cli("push", "--local", "--dry-run", "--allow-empty")).code).toBe(0);
+  });
+});
