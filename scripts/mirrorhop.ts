@@ -18,6 +18,7 @@ import { scanOrigin } from "./scan/origin.js";
 import { scanMirrors } from "./scan/mirrors.js";
 import { push } from "./push/push.js";
 import { EmptyIndexGuard } from "./push/plan.js";
+import { rebuildPushState } from "./push/rebuild-state.js";
 
 // node:sqlite is stable in use but still flagged experimental; its one-line warning is noise here.
 process.removeAllListeners("warning");
@@ -86,18 +87,19 @@ program
   .addOption(new Option("--remote", "Cloudflare (needs CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID)").conflicts("local"))
   .option("--dry-run", "write the plan files and say what would change, without writing")
   .option("--allow-empty", "allow a push that deletes every file or every mirror")
+  .option("--rebuild-state", "first rebuild the record of what was pushed from D1 (after losing the local state)")
   .option("--persist-to <dir>", "wrangler's local state directory (with --local)")
   .option("--env <name>", "wrangler environment (default: production with --remote)")
-  .action(async (o: { local?: boolean; remote?: boolean; dryRun?: boolean; allowEmpty?: boolean; persistTo?: string; env?: string }) => {
+  .action(async (o: { local?: boolean; remote?: boolean; dryRun?: boolean; allowEmpty?: boolean; rebuildState?: boolean; persistTo?: string; env?: string }) => {
     if (!o.local && !o.remote) throw new UserError("say where: push --local or push --remote");
     const c = cfg();
-    const r = await push(
-      state(c.file),
-      c,
-      { kind: o.remote ? "remote" : "local", persistTo: o.persistTo, env: o.env ?? (o.remote ? "production" : undefined) },
-      { dryRun: o.dryRun ?? false, allowEmpty: o.allowEmpty ?? false, log: (s) => console.log(s) },
-    );
-    if (!r.dryRun && r.kvPut + r.kvDelete + r.d1Statements === 0) return;
+    const db = state(c.file);
+    const target = { kind: o.remote ? ("remote" as const) : ("local" as const), persistTo: o.persistTo, env: o.env ?? (o.remote ? "production" : undefined) };
+    if (o.rebuildState) {
+      const r = await rebuildPushState(db, target);
+      console.log(`push state rebuilt from D1: ${r.files} files, ${r.mirrors} mirrors`);
+    }
+    await push(db, c, target, { dryRun: o.dryRun ?? false, allowEmpty: o.allowEmpty ?? false, log: (s) => console.log(s) });
   });
 
 program

@@ -49,7 +49,7 @@ function common(t: Target): string[] {
   ];
 }
 
-export function runWrangler(args: string[]): Promise<void> {
+export function runWrangler(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [wranglerBin(), ...args], {
       cwd: ROOT,
@@ -57,11 +57,22 @@ export function runWrangler(args: string[]): Promise<void> {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
-    child.stdout.on("data", (d) => (out += d));
+    let stdout = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+      stdout += d;
+    });
     child.stderr.on("data", (d) => (out += d));
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`wrangler ${args.slice(0, 3).join(" ")} failed (${code}):\n${out.trim().split("\n").slice(-15).join("\n")}`))));
+    child.on("close", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`wrangler ${args.slice(0, 3).join(" ")} failed (${code}):\n${out.trim().split("\n").slice(-15).join("\n")}`))));
   });
+}
+
+/** Runs one read-only query and returns its rows (wrangler's --json output). */
+export async function d1Query<T>(t: Target, sql: string): Promise<T[]> {
+  const out = await runWrangler(["d1", "execute", databaseName(t), "--command", sql, "--json", ...common(t)]);
+  const parsed = JSON.parse(out) as { results: T[] }[];
+  return parsed.flatMap((r) => r.results);
 }
 
 /** Idempotent: brings the database to the schema in migrations/ before anything is written. */

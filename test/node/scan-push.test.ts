@@ -16,6 +16,7 @@ import { hasRsync, type RsyncDaemon, startRsyncDaemon } from "../../scripts/lib/
 import { startStaticServer, type StaticServer } from "../../scripts/lib/static-server.js";
 import { buildIndex } from "../../scripts/push/index-build.js";
 import { push } from "../../scripts/push/push.js";
+import { rebuildPushState } from "../../scripts/push/rebuild-state.js";
 import { scanMirrors } from "../../scripts/scan/mirrors.js";
 import { scanOrigin } from "../../scripts/scan/origin.js";
 import { openState, type StateDb } from "../../scripts/state/db.js";
@@ -275,5 +276,30 @@ describe("push --local and the Worker", () => {
     const p = await push(db, config, { kind: "local", persistTo: path.join(tmp, "wrangler-state") });
     expect(p.kvDelete).toBe(2);
     expect(p.kvPut).toBeGreaterThanOrEqual(2);
+  }, 120_000);
+
+  it("a lost push state is rebuilt from D1: the next push writes no file record again", async () => {
+    const target = { kind: "local" as const, persistTo: path.join(tmp, "wrangler-state") };
+    const files = (db.prepare("SELECT count(*) AS n FROM pushed_files").get() as { n: number }).n;
+    db.exec("DELETE FROM pushed_files; DELETE FROM pushed_meta;");
+    expect((await push(db, config, target, { dryRun: true })).kvPut).toBe(files);
+    expect(await rebuildPushState(db, target)).toEqual({ files, mirrors: config.mirrors.length });
+    const p = await push(db, config, target);
+    expect([p.kvPut, p.kvDelete]).toEqual([0, 0]);
+  }, 120_000);
+
+  it("a mirror leaving the config is disabled at the edge before its records change, then removed", async () => {
+    const target = { kind: "local" as const, persistTo: path.join(tmp, "wrangler-state") };
+    const without = { ...config, mirrors: config.mirrors.filter((m) => m.name !== "partial") };
+    const { buildPlan } = await import("../../scripts/push/plan.js");
+    const plan = await buildPlan(db, buildIndex(db, without), { generation: "g" });
+    expect(plan.transitionTable?.mirrors.find((m) => m.name === "partial")?.enabled).toBe(false);
+    expect(plan.table?.mirrors.some((m) => m.name === "partial")).toBe(false);
+    expect(plan.kvPut.map((p) => p.path)).toContain(BIG);
+    await push(db, without, target);
+    const { d1Query } = await import("../../scripts/push/wrangler-target.js");
+    expect((await d1Query<{ name: string }>(target, "SELECT name FROM mirrors ORDER BY id")).map((r) => r.name)).not.toContain("partial");
+    const big = await d1Query<{ m: string }>(target, `SELECT hex(mirrors) AS m FROM files WHERE path = '${BIG}'`);
+    expect(big[0]!.m).toBe("12"); // bits 1 (full) and 4 (ftp): 0b10010
   }, 120_000);
 });

@@ -1,0 +1,83 @@
+/**
+ * Rebuilds what the local state remembers of the last push from D1, the source of truth, for a
+ * CI runner or host that lost its state. Scan results cannot be rebuilt (D1 keeps only which
+ * mirrors hold which file), so the next step is a rescan; the push after it then writes only what
+ * really differs from the edge.
+ */
+
+import { createHash } from "node:crypto";
+import { decodeMirrorSet } from "../../src/core/file-record.js";
+import type { Mirror } from "../../src/core/mirror.js";
+import { policyWithDefaults } from "../../src/core/policy.js";
+import { mirrorFromRow } from "../../src/db/rows.js";
+import type { mirrors as mirrorsTable } from "../../src/db/schema.js";
+import { type StateDb, transaction } from "../state/db.js";
+import type { IndexedFile } from "./index-build.js";
+import { fileDigest } from "./plan.js";
+import { d1MigrationsApply, d1Query, type Target } from "./wrangler-target.js";
+
+interface FileRow {
+  path: string;
+  size: number;
+  mtime: number;
+  changed_at: number;
+  md5: string | null;
+  sha1: string | null;
+  sha256: string | null;
+  sha512: string | null;
+  mirrors: string;
+  piece_size: number | null;
+  pieces: string | null;
+}
+
+type RawMirrorRow = Record<string, unknown>;
+
+export async function rebuildPushState(db: StateDb, target: Target): Promise<{ files: number; mirrors: number }> {
+  await d1MigrationsApply(target);
+  const files = await d1Query<FileRow>(
+    target,
+    "SELECT f.path, f.size, f.mtime, f.changed_at, f.md5, f.sha1, f.sha256, f.sha512, hex(f.mirrors) AS mirrors, p.piece_size, hex(p.hashes) AS pieces FROM files f LEFT JOIN file_pieces p ON p.file_id = f.id",
+  );
+  const mirrorRows = await d1Query<RawMirrorRow>(target, "SELECT * FROM mirrors ORDER BY id");
+  const meta = new Map((await d1Query<{ key: string; value: string }>(target, "SELECT key, value FROM meta")).map((r) => [r.key, r.value]));
+  const mirrors: Mirror[] = mirrorRows.map((r) => ({ ...mirrorFromRow(camel(r), []), up: {} }));
+  const table = { format: 1 as const, policy: policyWithDefaults(JSON.parse(meta.get("policy") ?? "{}")), mirrors };
+  transaction(db, () => {
+    db.exec("DELETE FROM pushed_files; DELETE FROM pushed_meta;");
+    const st = db.prepare("INSERT INTO pushed_files (path, digest) VALUES (?, ?)");
+    for (const f of files) {
+      const indexed: IndexedFile = {
+        path: f.path,
+        record: {
+          size: f.size,
+          mtime: f.mtime,
+          changed: f.changed_at,
+          ...(f.md5 ? { md5: f.md5 } : {}),
+          ...(f.sha1 ? { sha1: f.sha1 } : {}),
+          ...(f.sha256 ? { sha256: f.sha256 } : {}),
+          mirrors: decodeMirrorSet(Buffer.from(f.mirrors, "hex")),
+        },
+        sha512: f.sha512,
+        pieceSize: f.piece_size,
+        pieces: f.pieces ? Buffer.from(f.pieces, "hex") : null,
+      };
+      st.run(f.path, fileDigest(indexed));
+    }
+    const meta2 = db.prepare("INSERT INTO pushed_meta (key, value) VALUES (?, ?)");
+    meta2.run("table", JSON.stringify(table));
+    // The config's table may serialise in another key order: then the next push rewrites it once, harmlessly.
+    meta2.run("table_digest", createHash("sha1").update(JSON.stringify(table)).digest("hex"));
+  });
+  return { files: files.length, mirrors: mirrors.length };
+}
+
+/** D1 returns snake_case columns and JSON text; the row type drizzle infers is camelCase and parsed. */
+function camel(r: RawMirrorRow): typeof mirrorsTable.$inferSelect {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r)) {
+    const key = k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    out[key] = ["asns", "prefixes", "extraCountries", "allowCountries", "denyCountries"].includes(key) && typeof v === "string" ? JSON.parse(v) : v;
+  }
+  for (const b of ["countryOnly", "regionOnly", "asnOnly", "prefixOnly", "ipv4", "ipv6", "enabled"]) out[b] = Boolean(out[b]);
+  return out as typeof mirrorsTable.$inferSelect;
+}
