@@ -10,6 +10,7 @@ import path from "node:path";
 import { ROOT } from "../scripts/lib/local-edge.js";
 import { runThroughputBench } from "./redirect-throughput.js";
 import { runSelectionBench } from "./selection.js";
+import { runHashingBench, runPushDiffBench, runRsyncListingBench } from "./scanner.js";
 
 const only = process.argv[2];
 const results: Record<string, unknown> = {
@@ -30,6 +31,22 @@ if (!only || only === "throughput") {
   console.log(`mirrorhop (record cache) ${t.cachedRps.join(" / ")} req/s, ratio ${t.cachedRatio}`);
   console.log(`mirrorhop (KV every request) ${t.uncachedRps.join(" / ")} req/s, ratio ${t.uncachedRatio}`);
   console.log(`baseline constant redirect ${t.baselineRps.join(" / ")} req/s`);
+}
+
+if (!only || only === "hashing") {
+  console.log("hashing: scan origin vs sha256sum on the same files ...");
+  results.hashing = await runHashingBench();
+  console.log(results.hashing);
+}
+if (!only || only === "push-diff") {
+  console.log("push diff: records written after a no-change rescan and after a 1% change ...");
+  results.pushDiff = await runPushDiffBench();
+  console.log(results.pushDiff);
+}
+if (!only || only === "rsync-listing") {
+  console.log("rsync listing: list, store and diff 1,000,000 entries vs rsync --list-only alone (first run builds the tree) ...");
+  results.rsyncListing = await runRsyncListingBench();
+  console.log(results.rsyncListing);
 }
 
 await mkdir(path.join(ROOT, "bench/results"), { recursive: true });
