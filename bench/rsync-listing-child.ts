@@ -5,16 +5,14 @@ import { buildIndex } from "../scripts/push/index-build.js";
 import { scanMirrors } from "../scripts/scan/mirrors.js";
 import { openState } from "../scripts/state/db.js";
 
-const [tree, n] = process.argv.slice(2) as [string, string];
+const [url, n] = process.argv.slice(2) as [string, string];
 const db = openState(":memory:");
 // Origin state for every listed path, so the diff (holdings) has real work to do.
 db.exec("BEGIN");
 const st = db.prepare("INSERT INTO origin_files (path, size, mtime, mtime_ns, ino, changed_at) VALUES (?, 0, 0, '0', '0', 0)");
 for (let d = 0; d < Number(n) / 1000; d++) for (let f = 0; f < 1000; f++) st.run(`d${String(d).padStart(4, "0")}/file-${f}.rpm`, );
 db.exec("COMMIT");
-const config = parseConfig(`[origin]\npath = "${tree}"\nurl = "https://o.example/"\n[scan]\nprotocols = ["rsync"]\nmtime_tolerance_seconds = 1000000000\n[[mirror]]\nid = 1\nname = "m"\nhttp = "http://m.example/"\nrsync = "rsync://placeholder/"\ncountry = "DE"\n`, "/bench/mirrorhop.toml");
-// rsync's URL form and a local path are listed by the same code; the local path needs no daemon.
-config.mirrors[0]!.rsync = tree + "/";
+const config = parseConfig(`[origin]\npath = "/unused"\nurl = "https://o.example/"\n[scan]\nprotocols = ["rsync"]\nmtime_tolerance_seconds = 1000000000\n[[mirror]]\nid = 1\nname = "m"\nhttp = "http://m.example/"\nrsync = "${url}"\ncountry = "DE"\n`, "/bench/mirrorhop.toml");
 const t = process.hrtime.bigint();
 const [r] = await scanMirrors(db, config, { now: 1 });
 if (!r!.ok) throw new Error(r!.error);

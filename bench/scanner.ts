@@ -18,6 +18,7 @@ import { scanMirrors } from "../scripts/scan/mirrors.js";
 import { scanOrigin } from "../scripts/scan/origin.js";
 import { openState, transaction } from "../scripts/state/db.js";
 import { bytes } from "../scripts/demo/tree.js";
+import { startRsyncDaemon } from "../scripts/lib/rsync-daemon.js";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const seconds = (f: () => unknown) => {
@@ -72,14 +73,20 @@ function bigTree(n: number): string {
 
 export async function runRsyncListingBench(n = 1_000_000, rounds = 3) {
   const tree = bigTree(n);
+  // Both sides list through the same rsync daemon, as a real mirror is scanned.
+  const daemon = await startRsyncDaemon(tree);
   const base: number[] = [];
   const ours: { seconds: number; rssMiB: number; entries: number }[] = [];
-  for (let r = 0; r < rounds; r++) {
-    base.push(seconds(() => execFileSync("sh", ["-c", `TZ=UTC rsync --list-only -r -l -8 --no-motd --no-human-readable ${tree}/ > /dev/null`])));
-    // In a child process, so that its peak RSS is the scan's alone.
-    const child = spawnSync(process.execPath, [path.join(process.cwd(), "node_modules/tsx/dist/cli.mjs"), path.join(import.meta.dirname, "rsync-listing-child.ts"), tree, String(n)], { encoding: "utf8" });
-    if (child.status !== 0) throw new Error(child.stderr);
-    ours.push(JSON.parse(child.stdout.trim().split("\n").at(-1)!));
+  try {
+    for (let r = 0; r < rounds; r++) {
+      base.push(seconds(() => execFileSync("sh", ["-c", `TZ=UTC rsync --list-only -r -l -8 --no-motd --no-human-readable ${daemon.url} > /dev/null`])));
+      // In a child process, so that its peak RSS is the scan's alone.
+      const child = spawnSync(process.execPath, [path.join(process.cwd(), "node_modules/tsx/dist/cli.mjs"), path.join(import.meta.dirname, "rsync-listing-child.ts"), daemon.url, String(n)], { encoding: "utf8" });
+      if (child.status !== 0) throw new Error(child.stderr);
+      ours.push(JSON.parse(child.stdout.trim().split("\n").at(-1)!));
+    }
+  } finally {
+    await daemon.stop();
   }
   const s = median(ours.map((o) => o.seconds));
   return {
