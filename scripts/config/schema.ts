@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { continentOf } from "../../src/core/geo.js";
 import { parseCidr } from "../../src/core/ip.js";
-import { type Mirror, MAX_MIRROR_ID } from "../../src/core/mirror.js";
+import { type Mirror, MAX_MIRROR_ID, mirrorUrls } from "../../src/core/mirror.js";
 import { DEFAULT_POLICY, type Policy } from "../../src/core/policy.js";
 
 const country = z.string().regex(/^[A-Za-z]{2}$/, "must be a two-letter ISO 3166 country code").transform((s) => s.toUpperCase());
@@ -121,15 +121,10 @@ export interface Config {
 }
 
 export function mirrorOf(m: MirrorConfig): Mirror {
-  const urls: Mirror["urls"] = {};
-  if (m.http) urls.http = m.http;
-  if (m.https) urls.https = m.https;
-  if (m.ftp) urls.ftp = m.ftp;
-  if (m.rsync) urls.rsync = m.rsync;
   return {
     id: m.id,
     name: m.name,
-    urls,
+    urls: mirrorUrls(m),
     country: m.country,
     continent: m.continent ?? continentOf(m.country)!,
     ...(m.region ? { region: m.region } : {}),

@@ -5,7 +5,7 @@
  * and (where the listing gives one) the same mtime.
  */
 
-import type { FileRecord } from "../../src/core/file-record.js";
+import { type FileRecord, fileRecordOf } from "../../src/core/file-record.js";
 import type { MirrorTable } from "../../src/core/mirror-table.js";
 import { type Config, mirrorOf } from "../config/schema.js";
 import { holdsVersion } from "../scan/listing.js";
@@ -60,15 +60,7 @@ export function buildIndex(db: StateDb, config: Config): DesiredIndex {
   for (const o of db.prepare("SELECT path, size, mtime, changed_at, md5, sha1, sha256, sha512, piece_size, pieces FROM origin_files ORDER BY path").iterate() as Iterable<OriginRow>) {
     files.push({
       path: o.path,
-      record: {
-        size: o.size,
-        mtime: o.mtime,
-        changed: o.changed_at,
-        ...(o.md5 ? { md5: o.md5 } : {}),
-        ...(o.sha1 ? { sha1: o.sha1 } : {}),
-        ...(o.sha256 ? { sha256: o.sha256 } : {}),
-        mirrors: (holders.get(o.path) ?? []).sort((a, b) => a - b),
-      },
+      record: fileRecordOf({ ...o, changed: o.changed_at, mirrors: (holders.get(o.path) ?? []).sort((a, b) => a - b) }),
       sha512: o.sha512,
       pieceSize: o.piece_size,
       pieces: o.pieces,

@@ -6,7 +6,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { decodeMirrorSet } from "../../src/core/file-record.js";
+import { decodeMirrorSet, fileRecordOf } from "../../src/core/file-record.js";
 import type { Mirror } from "../../src/core/mirror.js";
 import { policyWithDefaults } from "../../src/core/policy.js";
 import { mirrorFromRow } from "../../src/db/rows.js";
@@ -48,15 +48,7 @@ export async function rebuildPushState(db: StateDb, target: Target): Promise<{ f
     for (const f of files) {
       const indexed: IndexedFile = {
         path: f.path,
-        record: {
-          size: f.size,
-          mtime: f.mtime,
-          changed: f.changed_at,
-          ...(f.md5 ? { md5: f.md5 } : {}),
-          ...(f.sha1 ? { sha1: f.sha1 } : {}),
-          ...(f.sha256 ? { sha256: f.sha256 } : {}),
-          mirrors: decodeMirrorSet(Buffer.from(f.mirrors, "hex")),
-        },
+        record: fileRecordOf({ ...f, changed: f.changed_at, mirrors: decodeMirrorSet(Buffer.from(f.mirrors, "hex")) }),
         sha512: f.sha512,
         pieceSize: f.piece_size,
         pieces: f.pieces ? Buffer.from(f.pieces, "hex") : null,

@@ -28,6 +28,19 @@ export interface FileRecord {
   mirrors: number[];
 }
 
+/** A record from stored columns, where an unknown hash is NULL rather than absent. */
+export function fileRecordOf(r: { size: number; mtime: number; changed: number; md5?: string | null; sha1?: string | null; sha256?: string | null; mirrors: number[] }): FileRecord {
+  return {
+    size: r.size,
+    mtime: r.mtime,
+    changed: r.changed,
+    ...(r.md5 ? { md5: r.md5 } : {}),
+    ...(r.sha1 ? { sha1: r.sha1 } : {}),
+    ...(r.sha256 ? { sha256: r.sha256 } : {}),
+    mirrors: r.mirrors,
+  };
+}
+
 export const FILE_RECORD_VERSION = 1;
 const HASHES = [
   ["md5", 16, 1],

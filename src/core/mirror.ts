@@ -17,6 +17,16 @@ export interface MirrorUrls {
   rsync?: string;
 }
 
+/** The URLs a mirror has, from stored columns where a missing one is NULL or undefined. */
+export function mirrorUrls(u: { http?: string | null | undefined; https?: string | null | undefined; ftp?: string | null | undefined; rsync?: string | null | undefined }): MirrorUrls {
+  const urls: MirrorUrls = {};
+  if (u.http) urls.http = u.http;
+  if (u.https) urls.https = u.https;
+  if (u.ftp) urls.ftp = u.ftp;
+  if (u.rsync) urls.rsync = u.rsync;
+  return urls;
+}
+
 export interface Mirror {
   /** Small, stable integer: the bit position in every file record's mirror set. */
   id: number;

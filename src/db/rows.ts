@@ -1,8 +1,8 @@
 /** Conversions between D1 rows and the index types, shared by the Worker's D1 fallback and the push. */
 
 import type { FileRecord } from "../core/file-record.js";
-import { decodeMirrorSet, encodeMirrorSet } from "../core/file-record.js";
-import type { Mirror, Scheme } from "../core/mirror.js";
+import { decodeMirrorSet, encodeMirrorSet, fileRecordOf } from "../core/file-record.js";
+import { type Mirror, mirrorUrls, type Scheme } from "../core/mirror.js";
 import type { files, mirrors, mirrorStatus } from "./schema.js";
 
 type MirrorRow = typeof mirrors.$inferSelect;
@@ -12,15 +12,10 @@ type FileRow = typeof files.$inferSelect;
 export function mirrorFromRow(r: MirrorRow, statuses: StatusRow[]): Mirror {
   const up: Partial<Record<Scheme, boolean>> = {};
   for (const s of statuses) if (s.mirrorId === r.id && (s.scheme === "http" || s.scheme === "https")) up[s.scheme] = s.up;
-  const urls: Mirror["urls"] = {};
-  if (r.httpUrl) urls.http = r.httpUrl;
-  if (r.httpsUrl) urls.https = r.httpsUrl;
-  if (r.ftpUrl) urls.ftp = r.ftpUrl;
-  if (r.rsyncUrl) urls.rsync = r.rsyncUrl;
   return {
     id: r.id,
     name: r.name,
-    urls,
+    urls: mirrorUrls({ http: r.httpUrl, https: r.httpsUrl, ftp: r.ftpUrl, rsync: r.rsyncUrl }),
     country: r.country,
     continent: r.continent,
     ...(r.region !== null ? { region: r.region } : {}),
@@ -75,15 +70,7 @@ export function mirrorToRow(m: Mirror): MirrorRow {
 }
 
 export function fileRecordFromRow(r: Pick<FileRow, "size" | "mtime" | "changedAt" | "md5" | "sha1" | "sha256" | "mirrors">): FileRecord {
-  return {
-    size: r.size,
-    mtime: r.mtime,
-    changed: r.changedAt,
-    ...(r.md5 ? { md5: r.md5 } : {}),
-    ...(r.sha1 ? { sha1: r.sha1 } : {}),
-    ...(r.sha256 ? { sha256: r.sha256 } : {}),
-    mirrors: decodeMirrorSet(toBytes(r.mirrors)),
-  };
+  return fileRecordOf({ ...r, changed: r.changedAt, mirrors: decodeMirrorSet(toBytes(r.mirrors)) });
 }
 
 export function fileRowFrom(path: string, rec: FileRecord & { sha512?: string }): Omit<FileRow, "id"> {
