@@ -40,7 +40,8 @@ export function databaseName(t: Target): string {
   return db.database_name;
 }
 
-function common(t: Target): string[] {
+/** The flags that pick the target; everything else about a command is the same for local and remote. */
+export function common(t: Target): string[] {
   return [
     t.kind === "local" ? "--local" : "--remote",
     ...(t.persistTo ? ["--persist-to", t.persistTo] : []),
