@@ -8,8 +8,10 @@ import { drizzle } from "drizzle-orm/d1";
 import type { FileRecord } from "../../src/core/file-record.js";
 import type { MirrorTable } from "../../src/core/mirror-table.js";
 import { fileRowFrom, mirrorToRow } from "../../src/db/rows.js";
-import { files as filesT, meta, mirrors as mirrorsT, mirrorStatus } from "../../src/db/schema.js";
-import { encodeFileRecord, fileKey, MIRROR_TABLE_KEY } from "../../src/core/file-record.js";
+import { filePieces, files as filesT, meta, mirrors as mirrorsT, mirrorStatus } from "../../src/db/schema.js";
+import { eq } from "drizzle-orm";
+import { type DetailRecord, encodeDetailRecord } from "../../src/core/detail-record.js";
+import { detailKey, encodeFileRecord, fileKey, MIRROR_TABLE_KEY } from "../../src/core/file-record.js";
 
 export interface Stores {
   DB: D1Database;
@@ -19,10 +21,13 @@ export interface Stores {
 export interface SeedOptions {
   /** Write D1 only: the KV-miss case of a push that has not reached KV yet. */
   kv?: boolean;
+  /** SHA-512 and piece hashes per path (Metalinks, .sha512): into D1 and the detail records. */
+  details?: Record<string, DetailRecord>;
 }
 
 export async function writeIndex(stores: Stores, t: MirrorTable, files: Record<string, FileRecord>, opts: SeedOptions = {}): Promise<void> {
   const db = drizzle(stores.DB);
+  await db.delete(filePieces);
   await db.delete(filesT);
   await db.delete(mirrorStatus);
   await db.delete(mirrorsT);
@@ -38,11 +43,19 @@ export async function writeIndex(stores: Stores, t: MirrorTable, files: Record<s
     { key: "policy", value: JSON.stringify(t.policy) },
     { key: "generation", value: t.generation },
   ]);
-  for (const [p, r] of Object.entries(files)) await db.insert(filesT).values(fileRowFrom(p, r));
+  for (const [p, r] of Object.entries(files)) {
+    const d = opts.details?.[p];
+    await db.insert(filesT).values(fileRowFrom(p, { ...r, ...(d?.sha512 ? { sha512: d.sha512 } : {}) }));
+    if (d?.pieces && d.pieceSize) {
+      const row = await db.select({ id: filesT.id }).from(filesT).where(eq(filesT.path, p)).get();
+      await db.insert(filePieces).values({ fileId: row!.id, pieceSize: d.pieceSize, hashes: d.pieces });
+    }
+  }
 
   const keys = await stores.INDEX.list();
   await Promise.all(keys.keys.map((k) => stores.INDEX.delete(k.name)));
   if (opts.kv === false) return;
+  for (const [p, d] of Object.entries(opts.details ?? {})) await stores.INDEX.put(await detailKey(p), encodeDetailRecord(d));
   for (const [p, r] of Object.entries(files)) await stores.INDEX.put(await fileKey(p), encodeFileRecord(r));
   await stores.INDEX.put(MIRROR_TABLE_KEY, JSON.stringify(t));
 }

@@ -4,7 +4,8 @@
  */
 
 import { createHash } from "node:crypto";
-import { encodeFileRecord, fileKey } from "../../src/core/file-record.js";
+import { encodeDetailRecord } from "../../src/core/detail-record.js";
+import { detailKey, encodeFileRecord, fileKey } from "../../src/core/file-record.js";
 import type { MirrorTable } from "../../src/core/mirror-table.js";
 import type { StateDb } from "../state/db.js";
 import type { DesiredIndex, IndexedFile } from "./index-build.js";
@@ -15,6 +16,8 @@ export interface KvFilePut {
   key: string;
   value: Uint8Array;
   digest: string;
+  /** The record a redirect reads. Detail records (SHA-512, pieces) go first and do not count as pushed on their own. */
+  main: boolean;
 }
 
 export interface PushPlan {
@@ -61,6 +64,7 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: { allo
 
   const changed: IndexedFile[] = [];
   const kvPut: KvFilePut[] = [];
+  const detailPut: KvFilePut[] = [];
   let unchanged = 0;
   const seen = new Set<string>();
   for (const f of desired.files) {
@@ -71,10 +75,14 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: { allo
       continue;
     }
     changed.push(f);
-    kvPut.push({ path: f.path, key: await fileKey(f.path), value: encodeFileRecord(f.record), digest });
+    kvPut.push({ path: f.path, key: await fileKey(f.path), value: encodeFileRecord(f.record), digest, main: true });
+    if (f.sha512 || f.pieces) {
+      const detail = encodeDetailRecord({ ...(f.sha512 ? { sha512: f.sha512 } : {}), ...(f.pieces && f.pieceSize ? { pieceSize: f.pieceSize, pieces: f.pieces } : {}) });
+      detailPut.push({ path: f.path, key: await detailKey(f.path), value: detail, digest, main: false });
+    }
   }
   const gone = [...pushed.keys()].filter((p) => !seen.has(p));
-  const kvDelete = await Promise.all(gone.map(async (p) => ({ path: p, key: await fileKey(p) })));
+  const kvDelete = (await Promise.all(gone.map(async (p) => [{ path: p, key: await fileKey(p) }, { path: p, key: await detailKey(p) }]))).flat();
 
   const d1: string[] = [];
   if (table) {
@@ -84,5 +92,6 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: { allo
   d1.push(...upsertFiles(changed), ...deleteFiles(gone));
   // Mirrors leave D1 last, after no file row can still be served by them.
   if (table && removed.length) d1.push(deleteMirrorsExcept([...keep]));
-  return { table, transitionTable, tableDigest, d1, kvPut, kvDelete, unchanged };
+  // Details first: when a main record lands, its Metalink data is already there.
+  return { table, transitionTable, tableDigest, d1, kvPut: [...detailPut, ...kvPut], kvDelete, unchanged };
 }

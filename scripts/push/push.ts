@@ -19,7 +19,9 @@ import { d1ExecuteFile, d1MigrationsApply, kvBulkDelete, kvBulkPut, type Target 
 
 export interface PushResult {
   d1Statements: number;
+  /** File records written (their detail records, when any, come with them). */
   kvPut: number;
+  kvDetailPut: number;
   kvDelete: number;
   tableWritten: boolean;
   unchanged: number;
@@ -35,8 +37,9 @@ export async function push(db: StateDb, config: Config, target: Target, opts: { 
   const plan = await buildPlan(db, buildIndex(db, config), { allowEmpty: opts.allowEmpty ?? false, generation: new Date().toISOString() });
   const result: PushResult = {
     d1Statements: plan.d1.length,
-    kvPut: plan.kvPut.length,
-    kvDelete: plan.kvDelete.length,
+    kvPut: plan.kvPut.filter((p) => p.main).length,
+    kvDetailPut: plan.kvPut.filter((p) => !p.main).length,
+    kvDelete: new Set(plan.kvDelete.map((d) => d.path)).size,
     tableWritten: plan.table !== null,
     unchanged: plan.unchanged,
     dryRun: opts.dryRun ?? false,
@@ -50,7 +53,7 @@ export async function push(db: StateDb, config: Config, target: Target, opts: { 
   try {
     const files = await writePlanFiles(plan, dir);
     if (opts.dryRun) {
-      log(`dry run: ${plan.d1.length} D1 statements, ${plan.kvPut.length} KV puts, ${plan.kvDelete.length} KV deletes${plan.table ? ", mirror table" : ""}; files in ${dir}`);
+      log(`dry run: ${plan.d1.length} D1 statements, ${result.kvPut} KV puts, ${result.kvDelete} KV deletes${plan.table ? ", mirror table" : ""}; files in ${dir}`);
       return { ...result, planDir: dir };
     }
     await d1MigrationsApply(target);
@@ -69,7 +72,7 @@ export async function push(db: StateDb, config: Config, target: Target, opts: { 
       const chunk = plan.kvPut.slice(i * KV_BULK_MAX, (i + 1) * KV_BULK_MAX);
       transaction(db, () => {
         const st = db.prepare("INSERT INTO pushed_files (path, digest) VALUES (?, ?) ON CONFLICT(path) DO UPDATE SET digest = excluded.digest");
-        for (const p of chunk) st.run(p.path, p.digest);
+        for (const p of chunk) if (p.main) st.run(p.path, p.digest);
       });
     }
     for (const [i, f] of files.kvDelete.entries()) {
@@ -93,7 +96,7 @@ export async function push(db: StateDb, config: Config, target: Target, opts: { 
         st.run("table_digest", plan.tableDigest);
       });
     }
-    log(`pushed: ${plan.kvPut.length} records written, ${plan.kvDelete.length} deleted, ${plan.unchanged} unchanged`);
+    log(`pushed: ${result.kvPut} records written, ${result.kvDelete} deleted, ${plan.unchanged} unchanged`);
     return result;
   } finally {
     if (!opts.dryRun) await rm(dir, { recursive: true, force: true });

@@ -131,11 +131,20 @@ function readVarint(r: { buf: Uint8Array; pos: number }): number {
 }
 
 /** KV keys are limited to 512 bytes; long paths are keyed by their SHA-256 instead. */
-export async function fileKey(path: string): Promise<string> {
-  const key = "f:" + path;
-  if (new TextEncoder().encode(key).length <= 512) return key;
+export function fileKey(path: string): Promise<string> {
+  return recordKey("f", path);
+}
+
+/** Key of the detail record (SHA-512, piece hashes) of a path. */
+export function detailKey(path: string): Promise<string> {
+  return recordKey("d", path);
+}
+
+async function recordKey(kind: "f" | "d", path: string): Promise<string> {
+  const key = `${kind}:${path}`;
+  if (key.length * 3 <= 512 || new TextEncoder().encode(key).length <= 512) return key;
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(path));
-  return "f#" + bytesToHex(new Uint8Array(digest));
+  return `${kind}#${bytesToHex(new Uint8Array(digest))}`;
 }
 
 export const MIRROR_TABLE_KEY = "mirrors";

@@ -16,8 +16,14 @@ export type Outcome =
   | { kind: "unavailable"; lookup: FileLookup; table: LoadedTable | null; selection: SelectionRequest }
   | { kind: "decided"; lookup: Extract<FileLookup, { kind: "found" }>; table: LoadedTable; selection: SelectionRequest; decision: Decision };
 
-/** `explain` ranks every mirror and lists non-holders; a download ranks only the Link header's worth. */
-export async function decide(env: Env, req: Request, url: URL, path: string, explain = false): Promise<Outcome> {
+export interface DecideMode {
+  /** Rank every mirror and list the non-holders too (the explain view). */
+  explain?: boolean;
+  /** How many mirrors to rank (a Metalink lists more than the Link header); policy.maxLinks by default. */
+  limit?: number;
+}
+
+export async function decide(env: Env, req: Request, url: URL, path: string, mode: DecideMode = {}): Promise<Outcome> {
   const client = clientFromRequest(() => (req as { cf?: PlatformGeo }).cf, req.headers, env.DEBUG_HEADERS === "true");
   const over = applyOverrides(client, url.search);
   if (!over.ok) return { kind: "bad-request", reason: over.reason };
@@ -32,5 +38,5 @@ export async function decide(env: Env, req: Request, url: URL, path: string, exp
   const [lookup, table] = await Promise.all([lookupFile(env, path), getMirrorTable(env)]);
   if (lookup.kind === "missing") return { kind: "not-found" };
   if (lookup.kind === "unavailable" || !table) return { kind: "unavailable", lookup, table, selection };
-  return { kind: "decided", lookup, table, selection, decision: selectMirror(table.table, lookup.record, selection, explain ? { listNonHolders: true } : { limit: table.table.policy.maxLinks }) };
+  return { kind: "decided", lookup, table, selection, decision: selectMirror(table.table, lookup.record, selection, mode.explain ? { listNonHolders: true } : { limit: mode.limit ?? table.table.policy.maxLinks }) };
 }

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { canonicalisePath } from "../../core/path.js";
 import type { Env } from "../../env.js";
 import { decide } from "../decide.js";
+import { derivedOf, derivedResponse, negotiatedMetalink } from "./derived.js";
 import { originUrl, redirectResponse, selfUrlOf, textError } from "../responses.js";
 
 export async function downloadRoute(c: Context<{ Bindings: Env }>): Promise<Response> {
@@ -11,13 +12,18 @@ export async function downloadRoute(c: Context<{ Bindings: Env }>): Promise<Resp
   // Directory listings come from the index (issue 4); until then a directory is not a download.
   if (canon.isDirectory) return textError(404, `not found: /${canon.path}`);
   const path = canon.path;
+  const wants = negotiatedMetalink(c.req.header("accept") ?? null);
+  if (wants) return derivedResponse(c.env, c.req.raw, url, path, wants, true);
   const outcome = await decide(c.env, c.req.raw, url, path);
   const selfUrl = selfUrlOf(url, path);
   switch (outcome.kind) {
     case "bad-request":
       return textError(400, outcome.reason);
-    case "not-found":
-      return textError(404, `not found: /${path}`);
+    case "not-found": {
+      // No file of this name: perhaps a document derived from one (foo.iso.meta4, foo.iso.sha256).
+      const derived = derivedOf(path);
+      return derived ? derivedResponse(c.env, c.req.raw, url, derived.base, derived.format, false) : textError(404, `not found: /${path}`);
+    }
     case "unavailable":
       return redirectResponse({
         location: originUrl(c.env.ORIGIN_URL, path),

@@ -14,7 +14,7 @@ export async function explainRoute(c: Context<{ Bindings: Env }>): Promise<Respo
   const json = (body: unknown, status = 200) =>
     c.json(body as object, status as 200, { "Cache-Control": NO_STORE });
   if (!canon.ok) return json({ error: `bad request path: ${canon.reason}` }, 400);
-  const outcome = await decide(c.env, c.req.raw, url, canon.path, true);
+  const outcome = await decide(c.env, c.req.raw, url, canon.path, { explain: true });
   if (outcome.kind === "bad-request") return json({ error: outcome.reason }, 400);
   if (outcome.kind === "not-found") return json({ path: canon.path, error: "not in the index" }, 404);
   const origin = originUrl(c.env.ORIGIN_URL, canon.path);

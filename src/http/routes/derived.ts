@@ -1,0 +1,86 @@
+/**
+ * Documents derived from the index for one file: Metalink 4 (.meta4), Metalink 3 (.metalink) and
+ * checksum files (.sha256, .sha1, .md5, .sha512). Served for `<file>.<suffix>` when the index has
+ * `<file>` but no file of that exact name, and for `<file>` itself when the Accept header asks for
+ * a Metalink (content negotiation, as aria2c does).
+ */
+
+import { baseName } from "../../core/path.js";
+import type { Env } from "../../env.js";
+import { type ChecksumKind, checksumFile } from "../../formats/checksum.js";
+import { type DownloadView, GENERATOR } from "../../formats/download-view.js";
+import { METALINK3_TYPE, metalink3 } from "../../formats/metalink3.js";
+import { METALINK4_TYPE, metalink4 } from "../../formats/metalink4.js";
+import { esc } from "../../formats/xml.js";
+import { lookupDetail } from "../../storage/detail-lookup.js";
+import { decide } from "../decide.js";
+import { NO_STORE, originUrl, redirectResponse, selfUrlOf, textError } from "../responses.js";
+
+export type DerivedFormat = "meta4" | "metalink" | ChecksumKind;
+const SUFFIXES: DerivedFormat[] = ["meta4", "metalink", "sha256", "sha1", "md5", "sha512"];
+
+/** `releases/x.iso.meta4` → { base: "releases/x.iso", format: "meta4" }. */
+export function derivedOf(path: string): { base: string; format: DerivedFormat } | null {
+  const dot = path.lastIndexOf(".");
+  if (dot <= 0) return null;
+  const format = path.slice(dot + 1) as DerivedFormat;
+  return SUFFIXES.includes(format) ? { base: path.slice(0, dot), format } : null;
+}
+
+/** The Metalink version an Accept header asks for, if any; 4 wins when both are acceptable. */
+export function negotiatedMetalink(accept: string | null): "meta4" | "metalink" | null {
+  if (!accept) return null;
+  if (accept.includes(METALINK4_TYPE)) return "meta4";
+  if (accept.includes(METALINK3_TYPE)) return "metalink";
+  return null;
+}
+
+const MAX_METALINK_URLS = 50;
+
+export async function derivedResponse(env: Env, req: Request, url: URL, base: string, format: DerivedFormat, negotiated: boolean): Promise<Response> {
+  const isMetalink = format === "meta4" || format === "metalink";
+  const limitParam = Number(url.searchParams.get("limit"));
+  const limit = Number.isInteger(limitParam) && limitParam > 0 ? Math.min(limitParam, MAX_METALINK_URLS) : MAX_METALINK_URLS;
+  const outcome = await decide(env, req, url, base, { limit: isMetalink ? limit : 1 });
+  const selfPath = `${base}.${format}`;
+  if (outcome.kind === "bad-request") return textError(400, outcome.reason);
+  if (outcome.kind === "not-found") {
+    if (!isMetalink) return textError(404, `not found: /${base}`);
+    return new Response(`<?xml version="1.0" encoding="UTF-8"?>\n<error>not found: /${esc(base)}</error>\n`, {
+      status: 404,
+      headers: { "Content-Type": "application/xml; charset=utf-8", "Cache-Control": NO_STORE },
+    });
+  }
+  if (outcome.kind === "unavailable") {
+    // Without the index, the origin is the only honest source of the file and its documents.
+    return redirectResponse({ location: originUrl(env.ORIGIN_URL, negotiated ? base : selfPath), mirror: "origin", tier: "storage-unavailable", selfUrl: "", maxLinks: 0 });
+  }
+  const d = outcome.decision;
+  const needDetail = isMetalink || format === "sha512";
+  const view: DownloadView = {
+    name: baseName(base),
+    record: outcome.lookup.record,
+    detail: needDetail ? await lookupDetail(env, base) : null,
+    // Repository metadata must come from the origin, so its Metalink names the origin alone.
+    mirrors: d.originReason === "origin-pattern" ? [] : d.ranked.map((r) => ({ url: r.url, country: r.mirror.country })),
+    originUrl: originUrl(env.ORIGIN_URL, base),
+    selfUrl: selfUrlOf(url, selfPath),
+    generator: GENERATOR,
+  };
+  if (isMetalink) {
+    const headers: Record<string, string> = {
+      "Content-Type": `${format === "meta4" ? METALINK4_TYPE : METALINK3_TYPE}; charset=utf-8`,
+      "Cache-Control": NO_STORE,
+      "X-MirrorHop-Mirror": d.winner?.mirror.name ?? "origin",
+    };
+    // A negotiated Metalink answers the file's own URL: without this, aria2c saves the XML under the file's name.
+    if (negotiated) {
+      headers["Content-Disposition"] = `attachment; filename="${view.name.replace(/["\\\r\n]/g, "_")}.${format}"`;
+      headers.Vary = "Accept";
+    }
+    return new Response(format === "meta4" ? metalink4(view) : metalink3(view), { headers });
+  }
+  const body = checksumFile(view, format, url.searchParams.has("only_hash"));
+  if (body === null) return textError(404, `no ${format} known for /${base}`);
+  return new Response(body, { headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": NO_STORE } });
+}
