@@ -12,7 +12,10 @@ export async function downloadRoute(c: Context<{ Bindings: Env }>): Promise<Resp
   // Directory listings come from the index (issue 4); until then a directory is not a download.
   if (canon.isDirectory) return textError(404, `not found: /${canon.path}`);
   const path = canon.path;
-  const wants = negotiatedMetalink(c.req.header("accept") ?? null);
+  // aria2c asks for Metalinks in Accept on every request, the .meta4 itself included: a path that
+  // already names a derived document is not negotiated again.
+  const derived = derivedOf(path);
+  const wants = derived ? null : negotiatedMetalink(c.req.header("accept") ?? null);
   if (wants) return derivedResponse(c.env, c.req.raw, url, path, wants, true);
   const outcome = await decide(c.env, c.req.raw, url, path);
   const selfUrl = selfUrlOf(url, path);
@@ -21,7 +24,6 @@ export async function downloadRoute(c: Context<{ Bindings: Env }>): Promise<Resp
       return textError(400, outcome.reason);
     case "not-found": {
       // No file of this name: perhaps a document derived from one (foo.iso.meta4, foo.iso.sha256).
-      const derived = derivedOf(path);
       return derived ? derivedResponse(c.env, c.req.raw, url, derived.base, derived.format, false) : textError(404, `not found: /${path}`);
     }
     case "unavailable":
