@@ -127,4 +127,28 @@ describe("derived documents", () => {
     expect(xml).toContain(`<hash type="sha-512">${SHA512}</hash>`);
     expect(xml.match(/<pieces[^]*<\/pieces>/)![0].match(/<hash>/g)).toHaveLength(2);
   });
+
+  it(".mirrorlist as JSON (?json or Accept): facts, hashes, mirrors by tier with the chosen one marked", async () => {
+    const body = (await (await get(`${ISO}.mirrorlist?json`)).json()) as Record<string, any>;
+    expect(body).toMatchObject({ path: ISO, name: "foo.iso", size: 10485760, chosen: "de1", origin: "https://origin.test/pub/releases/1.0/foo.iso" });
+    expect(body.hashes).toEqual({ md5: "11".repeat(16), sha1: "22".repeat(20), sha256: "33".repeat(32), sha512: SHA512 });
+    expect(body.mirrors.map((m: any) => [m.name, m.tier, m.chosen])).toEqual([["de1", "country", true], ["fr1", "region", false], ["us1", "world", false]]);
+    const viaAccept = await get(`${ISO}.mirrorlist`, { accept: "application/json" });
+    expect(viaAccept.headers.get("content-type")).toMatch(/^application\/json/);
+    const missing = await get("nope.iso.mirrorlist?json");
+    expect([missing.status, await missing.json()]).toEqual([404, { error: "not found: /nope.iso" }]);
+  });
+
+  it(".mirrorlist as HTML: a page with size, hashes, document links and the chosen mirror", async () => {
+    const res = await get(`${ISO}.mirrorlist`);
+    expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    const html = await res.text();
+    expect(html).toContain("<title>Mirrors for foo.iso</title>");
+    expect(html).toContain("10,485,760 bytes");
+    expect(html).toContain(`<code>${SHA512}</code>`);
+    expect(html).toContain('href="https://get.test/releases/1.0/foo.iso.meta4"');
+    expect(html).toContain('href="https://get.test/releases/1.0/foo.iso.sha256"');
+    expect(html).toMatch(/<li class="mirror chosen" data-mirror="de1">/);
+    expect(html).not.toMatch(/<script|<link /);
+  });
 });

@@ -7,7 +7,8 @@
 
 import { baseName } from "../../core/path.js";
 import type { Env } from "../../env.js";
-import { type ChecksumKind, checksumFile } from "../../formats/checksum.js";
+import { CHECKSUM_KINDS, type ChecksumKind, checksumFile, checksumOf } from "../../formats/checksum.js";
+import { type MirrorListView, mirrorListHtml, mirrorListJson } from "../../formats/mirrorlist.js";
 import { type DownloadView, GENERATOR } from "../../formats/download-view.js";
 import { METALINK3_TYPE, metalink3 } from "../../formats/metalink3.js";
 import { METALINK4_TYPE, metalink4 } from "../../formats/metalink4.js";
@@ -16,8 +17,8 @@ import { lookupDetail } from "../../storage/detail-lookup.js";
 import { decide } from "../decide.js";
 import { NO_STORE, originUrl, redirectResponse, selfUrlOf, textError } from "../responses.js";
 
-export type DerivedFormat = "meta4" | "metalink" | ChecksumKind;
-const SUFFIXES: DerivedFormat[] = ["meta4", "metalink", "sha256", "sha1", "md5", "sha512"];
+export type DerivedFormat = "meta4" | "metalink" | "mirrorlist" | ChecksumKind;
+const SUFFIXES: DerivedFormat[] = ["meta4", "metalink", "mirrorlist", "sha256", "sha1", "md5", "sha512"];
 
 /** `releases/x.iso.meta4` → { base: "releases/x.iso", format: "meta4" }. */
 export function derivedOf(path: string): { base: string; format: DerivedFormat } | null {
@@ -39,12 +40,15 @@ const MAX_METALINK_URLS = 50;
 
 export async function derivedResponse(env: Env, req: Request, url: URL, base: string, format: DerivedFormat, negotiated: boolean): Promise<Response> {
   const isMetalink = format === "meta4" || format === "metalink";
+  const isList = format === "mirrorlist";
+  const wantsJson = isList && (url.searchParams.has("json") || (req.headers.get("accept") ?? "").includes("application/json"));
   const limitParam = Number(url.searchParams.get("limit"));
   const limit = Number.isInteger(limitParam) && limitParam > 0 ? Math.min(limitParam, MAX_METALINK_URLS) : MAX_METALINK_URLS;
-  const outcome = await decide(env, req, url, base, { limit: isMetalink ? limit : 1 });
+  const outcome = await decide(env, req, url, base, { limit: isMetalink ? limit : isList ? 1000 : 1 });
   const selfPath = `${base}.${format}`;
   if (outcome.kind === "bad-request") return textError(400, outcome.reason);
   if (outcome.kind === "not-found") {
+    if (wantsJson) return Response.json({ error: `not found: /${base}` }, { status: 404, headers: { "Cache-Control": NO_STORE } });
     if (!isMetalink) return textError(404, `not found: /${base}`);
     return new Response(`<?xml version="1.0" encoding="UTF-8"?>\n<error>not found: /${esc(base)}</error>\n`, {
       status: 404,
@@ -56,7 +60,7 @@ export async function derivedResponse(env: Env, req: Request, url: URL, base: st
     return redirectResponse({ location: originUrl(env.ORIGIN_URL, negotiated ? base : selfPath), mirror: "origin", tier: "storage-unavailable", selfUrl: "", maxLinks: 0 });
   }
   const d = outcome.decision;
-  const needDetail = isMetalink || format === "sha512";
+  const needDetail = isMetalink || isList || format === "sha512";
   const view: DownloadView = {
     name: baseName(base),
     record: outcome.lookup.record,
@@ -67,6 +71,19 @@ export async function derivedResponse(env: Env, req: Request, url: URL, base: st
     selfUrl: selfUrlOf(url, selfPath),
     generator: GENERATOR,
   };
+  if (isList) {
+    const self = (suffix: string) => selfUrlOf(url, `${base}.${suffix}`);
+    const list: MirrorListView = {
+      ...view,
+      path: base,
+      links: { meta4: self("meta4"), metalink: self("metalink"), checksums: Object.fromEntries(CHECKSUM_KINDS.filter((k) => checksumOf(view, k)).map((k) => [k, self(k)])) },
+      mirrors: d.ranked.map((r) => ({ name: r.mirror.name, country: r.mirror.country, tier: r.tier, url: r.url, ...(r.distanceKm !== undefined ? { distanceKm: r.distanceKm } : {}), chosen: d.winner?.mirror.id === r.mirror.id })),
+      ...(d.originReason ? { originReason: d.originReason } : {}),
+    };
+    return wantsJson
+      ? Response.json(mirrorListJson(list), { headers: { "Cache-Control": NO_STORE } })
+      : new Response(mirrorListHtml(list), { headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": NO_STORE } });
+  }
   if (isMetalink) {
     const headers: Record<string, string> = {
       "Content-Type": `${format === "meta4" ? METALINK4_TYPE : METALINK3_TYPE}; charset=utf-8`,
@@ -80,7 +97,7 @@ export async function derivedResponse(env: Env, req: Request, url: URL, base: st
     }
     return new Response(format === "meta4" ? metalink4(view) : metalink3(view), { headers });
   }
-  const body = checksumFile(view, format, url.searchParams.has("only_hash"));
+  const body = checksumFile(view, format as ChecksumKind, url.searchParams.has("only_hash"));
   if (body === null) return textError(404, `no ${format} known for /${base}`);
   return new Response(body, { headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": NO_STORE } });
 }
