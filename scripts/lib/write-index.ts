@@ -11,7 +11,8 @@ import { fileRowFrom, mirrorToRow } from "../../src/db/rows.js";
 import { filePieces, files as filesT, meta, mirrors as mirrorsT, mirrorStatus } from "../../src/db/schema.js";
 import { eq } from "drizzle-orm";
 import { type DetailRecord, encodeDetailRecord } from "../../src/core/detail-record.js";
-import { detailKey, encodeFileRecord, fileKey, MIRROR_TABLE_KEY } from "../../src/core/file-record.js";
+import { buildListings } from "../../src/core/dir-listing.js";
+import { detailKey, encodeFileRecord, fileKey, listingKey, MIRROR_TABLE_KEY } from "../../src/core/file-record.js";
 
 export interface Stores {
   DB: D1Database;
@@ -57,5 +58,8 @@ export async function writeIndex(stores: Stores, t: MirrorTable, files: Record<s
   if (opts.kv === false) return;
   for (const [p, d] of Object.entries(opts.details ?? {})) await stores.INDEX.put(await detailKey(p), encodeDetailRecord(d));
   for (const [p, r] of Object.entries(files)) await stores.INDEX.put(await fileKey(p), encodeFileRecord(r));
+  for (const [dir, l] of buildListings(Object.entries(files).map(([path, r]) => ({ path, size: r.size, mtime: r.mtime })))) {
+    await stores.INDEX.put(await listingKey(dir), JSON.stringify(l));
+  }
   await stores.INDEX.put(MIRROR_TABLE_KEY, JSON.stringify(t));
 }

@@ -5,7 +5,8 @@
 
 import { createHash } from "node:crypto";
 import { encodeDetailRecord } from "../../src/core/detail-record.js";
-import { detailKey, encodeFileRecord, fileKey } from "../../src/core/file-record.js";
+import { buildListings } from "../../src/core/dir-listing.js";
+import { detailKey, encodeFileRecord, fileKey, listingKey } from "../../src/core/file-record.js";
 import type { MirrorTable } from "../../src/core/mirror-table.js";
 import type { StateDb } from "../state/db.js";
 import type { DesiredIndex, IndexedFile } from "./index-build.js";
@@ -29,6 +30,9 @@ export interface PushPlan {
   d1: string[];
   kvPut: KvFilePut[];
   kvDelete: { path: string; key: string }[];
+  /** Directory listings that changed (JSON), and those of directories that are gone. */
+  dirPut: { dir: string; key: string; value: string; digest: string }[];
+  dirDelete: { dir: string; key: string }[];
   unchanged: number;
 }
 
@@ -92,6 +96,16 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: { allo
   d1.push(...upsertFiles(changed), ...deleteFiles(gone));
   // Mirrors leave D1 last, after no file row can still be served by them.
   if (table && removed.length) d1.push(deleteMirrorsExcept([...keep]));
+  const pushedDirs = new Map<string, string>();
+  for (const r of db.prepare("SELECT dir, digest FROM pushed_dirs").iterate() as Iterable<{ dir: string; digest: string }>) pushedDirs.set(r.dir, r.digest);
+  const listings = buildListings(desired.files.map((f) => ({ path: f.path, size: f.record.size, mtime: f.record.mtime })));
+  const dirPut: PushPlan["dirPut"] = [];
+  for (const [dir, listing] of listings) {
+    const value = JSON.stringify(listing);
+    const digest = createHash("sha1").update(value).digest("hex");
+    if (pushedDirs.get(dir) !== digest) dirPut.push({ dir, key: await listingKey(dir), value, digest });
+  }
+  const dirDelete = await Promise.all([...pushedDirs.keys()].filter((d) => !listings.has(d)).map(async (dir) => ({ dir, key: await listingKey(dir) })));
   // Details first: when a main record lands, its Metalink data is already there.
-  return { table, transitionTable, tableDigest, d1, kvPut: [...detailPut, ...kvPut], kvDelete, unchanged };
+  return { table, transitionTable, tableDigest, d1, kvPut: [...detailPut, ...kvPut], kvDelete, dirPut, dirDelete, unchanged };
 }

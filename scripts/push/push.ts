@@ -44,7 +44,7 @@ export async function push(db: StateDb, config: Config, target: Target, opts: { 
     unchanged: plan.unchanged,
     dryRun: opts.dryRun ?? false,
   };
-  if (plan.d1.length === 0 && plan.kvPut.length === 0 && plan.kvDelete.length === 0 && !plan.table) {
+  if (plan.d1.length === 0 && plan.kvPut.length === 0 && plan.kvDelete.length === 0 && plan.dirPut.length === 0 && plan.dirDelete.length === 0 && !plan.table) {
     log(`nothing to push: ${plan.unchanged} files unchanged`);
     return result;
   }
@@ -75,6 +75,15 @@ export async function push(db: StateDb, config: Config, target: Target, opts: { 
         for (const p of chunk) if (p.main) st.run(p.path, p.digest);
       });
     }
+    for (const [i, f] of files.dirPut.entries()) {
+      log(`KV: ${plan.dirPut.length} directory listings`);
+      await kvBulkPut(target, f);
+      const chunk = plan.dirPut.slice(i * KV_BULK_MAX, (i + 1) * KV_BULK_MAX);
+      transaction(db, () => {
+        const st = db.prepare("INSERT INTO pushed_dirs (dir, digest) VALUES (?, ?) ON CONFLICT(dir) DO UPDATE SET digest = excluded.digest");
+        for (const d of chunk) st.run(d.dir, d.digest);
+      });
+    }
     for (const [i, f] of files.kvDelete.entries()) {
       log(`KV: deleting ${plan.kvDelete.length} records`);
       await kvBulkDelete(target, f);
@@ -82,6 +91,14 @@ export async function push(db: StateDb, config: Config, target: Target, opts: { 
       transaction(db, () => {
         const st = db.prepare("DELETE FROM pushed_files WHERE path = ?");
         for (const p of chunk) st.run(p.path);
+      });
+    }
+    for (const [i, f] of files.dirDelete.entries()) {
+      await kvBulkDelete(target, f);
+      const chunk = plan.dirDelete.slice(i * KV_BULK_MAX, (i + 1) * KV_BULK_MAX);
+      transaction(db, () => {
+        const st = db.prepare("DELETE FROM pushed_dirs WHERE dir = ?");
+        for (const d of chunk) st.run(d.dir);
       });
     }
     if (plan.transitionTable && files.table) {
@@ -128,5 +145,17 @@ async function writePlanFiles(plan: PushPlan, dir: string) {
     await writeFile(f, JSON.stringify(plan.kvDelete.slice(i, i + KV_BULK_MAX).map((p) => p.key)));
     kvDelete.push(f);
   }
-  return { sql, table: await tableFile("table.json", plan.table), transitionTable: await tableFile("table-transition.json", plan.transitionTable), kvPut, kvDelete };
+  const dirPut: string[] = [];
+  for (let i = 0; i < plan.dirPut.length; i += KV_BULK_MAX) {
+    const f = path.join(dir, `kv-dirs-${String(dirPut.length).padStart(4, "0")}.json`);
+    await writeFile(f, JSON.stringify(plan.dirPut.slice(i, i + KV_BULK_MAX).map((d) => ({ key: d.key, value: d.value }))));
+    dirPut.push(f);
+  }
+  const dirDelete: string[] = [];
+  for (let i = 0; i < plan.dirDelete.length; i += KV_BULK_MAX) {
+    const f = path.join(dir, `kv-dirs-delete-${String(dirDelete.length).padStart(4, "0")}.json`);
+    await writeFile(f, JSON.stringify(plan.dirDelete.slice(i, i + KV_BULK_MAX).map((d) => d.key)));
+    dirDelete.push(f);
+  }
+  return { sql, table: await tableFile("table.json", plan.table), transitionTable: await tableFile("table-transition.json", plan.transitionTable), kvPut, kvDelete, dirPut, dirDelete };
 }

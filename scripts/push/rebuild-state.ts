@@ -43,7 +43,8 @@ export async function rebuildPushState(db: StateDb, target: Target): Promise<{ f
   const mirrors: Mirror[] = mirrorRows.map((r) => ({ ...mirrorFromRow(camel(r), []), up: {} }));
   const table = { format: 1 as const, policy: policyWithDefaults(JSON.parse(meta.get("policy") ?? "{}")), mirrors };
   transaction(db, () => {
-    db.exec("DELETE FROM pushed_files; DELETE FROM pushed_meta;");
+    // Listings are not read back: the next push rewrites them once (one small record per directory).
+    db.exec("DELETE FROM pushed_files; DELETE FROM pushed_meta; DELETE FROM pushed_dirs;");
     const st = db.prepare("INSERT INTO pushed_files (path, digest) VALUES (?, ?)");
     for (const f of files) {
       const indexed: IndexedFile = {

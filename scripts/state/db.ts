@@ -46,6 +46,10 @@ CREATE TABLE IF NOT EXISTS pushed_files (
   path TEXT PRIMARY KEY,
   digest TEXT NOT NULL             -- of the KV record and the D1 row as pushed
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS pushed_dirs (
+  dir TEXT PRIMARY KEY,
+  digest TEXT NOT NULL             -- of the directory listing as pushed
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS pushed_meta (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL

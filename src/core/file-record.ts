@@ -140,7 +140,12 @@ export function detailKey(path: string): Promise<string> {
   return recordKey("d", path);
 }
 
-async function recordKey(kind: "f" | "d", path: string): Promise<string> {
+/** Key of a directory's listing; `dir` is "" for the root or ends in "/". */
+export function listingKey(dir: string): Promise<string> {
+  return recordKey("l", dir);
+}
+
+async function recordKey(kind: "f" | "d" | "l", path: string): Promise<string> {
   const key = `${kind}:${path}`;
   if (key.length * 3 <= 512 || new TextEncoder().encode(key).length <= 512) return key;
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(path));

@@ -1,16 +1,17 @@
 import type { Context } from "hono";
-import { canonicalisePath } from "../../core/path.js";
+import { canonicalisePath, encodePathForUrl } from "../../core/path.js";
+import { lookupListing } from "../../storage/listing-lookup.js";
+import { directoryResponse } from "./directory.js";
 import type { Env } from "../../env.js";
 import { decide } from "../decide.js";
 import { derivedOf, derivedResponse, negotiatedMetalink } from "./derived.js";
-import { originUrl, redirectResponse, selfUrlOf, textError } from "../responses.js";
+import { NO_STORE, originUrl, redirectResponse, selfUrlOf, textError } from "../responses.js";
 
 export async function downloadRoute(c: Context<{ Bindings: Env }>): Promise<Response> {
   const url = new URL(c.req.url);
   const canon = canonicalisePath(url.pathname);
   if (!canon.ok) return textError(400, `bad request path: ${canon.reason}`);
-  // Directory listings come from the index (issue 4); until then a directory is not a download.
-  if (canon.isDirectory) return textError(404, `not found: /${canon.path}`);
+  if (canon.isDirectory) return directoryResponse(c.env, c.req.raw, url, canon.path);
   const path = canon.path;
   // aria2c asks for Metalinks in Accept on every request, the .meta4 itself included: a path that
   // already names a derived document is not negotiated again.
@@ -24,7 +25,11 @@ export async function downloadRoute(c: Context<{ Bindings: Env }>): Promise<Resp
       return textError(400, outcome.reason);
     case "not-found": {
       // No file of this name: perhaps a document derived from one (foo.iso.meta4, foo.iso.sha256).
-      return derived ? derivedResponse(c.env, c.req.raw, url, derived.base, derived.format, false) : textError(404, `not found: /${path}`);
+      if (derived) return derivedResponse(c.env, c.req.raw, url, derived.base, derived.format, false);
+      // A directory asked for without its slash gets the slash, as web servers do.
+      const dir = await lookupListing(c.env, path + "/");
+      if (dir.kind === "found") return new Response(null, { status: 301, headers: { Location: `/${encodePathForUrl(path)}/${url.search}`, "Cache-Control": NO_STORE } });
+      return textError(404, `not found: /${path}`);
     }
     case "unavailable":
       return redirectResponse({

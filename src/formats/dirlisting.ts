@@ -1,0 +1,43 @@
+/** A directory listing page like an autoindex (name, last modified, size), with each file's mirror list one click away. */
+
+import { encodePathForUrl } from "../core/path.js";
+import type { DirListing } from "../core/dir-listing.js";
+import { esc } from "./xml.js";
+
+export function dirListingJson(l: DirListing) {
+  return {
+    path: "/" + l.path,
+    entries: l.entries.map((e) => (e.dir ? { name: e.name, type: "directory" } : { name: e.name, type: "file", size: e.size, mtime: new Date(e.mtime! * 1000).toISOString() })),
+  };
+}
+
+export function dirListingHtml(l: DirListing): string {
+  const title = "/" + l.path;
+  const rows = l.entries.map((e) => {
+    const href = encodePathForUrl(e.name) + (e.dir ? "/" : "");
+    if (e.dir) return `<tr class="dir"><td><a href="${esc(href)}">${esc(e.name)}/</a></td><td></td><td class="size">-</td><td></td></tr>`;
+    const date = new Date(e.mtime! * 1000).toISOString().replace("T", " ").slice(0, 16);
+    return `<tr class="file"><td><a href="${esc(href)}">${esc(e.name)}</a></td><td class="date">${date}</td><td class="size" data-bytes="${e.size}">${humanSize(e.size!)}</td><td><a class="mirrors" href="${esc(href)}.mirrorlist">mirrors</a></td></tr>`;
+  });
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Index of ${esc(title)}</title>
+<style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse;width:100%}
+td,th{padding:.2rem .8rem .2rem 0;text-align:left}td.size{text-align:right;font-variant-numeric:tabular-nums}th{border-bottom:1px solid #ccc}</style>
+</head><body><h1>Index of ${esc(title)}</h1>
+<table><thead><tr><th>Name</th><th>Last modified</th><th>Size</th><th></th></tr></thead><tbody>
+${l.path ? '<tr class="parent"><td><a href="../">../</a></td><td></td><td></td><td></td></tr>\n' : ""}${rows.join("\n")}
+</tbody></table></body></html>
+`;
+}
+
+function humanSize(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
+}

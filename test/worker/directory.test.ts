@@ -1,0 +1,62 @@
+import { SELF } from "cloudflare:test";
+import { beforeEach, describe, expect, it } from "vitest";
+import { file, mirror, table } from "../helpers/fixtures.js";
+import { seed } from "./seed.js";
+
+const FILES = {
+  "releases/1.0/b.iso": file([1], { size: 2 * 1024 * 1024, mtime: 1_762_000_000 }),
+  "releases/1.0/a file.iso": file([1], { size: 5000 }),
+  "releases/1.0/sub/x.rpm": file([1]),
+  "releases/2.0/c.iso": file([1]),
+  "README.txt": file([], { size: 20 }),
+};
+const get = (p: string, headers: Record<string, string> = {}) => SELF.fetch(`https://get.test/${p}`, { redirect: "manual", headers });
+
+describe("directory listings from the index", () => {
+  beforeEach(async () => {
+    await seed(table([mirror({ id: 1, name: "de1", country: "DE", continent: "EU" })]), FILES);
+  });
+
+  it("JSON lists directories first, then files by name, with sizes and dates", async () => {
+    const res = await get("releases/1.0/?json");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      path: "/releases/1.0/",
+      entries: [
+        { name: "sub", type: "directory" },
+        { name: "a file.iso", type: "file", size: 5000, mtime: "2025-10-09T08:53:20.000Z" },
+        { name: "b.iso", type: "file", size: 2097152, mtime: "2025-11-01T12:26:40.000Z" },
+      ],
+    });
+    expect(await (await get("", { accept: "application/json" })).json()).toEqual({
+      path: "/",
+      entries: [{ name: "releases", type: "directory" }, { name: "README.txt", type: "file", size: 20, mtime: "2025-10-09T08:53:20.000Z" }],
+    });
+  });
+
+  it("HTML like an autoindex, each file linked to its download and its mirror list", async () => {
+    const res = await get("releases/1.0/");
+    expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    const html = await res.text();
+    expect(html).toContain("<title>Index of /releases/1.0/</title>");
+    expect(html).toContain('<a href="../">../</a>');
+    expect(html).toContain('<a href="sub/">sub/</a>');
+    expect(html).toContain('<a href="a%20file.iso">a file.iso</a>');
+    expect(html).toContain('<a class="mirrors" href="b.iso.mirrorlist">mirrors</a>');
+    expect(html).toContain('data-bytes="2097152">2.0 MiB<');
+    expect(html.indexOf("sub/")).toBeLessThan(html.indexOf("a file.iso"));
+  });
+
+  it("a directory without its slash is redirected to it; an unknown one is 404", async () => {
+    const res = await get("releases/1.0?json");
+    expect([res.status, res.headers.get("location")]).toEqual([301, "/releases/1.0/?json"]);
+    expect((await get("releases/3.0")).status).toBe(404);
+    expect((await get("nope/?json")).status).toBe(404);
+  });
+
+  it("is built from D1 when KV has no listing", async () => {
+    await seed(table([mirror({ id: 1, name: "de1", country: "DE", continent: "EU" })]), FILES, { kv: false });
+    const body = (await (await get("releases/?json")).json()) as { entries: { name: string }[] };
+    expect(body.entries.map((e) => e.name)).toEqual(["1.0", "2.0"]);
+  });
+});
