@@ -80,7 +80,7 @@ await cli("push", "--local", "--persist-to", persistTo);
 
 worker = spawn(
   process.execPath,
-  [wranglerBin(), "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo,
+  [wranglerBin(), "dev", "--ip", "127.0.0.1", "--port", String(port), "--local-upstream", `127.0.0.1:${port}`, "--persist-to", persistTo,
     "--var", `ORIGIN_URL:${origin.url}`, "--var", "DEBUG_HEADERS:true", "--show-interactive-dev-session=false"],
   { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" } },
 );

@@ -19,7 +19,10 @@ export interface RedirectInput {
   tier: string;
   decision?: Decision;
   file?: FileRecord;
-  /** Public URL of this file on the redirector (for the describedby link). */
+  /**
+   * This file's absolute URL on the redirector (for the describedby link). Absolute because wget2
+   * resolves relative Link references wrongly (to "http:///path").
+   */
   selfUrl: string;
   maxLinks: number;
 }
@@ -32,10 +35,11 @@ export function redirectResponse(r: RedirectInput): Response {
     ["X-MirrorHop-Mirror", r.mirror],
     ["X-MirrorHop-Tier", r.tier],
   ];
-  // The winner first as pri=1, describedby last. workerd folds repeated Link values into one
-  // comma-separated line anyway (docs/platform-notes.md), so they are joined here: the same bytes
-  // on the wire, one header for the runtime to convert instead of six.
+  // describedby first, then the mirrors with the winner as pri=1. workerd folds repeated Link
+  // values into one comma-separated line anyway (docs/platform-notes.md), so they are joined here.
+  // Clients that read one link per line (wget2) then find the Metalink, which lists every mirror.
   const links: string[] = [];
+  if (r.file) links.push(`<${r.selfUrl}.meta4>; rel=describedby; type="application/metalink4+xml"`);
   if (r.decision?.winner) {
     const ranked = r.decision.ranked;
     for (let i = 0; i < ranked.length && i < r.maxLinks; i++) {
@@ -43,10 +47,7 @@ export function redirectResponse(r: RedirectInput): Response {
       links.push(`<${m.url}>; rel=duplicate; pri=${i + 1}; geo=${m.mirror.country.toLowerCase()}`);
     }
   }
-  if (r.file) {
-    links.push(`<${r.selfUrl}.meta4>; rel=describedby; type="application/metalink4+xml"`);
-    for (const d of digestValues(r.file)) h.push(["Digest", d]);
-  }
+  if (r.file) for (const d of digestValues(r.file)) h.push(["Digest", d]);
   if (links.length) h.push(["Link", links.join(", ")]);
   return new Response(null, { status: 302, headers: h });
 }
@@ -74,6 +75,7 @@ export function textError(status: number, message: string, extra: Record<string,
   });
 }
 
+/** This service's absolute URL for a path (Metalink's origin element, the mirror list's links). */
 export function selfUrlOf(url: URL, path: string): string {
   return `${url.protocol}//${url.host}/${encodePathForUrl(path)}`;
 }

@@ -37,18 +37,22 @@ beforeAll(async () => {
   }
   origin = await startStaticServer(path.join(tmp, "origin"));
   for (const name of ["m1", "m2", "m3"]) mirrors.push(await startStaticServer(path.join(tmp, name)));
+  edge = await startLocalEdge({ vars: { ORIGIN_URL: origin.url, MIRROR_TABLE_TTL_SECONDS: "0", FILE_RECORD_TTL_SECONDS: "0" } });
+  await copyIndex(edge);
+}, 60_000);
+
+async function copyIndex(target: LocalEdge) {
   const pieceSize = pieceSizeFor(CONTENT.length);
   const pieces: Buffer[] = [];
   for (let i = 0; i < CONTENT.length; i += pieceSize) pieces.push(createHash("sha256").update(CONTENT.subarray(i, i + pieceSize)).digest());
-  edge = await startLocalEdge({ vars: { ORIGIN_URL: origin.url, MIRROR_TABLE_TTL_SECONDS: "0", FILE_RECORD_TTL_SECONDS: "0" } });
   const ms = mirrors.map((s, i) => mirror({ id: i + 1, name: `m${i + 1}`, country: ["DE", "FR", "NL"][i]!, continent: "EU", urls: { http: s.url } }));
   await writeIndex(
-    edge,
+    target,
     table(ms),
     { [ISO]: { size: CONTENT.length, mtime: 1_763_000_000, changed: 1_763_000_000, md5: sha("md5", CONTENT), sha1: sha("sha1", CONTENT), sha256: sha("sha256", CONTENT), mirrors: [1, 2, 3] } },
     { details: { [ISO]: { sha512: sha("sha512", CONTENT), pieceSize, pieces: Buffer.concat(pieces) } } },
   );
-}, 60_000);
+}
 
 afterAll(async () => {
   await edge?.dispose();
@@ -90,6 +94,55 @@ describe.skipIf(!has("aria2c"))("aria2c", () => {
     } finally {
       await down.start();
     }
+  }, 150_000);
+});
+
+describe.skipIf(!has("aria2c"))("aria2c and corrupted bytes", () => {
+  // aria2c sends "Accept: */*,application/metalink4+xml,…" on every request, even with
+  // --follow-metalink=false, so from mirrorhop it always gets the negotiated Metalink and checks
+  // its hashes; the Digest-bearing 302 is for clients that do not ask for Metalinks.
+  it("refuses a file whose bytes match no published piece hash, whatever the source", async () => {
+    const corrupt = Buffer.from(CONTENT);
+    corrupt[1000] = corrupt[1000]! ^ 0xff;
+    const files = [origin, ...mirrors].map((s) => path.join(s.root, ISO));
+    for (const f of files) writeFileSync(f, corrupt);
+    try {
+      const r = await aria2c(["--max-tries=1", `${edge.url.origin}/${ISO}`], path.join(tmp, "dl-corrupt"));
+      // A failed piece hash is aria2c's "Invalid checksum" (error code 1; 32 is a whole-file mismatch).
+      expect(r.code, r.out).not.toBe(0);
+      expect(r.out).toMatch(/Invalid checksum/);
+    } finally {
+      for (const f of files) writeFileSync(f, CONTENT);
+    }
+  }, 150_000);
+});
+
+// wget2 sends Host without a non-default port, so it can only find this service's own links when the
+// Worker listens on port 80 (root can bind it on loopback; elsewhere the test is skipped).
+const canBind80 = process.getuid?.() === 0;
+
+describe.skipIf(!has("wget2") || !canBind80)("wget2", () => {
+  let edge80: LocalEdge | null = null;
+  afterAll(async () => {
+    await edge80?.dispose();
+  });
+
+  it("follows rel=describedby to the .meta4 and gets the right bytes", async () => {
+    edge80 = await startLocalEdge({ port: 80, vars: { ORIGIN_URL: origin.url, MIRROR_TABLE_TTL_SECONDS: "0", FILE_RECORD_TTL_SECONDS: "0" } });
+    await copyIndex(edge80);
+    const dir = path.join(tmp, "dl-wget2");
+    mkdirSync(dir, { recursive: true });
+    let out = "";
+    try {
+      // wget2 saves a Metalink's file into its working directory, whatever -P says.
+      const r = await run("timeout", ["120", "wget2", "--metalink=on", "-d", "--header=x-debug-country: DE", `http://127.0.0.1/${ISO}`], { cwd: dir });
+      out = r.stdout + r.stderr;
+    } catch (err) {
+      const e = err as { stdout: string; stderr: string };
+      throw new Error(e.stdout + e.stderr);
+    }
+    expect(out).toMatch(/GET \/releases\/2\.0\/big\.iso\.meta4/);
+    expect(await sha256sum(path.join(dir, "big.iso"))).toBe(sha("sha256", CONTENT));
   }, 150_000);
 });
 

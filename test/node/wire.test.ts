@@ -53,21 +53,20 @@ function rawRequest(requestLine: string): Promise<string> {
 }
 
 describe("on the wire", () => {
-  it("Digest lines stand alone; workerd folds the Link lines into one RFC 8288 list, duplicates first", async () => {
+  it("Digest lines stand alone; workerd folds the Link lines into one RFC 8288 list, describedby first", async () => {
     const h = { "x-debug-country": "DE", "x-debug-ip": "203.0.113.9" };
     const res = await request("GET", `/${ISO}`, h);
     expect(res.status).toBe(302);
     const lines = (name: string) => res.raw.filter(([n]) => n === name).map(([, v]) => v);
     const explain = (await (await fetch(new URL(`/_mirrorhop/explain/${ISO}`, edge.url), { headers: h })).json()) as { candidates: { url: string; country: string }[] };
     const expectedLinks = [
-      ...explain.candidates.map((c, i) => `<${c.url}>; rel=duplicate; pri=${i + 1}; geo=${c.country.toLowerCase()}`),
       `<${edge.url.origin}/${ISO}.meta4>; rel=describedby; type="application/metalink4+xml"`,
+      ...explain.candidates.map((c, i) => `<${c.url}>; rel=duplicate; pri=${i + 1}; geo=${c.country.toLowerCase()}`),
     ];
     expect(expectedLinks).toHaveLength(4);
     // workerd's HTTP layer (kj::HttpHeaders) concatenates every header in its common-header table,
     // and Link is one of them: one line, comma-separated, which RFC 8288 §3 defines as equivalent.
-    // Keeping describedby last means a client that reads one link per line (aria2c) takes nothing
-    // wrong from the folded line; aria2c gets its mirrors from the negotiated Metalink instead.
+    // describedby comes first: a client that reads one link per line (wget2) finds the Metalink.
     expect(lines("link")).toEqual([expectedLinks.join(", ")]);
     expect(lines("digest")).toEqual([
       "SHA-256=MzMzMzMzMzMzMzMzMzMzMzMzMzMzMzMzMzMzMzMzMzM=",
