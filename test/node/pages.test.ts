@@ -1,0 +1,73 @@
+/**
+ * The pages people read, rendered in headless Chromium (Debian's /usr/bin/chromium, driven by
+ * playwright-core; no browser is downloaded): DOM assertions, and a screenshot of each kept in
+ * test-artifacts/ for a person to look at.
+ */
+
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { chromium, type Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalEdge, ROOT, startLocalEdge } from "../../scripts/lib/local-edge.js";
+import { writeIndex } from "../../scripts/lib/write-index.js";
+import { file, mirror, table } from "../helpers/fixtures.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ARTIFACTS = path.join(ROOT, "test-artifacts");
+let edge: LocalEdge;
+let browser: Browser;
+
+describe.skipIf(!existsSync(CHROMIUM))("pages in Chromium", () => {
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    edge = await startLocalEdge({ vars: { MIRROR_TABLE_TTL_SECONDS: "0", FILE_RECORD_TTL_SECONDS: "0" } });
+    const ms = [
+      mirror({ id: 1, name: "de-fra", country: "DE", continent: "EU", lat: 50.1, lon: 8.7 }),
+      mirror({ id: 2, name: "fr-par", country: "FR", continent: "EU", lat: 48.9, lon: 2.35 }),
+      mirror({ id: 3, name: "us-nyc", country: "US", continent: "NA", lat: 40.7, lon: -74 }),
+    ];
+    await writeIndex(edge, table(ms), {
+      "releases/1.0/mirrorhop-1.0.iso": file([1, 2, 3], { size: 734_003_200 }),
+      "releases/1.0/mirrorhop-1.0.iso.asc": file([1, 2, 3], { size: 833 }),
+      "releases/1.0/notes/README.txt": file([1], { size: 5000 }),
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await edge?.dispose();
+  });
+
+  it("the mirror list shows the file's facts and the mirrors by tier, the chosen one marked", async () => {
+    const page = await browser.newPage();
+    await page.setExtraHTTPHeaders({ "x-debug-country": "DE", "x-debug-lat": "52.5", "x-debug-lon": "13.4" });
+    await page.goto(`${edge.url.origin}/releases/1.0/mirrorhop-1.0.iso.mirrorlist`);
+    expect(await page.title()).toBe("Mirrors for mirrorhop-1.0.iso");
+    expect(await page.textContent("#size")).toBe("734,003,200 bytes");
+    expect(await page.locator("section.tier h2").allTextContents()).toEqual(["Your country", "Your region", "Elsewhere", "Origin"]);
+    expect(await page.locator("li.chosen").getAttribute("data-mirror")).toBe("de-fra");
+    expect(await page.locator("li.chosen .badge").isVisible()).toBe(true);
+    expect(await page.locator('nav a[href$=".meta4"]').count()).toBe(1);
+    expect(await page.locator('li[data-mirror="us-nyc"] .km').textContent()).toMatch(/^\d+ km$/);
+    await page.screenshot({ path: path.join(ARTIFACTS, "mirrorlist.png"), fullPage: true });
+    await page.close();
+  }, 60_000);
+
+  it("a directory listing reads like an autoindex and links each file's mirror list", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${edge.url.origin}/releases/1.0/`);
+    expect(await page.textContent("h1")).toBe("Index of /releases/1.0/");
+    const names = await page.locator("tbody tr td:first-child a").allTextContents();
+    expect(names).toEqual(["../", "notes/", "mirrorhop-1.0.iso", "mirrorhop-1.0.iso.asc"]);
+    expect(await page.locator("tr.file td.size").first().textContent()).toBe("700.0 MiB");
+    await page.locator("tr.file a.mirrors").first().click();
+    await page.waitForURL(/\.mirrorlist$/);
+    expect(await page.title()).toBe("Mirrors for mirrorhop-1.0.iso");
+    await page.goto(`${edge.url.origin}/releases/1.0/`);
+    await page.screenshot({ path: path.join(ARTIFACTS, "directory.png"), fullPage: true });
+    await page.close();
+  }, 60_000);
+});
