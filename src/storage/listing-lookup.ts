@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { and, gte, lt, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { buildListings, type DirListing } from "../core/dir-listing.js";
 import { listingKey } from "../core/file-record.js";
@@ -8,19 +8,28 @@ import { logOnce } from "./log-once.js";
 
 export type ListingLookup = { kind: "found"; listing: DirListing } | { kind: "missing" } | { kind: "unavailable" };
 
-/** A directory's listing: KV, or built from D1's files under it when KV has none. */
-export async function lookupListing(env: Env, dir: string): Promise<ListingLookup> {
+/** Files read from D1 to build one listing when KV has none: bounds the cost of a fallback. */
+const MAX_FALLBACK_ROWS = 20_000;
+
+/**
+ * A directory's listing: KV, or (with `d1Fallback`) built from D1's files under it. The fallback
+ * is for directory pages only; the 404 path asks KV alone, so random paths never cost a D1 query.
+ */
+export async function lookupListing(env: Env, dir: string, d1Fallback = true): Promise<ListingLookup> {
   try {
     const json = await env.INDEX.get<DirListing>(await listingKey(dir), "json");
     if (json) return { kind: "found", listing: json };
   } catch (err) {
     logOnce("KV listing read failed", err);
   }
+  if (!d1Fallback) return { kind: "missing" };
   try {
     const rows = await drizzle(env.DB)
       .select({ path: files.path, size: files.size, mtime: files.mtime })
       .from(files)
-      .where(sql`${files.path} LIKE ${dir.replace(/[\\%_]/g, (c) => "\\" + c) + "%"} ESCAPE '\\'`)
+      // A range, not LIKE: SQLite serves it from the unique index on path. "0" follows "/" in byte order.
+      .where(dir ? and(gte(files.path, dir), lt(files.path, dir.slice(0, -1) + "0")) : sql`1`)
+      .limit(MAX_FALLBACK_ROWS)
       .all();
     const listing = buildListings(rows).get(dir);
     return listing && listing.entries.length ? { kind: "found", listing } : { kind: "missing" };

@@ -54,9 +54,12 @@ describe("directory listings from the index", () => {
     expect((await get("nope/?json")).status).toBe(404);
   });
 
-  it("is built from D1 when KV has no listing", async () => {
-    await seed(table([mirror({ id: 1, name: "de1", country: "DE", continent: "EU" })]), FILES, { kv: false });
+  it("is built from D1 when KV has no listing; the slash redirect asks KV alone", async () => {
+    await seed(table([mirror({ id: 1, name: "de1", country: "DE", continent: "EU" })]), { ...FILES, "releases0.txt": file([1]), "releases.iso": file([1]) }, { kv: false });
     const body = (await (await get("releases/?json")).json()) as { entries: { name: string }[] };
+    // Neighbours in byte order ("releases.iso", "releases0.txt") stay out of the range.
     expect(body.entries.map((e) => e.name)).toEqual(["1.0", "2.0"]);
+    expect((await get("releases/1.0/sub/?json")).status).toBe(200);
+    expect((await get("releases/1.0")).status).toBe(404);
   });
 });

@@ -27,7 +27,7 @@ export async function downloadRoute(c: Context<{ Bindings: Env }>): Promise<Resp
       // No file of this name: perhaps a document derived from one (foo.iso.meta4, foo.iso.sha256).
       if (derived) return derivedResponse(c.env, c.req.raw, url, derived.base, derived.format, false);
       // A directory asked for without its slash gets the slash, as web servers do.
-      const dir = await lookupListing(c.env, path + "/");
+      const dir = await lookupListing(c.env, path + "/", false);
       if (dir.kind === "found") return new Response(null, { status: 301, headers: { Location: `/${encodePathForUrl(path)}/${url.search}`, "Cache-Control": NO_STORE } });
       return textError(404, `not found: /${path}`);
     }
