@@ -14,7 +14,6 @@ import path from "node:path";
 import { parseConfig } from "../scripts/config/load.js";
 import { buildIndex } from "../scripts/push/index-build.js";
 import { buildPlan } from "../scripts/push/plan.js";
-import { scanMirrors } from "../scripts/scan/mirrors.js";
 import { scanOrigin } from "../scripts/scan/origin.js";
 import { openState, transaction } from "../scripts/state/db.js";
 import { bytes } from "../scripts/demo/tree.js";
@@ -127,7 +126,6 @@ export async function runPushDiffBench(n = 100_000) {
   const noChange = await record();
   fill(100, "b");
   const onePercent = await record();
-  void scanMirrors;
   const records = (p: typeof first) => p.kvPut.filter((x) => x.main).length;
   return { files: n, firstPush: records(first), noChangeRescan: records(noChange) + noChange.kvDelete.length, onePercentChange: records(onePercent) };
 }

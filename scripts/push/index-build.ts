@@ -24,7 +24,8 @@ export interface DesiredIndex {
   files: IndexedFile[];
 }
 
-interface OriginRow {
+/** A file's stored columns, as origin_files (local state) and files (D1) both hold them. */
+export interface StoredFileColumns {
   path: string;
   size: number;
   mtime: number;
@@ -34,6 +35,9 @@ interface OriginRow {
   sha256: string | null;
   sha512: string | null;
   piece_size: number | null;
+}
+
+interface OriginRow extends StoredFileColumns {
   pieces: Uint8Array | null;
 }
 

@@ -12,21 +12,13 @@ import { policyWithDefaults } from "../../src/core/policy.js";
 import { mirrorFromRow } from "../../src/db/rows.js";
 import type { mirrors as mirrorsTable } from "../../src/db/schema.js";
 import { type StateDb, transaction } from "../state/db.js";
-import type { IndexedFile } from "./index-build.js";
+import type { IndexedFile, StoredFileColumns } from "./index-build.js";
 import { fileDigest } from "./plan.js";
 import { d1MigrationsApply, d1Query, type Target } from "./wrangler-target.js";
 
-interface FileRow {
-  path: string;
-  size: number;
-  mtime: number;
-  changed_at: number;
-  md5: string | null;
-  sha1: string | null;
-  sha256: string | null;
-  sha512: string | null;
+/** D1 hands blobs back as hex here (the query uses hex()). */
+interface FileRow extends StoredFileColumns {
   mirrors: string;
-  piece_size: number | null;
   pieces: string | null;
 }
 
