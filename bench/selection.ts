@@ -19,6 +19,7 @@ const COUNTRIES = ["DE", "FR", "US", "JP", "BR", "ZA"];
 function requests(count: number): SelectionRequest[] {
   return Array.from({ length: count }, (_, i) => ({
     path: `releases/${i % 7}/foo-${i % 13}.iso`,
+    now: 1_800_000_000,
     scheme: i % 3 ? "https" : "http",
     client: {
       ip: parseIp(`198.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`)!,

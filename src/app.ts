@@ -3,6 +3,7 @@ import type { Env } from "./env.js";
 import { downloadRoute } from "./http/routes/download.js";
 import { explainRoute } from "./http/routes/explain.js";
 import { healthRoute } from "./http/routes/health.js";
+import { metricsRoute, statusJsonRoute, statusPageRoute } from "./http/routes/status.js";
 import { canonicalisePath } from "./core/path.js";
 import { originUrl, redirectResponse, textError } from "./http/responses.js";
 
@@ -11,6 +12,9 @@ export function createApp() {
   // Hono answers HEAD from the GET handlers with the same headers and no body.
   app.get("/_mirrorhop/health", healthRoute);
   app.get("/_mirrorhop/explain/*", explainRoute);
+  app.get("/_mirrorhop/status", statusPageRoute);
+  app.get("/_mirrorhop/api/status", statusJsonRoute);
+  app.get("/_mirrorhop/metrics", metricsRoute);
   app.get("/_mirrorhop/*", (c) => textError(404, `not found: ${new URL(c.req.url).pathname}`));
   app.get("*", downloadRoute);
   app.all("*", (c) => textError(405, `method ${c.req.method} not allowed; use GET or HEAD`, { Allow: "GET, HEAD" }));

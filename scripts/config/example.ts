@@ -8,8 +8,10 @@ export const EXAMPLE_CONFIG = `# mirrorhop.toml: what the origin holds, how down
 path = "/srv/pub"
 # Its public base URL: downloads nobody else can serve go here. Must end in '/'.
 url = "https://download.example.org/pub/"
-# Optional: a file the origin rewrites after every sync (a timestamp); used for freshness.
-# trace = "TIME"
+# The trace file: the origin rewrites it with the time (\`date -u +%s > /srv/pub/TIME\`) every few
+# minutes; mirrors copy it. Probes read each mirror's copy: it proves the tree is there and says how
+# far behind the mirror is. Without it there are no probes (docs/health.md).
+trace = "TIME"
 
 [policy]
 # Files smaller than this (bytes) go to the origin: a redirect would cost more than the file.
@@ -31,6 +33,25 @@ max_links = 5
 repo_depth = 2     # leading directories that name a repository
 ipv4_bits = 24
 ipv6_bits = 48
+
+# Probes (the Worker's cron and \`mirrorhop probe\`), freshness and stalled mirrors.
+[health]
+down_after = 2                 # consecutive failed probes before a scheme is down
+up_after = 2                   # consecutive good probes before it is up again
+timeout_seconds = 10
+max_lag_seconds = 86400        # a mirror further behind takes no traffic; 0: no limit
+lag_scope = "all"              # or "mutable": only files matching mutable_patterns avoid it
+# mutable_patterns = ["*-current.iso", "latest/*"]
+stalled_after_seconds = 86400  # trace unchanged this long while the origin's moved: "stalled"
+max_probes_per_run = 45        # the platform caps subrequests per cron run; the rest wait their turn
+history_days = 14              # probe history for the rollout chart
+
+# Release gating: a new file goes to the origin until min_mirrors mirrors hold it or it is older
+# than min_age_seconds. Staged paths are not served at all (404) until min_mirrors hold them.
+[release]
+min_mirrors = 0                # 0: no gating
+min_age_seconds = 21600
+# staged = ["releases/16.0/*"]
 
 [scan]
 # Protocols tried per mirror, in order; the first one the mirror has a URL for is used.

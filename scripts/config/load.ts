@@ -47,7 +47,7 @@ export function parseConfig(text: string, file: string): Config {
   return {
     file,
     origin: { ...c.origin, path: path.resolve(path.dirname(file), c.origin.path) },
-    policy: policyOf(c.policy),
+    policy: policyOf(c),
     scan: c.scan,
     mirrors: c.mirror,
   };

@@ -69,6 +69,34 @@ const policySchema = z
   })
   .strict();
 
+const H = DEFAULT_POLICY.health;
+const healthSchema = z
+  .object({
+    down_after: z.number().int().min(1).max(100).default(H.downAfter),
+    up_after: z.number().int().min(1).max(100).default(H.upAfter),
+    timeout_seconds: z.number().positive().max(60).default(H.timeoutMs / 1000),
+    /** 0 turns the lag limit off. */
+    max_lag_seconds: z.number().int().min(0).default(H.maxLagSeconds ?? 0),
+    lag_scope: z.enum(["all", "mutable"]).default(H.lagScope),
+    mutable_patterns: z.array(z.string().min(1)).default(H.mutablePatterns),
+    stalled_after_seconds: z.number().int().min(60).default(H.stalledAfterSeconds),
+    max_probes_per_run: z.number().int().min(1).max(1000).default(H.maxProbesPerRun),
+    concurrency: z.number().int().min(1).max(6).default(H.concurrency),
+    history_days: z.number().int().min(1).max(366).default(H.historyDays),
+  })
+  .strict()
+  .refine((h) => h.lag_scope === "all" || h.mutable_patterns.length > 0, { message: 'lag_scope = "mutable" needs mutable_patterns', path: ["mutable_patterns"] });
+
+const R = DEFAULT_POLICY.release;
+const releaseSchema = z
+  .object({
+    min_mirrors: z.number().int().min(0).max(1000).default(R.minMirrors),
+    min_age_seconds: z.number().int().min(0).default(R.minAgeSeconds),
+    staged: z.array(z.string().min(1)).default(R.staged),
+  })
+  .strict()
+  .refine((r) => r.staged.length === 0 || r.min_mirrors > 0, { message: "staged paths need min_mirrors > 0 (they open when that many mirrors hold them)", path: ["staged"] });
+
 export const PROTOCOLS = ["rsync", "ftp", "http"] as const;
 export type ScanProtocol = (typeof PROTOCOLS)[number];
 
@@ -89,10 +117,16 @@ export const configSchema = z
       .object({
         path: z.string().min(1),
         url: z.string().refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol) && u.endsWith("/"), "must be an http(s) URL ending in '/'"),
-        trace: z.string().optional(),
+        trace: z
+          .string()
+          .regex(/^[^/][^\0]*$/, "must be a path relative to the tree, like TIME or project/trace/origin")
+          .refine((t) => !t.split("/").some((seg) => seg === "" || seg === "." || seg === ".."), "must not hold empty, '.' or '..' segments")
+          .optional(),
       })
       .strict(),
     policy: policySchema.default(policySchema.parse({})),
+    health: healthSchema.default(healthSchema.parse({})),
+    release: releaseSchema.default(releaseSchema.parse({})),
     scan: scanSchema.default(scanSchema.parse({})),
     mirror: z.array(mirrorSchema).default([]),
   })
@@ -148,7 +182,8 @@ export function mirrorOf(m: MirrorConfig): Mirror {
   };
 }
 
-export function policyOf(p: RawConfig["policy"]): Policy {
+export function policyOf(c: Pick<RawConfig, "policy" | "health" | "release" | "origin">): Policy {
+  const { policy: p, health: h, release: r } = c;
   return {
     minSize: p.min_size,
     originPatterns: p.origin_patterns,
@@ -156,5 +191,19 @@ export function policyOf(p: RawConfig["policy"]): Policy {
     stickiness: { repoDepth: p.stickiness.repo_depth, ipv4Bits: p.stickiness.ipv4_bits, ipv6Bits: p.stickiness.ipv6_bits },
     distanceHalfKm: p.distance_half_km,
     maxLinks: p.max_links,
+    health: {
+      traceFile: c.origin.trace ?? null,
+      downAfter: h.down_after,
+      upAfter: h.up_after,
+      timeoutMs: Math.round(h.timeout_seconds * 1000),
+      maxLagSeconds: h.max_lag_seconds > 0 ? h.max_lag_seconds : null,
+      lagScope: h.lag_scope,
+      mutablePatterns: h.mutable_patterns,
+      stalledAfterSeconds: h.stalled_after_seconds,
+      maxProbesPerRun: h.max_probes_per_run,
+      concurrency: h.concurrency,
+      historyDays: h.history_days,
+    },
+    release: { minMirrors: r.min_mirrors, minAgeSeconds: r.min_age_seconds, staged: r.staged },
   };
 }

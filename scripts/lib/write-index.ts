@@ -8,7 +8,7 @@ import { drizzle } from "drizzle-orm/d1";
 import type { FileRecord } from "../../src/core/file-record.js";
 import type { MirrorTable } from "../../src/core/mirror-table.js";
 import { fileRowFrom, mirrorToRow } from "../../src/db/rows.js";
-import { filePieces, files as filesT, meta, mirrors as mirrorsT, mirrorStatus } from "../../src/db/schema.js";
+import { filePieces, files as filesT, meta, mirrorHealth, mirrors as mirrorsT, mirrorStatus, probeHistory } from "../../src/db/schema.js";
 import { eq } from "drizzle-orm";
 import { type DetailRecord, encodeDetailRecord } from "../../src/core/detail-record.js";
 import { buildListings } from "../../src/core/dir-listing.js";
@@ -31,6 +31,8 @@ export async function writeIndex(stores: Stores, t: MirrorTable, files: Record<s
   await db.delete(filePieces);
   await db.delete(filesT);
   await db.delete(mirrorStatus);
+  await db.delete(mirrorHealth);
+  await db.delete(probeHistory);
   await db.delete(mirrorsT);
   await db.delete(meta);
   // D1 allows 100 bound parameters per statement: one mirror row (25 columns) per insert.

@@ -10,7 +10,8 @@ import { detailKey, encodeFileRecord, fileKey, listingKey } from "../../src/core
 import type { MirrorTable } from "../../src/core/mirror-table.js";
 import type { StateDb } from "../state/db.js";
 import type { DesiredIndex, IndexedFile } from "./index-build.js";
-import { deleteFiles, deleteMirrorsExcept, upsertFiles, upsertMeta, upsertMirror } from "./sql.js";
+import { lit, upsertMeta } from "../../src/db/sql-literal.js";
+import { deleteFiles, deleteMirrorsExcept, upsertFiles, upsertMirror } from "./sql.js";
 
 export interface KvFilePut {
   path: string;
@@ -34,6 +35,8 @@ export interface PushPlan {
   dirPut: { dir: string; key: string; value: string; digest: string }[];
   dirDelete: { dir: string; key: string }[];
   unchanged: number;
+  /** Digest of the coverage statistics (files held per mirror, last scans, file count), when they changed. */
+  statsDigest: string | null;
 }
 
 export class EmptyIndexGuard extends Error {}
@@ -96,6 +99,14 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: { allo
   d1.push(...upsertFiles(changed), ...deleteFiles(gone));
   // Mirrors leave D1 last, after no file row can still be served by them.
   if (table && removed.length) d1.push(deleteMirrorsExcept([...keep]));
+  // Coverage for the status page: one small UPDATE per mirror, only when a number moved.
+  const stats = coverageStats(db, desired);
+  const statsDigest = createHash("sha1").update(JSON.stringify(stats)).digest("hex");
+  const statsChanged = (db.prepare("SELECT value FROM pushed_meta WHERE key = 'stats_digest'").get() as { value: string } | undefined)?.value !== statsDigest;
+  if (statsChanged) {
+    for (const m of stats.mirrors) d1.push(`UPDATE mirrors SET files_held = ${lit(m.filesHeld)}, last_scan_at = ${lit(m.lastScanAt)} WHERE id = ${lit(m.id)};`);
+    d1.push(upsertMeta("file_count", String(stats.fileCount)));
+  }
   const pushedDirs = new Map<string, string>();
   for (const r of db.prepare("SELECT dir, digest FROM pushed_dirs").iterate() as Iterable<{ dir: string; digest: string }>) pushedDirs.set(r.dir, r.digest);
   const listings = buildListings(desired.files.map((f) => ({ path: f.path, size: f.record.size, mtime: f.record.mtime })));
@@ -107,5 +118,19 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: { allo
   }
   const dirDelete = await Promise.all([...pushedDirs.keys()].filter((d) => !listings.has(d)).map(async (dir) => ({ dir, key: await listingKey(dir) })));
   // Details first: when a main record lands, its Metalink data is already there.
-  return { table, transitionTable, tableDigest, d1, kvPut: [...detailPut, ...kvPut], kvDelete, dirPut, dirDelete, unchanged };
+  return { table, transitionTable, tableDigest, d1, kvPut: [...detailPut, ...kvPut], kvDelete, dirPut, dirDelete, unchanged, statsDigest: statsChanged ? statsDigest : null };
+}
+
+/** Per mirror: how many current versions it holds and when its last good scan started. */
+function coverageStats(db: StateDb, desired: DesiredIndex) {
+  const held = new Map<number, number>();
+  for (const f of desired.files) for (const id of f.record.mirrors) held.set(id, (held.get(id) ?? 0) + 1);
+  const lastScan = new Map<number, number>();
+  for (const r of db.prepare("SELECT mirror_id, MAX(started_at) AS at FROM mirror_scans WHERE ok = 1 GROUP BY mirror_id").iterate() as Iterable<{ mirror_id: number; at: number }>) {
+    lastScan.set(r.mirror_id, r.at);
+  }
+  return {
+    fileCount: desired.files.length,
+    mirrors: desired.table.mirrors.map((m) => ({ id: m.id, filesHeld: held.get(m.id) ?? 0, lastScanAt: lastScan.get(m.id) ?? null })),
+  };
 }

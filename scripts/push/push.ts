@@ -59,6 +59,7 @@ export async function push(db: StateDb, config: Config, target: Target, opts: { 
     await d1MigrationsApply(target);
     log(`D1: ${plan.d1.length} statements in ${files.sql.length} file(s) (${target.kind})`);
     for (const f of files.sql) await d1ExecuteFile(target, f);
+    if (plan.statsDigest) db.prepare("INSERT INTO pushed_meta (key, value) VALUES ('stats_digest', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(plan.statsDigest);
     if (plan.transitionTable) {
       log("KV: mirror table with removed mirrors disabled");
       await kvBulkPut(target, files.transitionTable!);

@@ -32,7 +32,7 @@ export async function rebuildPushState(db: StateDb, target: Target): Promise<{ f
   );
   const mirrorRows = await d1Query<RawMirrorRow>(target, "SELECT * FROM mirrors ORDER BY id");
   const meta = new Map((await d1Query<{ key: string; value: string }>(target, "SELECT key, value FROM meta")).map((r) => [r.key, r.value]));
-  const mirrors: Mirror[] = mirrorRows.map((r) => ({ ...mirrorFromRow(camel(r), []), up: {} }));
+  const mirrors: Mirror[] = mirrorRows.map((r) => mirrorFromRow(camel(r)));
   const table = { format: 1 as const, policy: policyWithDefaults(JSON.parse(meta.get("policy") ?? "{}")), mirrors };
   transaction(db, () => {
     // Listings are not read back: the next push rewrites them once (one small record per directory).

@@ -3,19 +3,8 @@
 import { encodeMirrorSet } from "../../src/core/file-record.js";
 import type { Mirror } from "../../src/core/mirror.js";
 import { mirrorToRow } from "../../src/db/rows.js";
+import { lit } from "../../src/db/sql-literal.js";
 import type { IndexedFile } from "./index-build.js";
-
-export function lit(v: string | number | boolean | null | undefined | Uint8Array | object): string {
-  if (v === null || v === undefined) return "NULL";
-  if (typeof v === "boolean") return v ? "1" : "0";
-  if (typeof v === "number") {
-    if (!Number.isFinite(v)) throw new Error(`not a finite number: ${v}`);
-    return String(v);
-  }
-  if (v instanceof Uint8Array) return `X'${Buffer.from(v).toString("hex")}'`;
-  if (typeof v === "object") return lit(JSON.stringify(v));
-  return `'${v.replace(/'/g, "''")}'`;
-}
 
 const MIRROR_COLUMNS: [string, keyof ReturnType<typeof mirrorToRow>][] = [
   ["id", "id"], ["name", "name"], ["http_url", "httpUrl"], ["https_url", "httpsUrl"], ["ftp_url", "ftpUrl"], ["rsync_url", "rsyncUrl"],
@@ -33,10 +22,6 @@ export function upsertMirror(m: Mirror): string {
 
 export function deleteMirrorsExcept(ids: number[]): string {
   return `DELETE FROM mirrors WHERE id NOT IN (${ids.length ? ids.join(", ") : "NULL"});`;
-}
-
-export function upsertMeta(key: string, value: string): string {
-  return `INSERT INTO meta (key, value) VALUES (${lit(key)}, ${lit(value)}) ON CONFLICT(key) DO UPDATE SET value=excluded.value;`;
 }
 
 /** Multi-row upserts, kept well under D1's 100 KB statement limit. */

@@ -58,6 +58,8 @@ export interface Mirror {
   enabled: boolean;
   /** Probe state per scheme; a scheme without a probe result yet counts as up. */
   up: Partial<Record<Scheme, boolean>>;
+  /** How far the mirror's trace file is behind the origin's, in seconds, from the last probe; absent when unknown. */
+  lagSeconds?: number;
 }
 
 /** The widest tier a mirror may serve, from its confinement flags (the narrowest flag wins). */

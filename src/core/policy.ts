@@ -18,6 +18,40 @@ export interface Policy {
   distanceHalfKm: number;
   /** How many mirrors the Link rel=duplicate header lists. */
   maxLinks: number;
+  health: HealthPolicy;
+  release: ReleasePolicy;
+}
+
+/** How probes judge mirrors (docs/health.md). Carried in the table so the edge cron needs nothing else. */
+export interface HealthPolicy {
+  /** Path, relative to the tree, of the trace file the origin rewrites with a timestamp; null turns probes off. */
+  traceFile: string | null;
+  /** Consecutive failed probes before a scheme is marked down, and consecutive good ones before it is up again. */
+  downAfter: number;
+  upAfter: number;
+  timeoutMs: number;
+  /** A mirror whose trace is further behind the origin's than this takes no traffic (per lagScope); null: no limit. */
+  maxLagSeconds: number | null;
+  /** "all": a lagging mirror gets nothing; "mutable": only files matching mutablePatterns avoid it. */
+  lagScope: "all" | "mutable";
+  mutablePatterns: string[];
+  /** A mirror whose trace has not moved for this long while the origin's has is reported as stalled. */
+  stalledAfterSeconds: number;
+  /** Probe fetches per cron run (the platform caps subrequests per invocation); the least recently probed go first. */
+  maxProbesPerRun: number;
+  /** Probes in flight at once (the platform allows 6 open connections per invocation). */
+  concurrency: number;
+  /** How long probe history (the rollout chart) is kept. */
+  historyDays: number;
+}
+
+/** Release gating: how a new file reaches the world without melting the origin or the first mirror. */
+export interface ReleasePolicy {
+  /** A file younger than minAgeSeconds goes to the origin until this many mirrors hold it; 0 turns gating off. */
+  minMirrors: number;
+  minAgeSeconds: number;
+  /** Globs for staged paths: answered 404 until minMirrors mirrors hold the file, whatever its age. */
+  staged: string[];
 }
 
 export const DEFAULT_POLICY: Policy = {
@@ -37,6 +71,20 @@ export const DEFAULT_POLICY: Policy = {
   stickiness: { repoDepth: 2, ipv4Bits: 24, ipv6Bits: 48 },
   distanceHalfKm: 2000,
   maxLinks: 5,
+  health: {
+    traceFile: null,
+    downAfter: 2,
+    upAfter: 2,
+    timeoutMs: 10_000,
+    maxLagSeconds: 86_400,
+    lagScope: "all",
+    mutablePatterns: [],
+    stalledAfterSeconds: 86_400,
+    maxProbesPerRun: 45,
+    concurrency: 6,
+    historyDays: 14,
+  },
+  release: { minMirrors: 0, minAgeSeconds: 6 * 3600, staged: [] },
 };
 
 export function policyWithDefaults(p: Partial<Policy> | undefined): Policy {
@@ -44,11 +92,16 @@ export function policyWithDefaults(p: Partial<Policy> | undefined): Policy {
     ...DEFAULT_POLICY,
     ...p,
     stickiness: { ...DEFAULT_POLICY.stickiness, ...p?.stickiness },
+    health: { ...DEFAULT_POLICY.health, ...p?.health },
+    release: { ...DEFAULT_POLICY.release, ...p?.release },
   };
 }
 
-/** Compiles glob patterns once per table load; the request path only runs the resulting test. */
-export function compileOriginPatterns(patterns: string[]): (path: string) => boolean {
+/**
+ * Compiles glob patterns once per table load; the request path only runs the resulting test.
+ * Used for origin patterns, mutable patterns and staged paths alike.
+ */
+export function compilePathGlobs(patterns: string[]): (path: string) => boolean {
   const body = (glob: string) => glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]");
   // One alternation per kind: a single regex test per request instead of one per pattern.
   const anyOf = (globs: string[]) => (globs.length ? new RegExp(`^(?:${globs.map(body).join("|")})$`) : null);

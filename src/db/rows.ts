@@ -2,16 +2,14 @@
 
 import type { FileRecord } from "../core/file-record.js";
 import { decodeMirrorSet, encodeMirrorSet, fileRecordOf } from "../core/file-record.js";
-import { type Mirror, mirrorUrls, type Scheme } from "../core/mirror.js";
-import type { files, mirrors, mirrorStatus } from "./schema.js";
+import { type Mirror, mirrorUrls } from "../core/mirror.js";
+import type { files, mirrors } from "./schema.js";
 
 type MirrorRow = typeof mirrors.$inferSelect;
-type StatusRow = typeof mirrorStatus.$inferSelect;
 type FileRow = typeof files.$inferSelect;
 
-export function mirrorFromRow(r: MirrorRow, statuses: StatusRow[]): Mirror {
-  const up: Partial<Record<Scheme, boolean>> = {};
-  for (const s of statuses) if (s.mirrorId === r.id && (s.scheme === "http" || s.scheme === "https")) up[s.scheme] = s.up;
+/** A mirror as configured; probe state is applied on top (health/health-doc.ts). */
+export function mirrorFromRow(r: MirrorRow): Mirror {
   return {
     id: r.id,
     name: r.name,
@@ -35,11 +33,12 @@ export function mirrorFromRow(r: MirrorRow, statuses: StatusRow[]): Mirror {
     ipv6: r.ipv6,
     ...(r.maxFileSize !== null ? { maxFileSize: r.maxFileSize } : {}),
     enabled: r.enabled,
-    up,
+    up: {},
   };
 }
 
-export function mirrorToRow(m: Mirror): MirrorRow {
+/** The configured columns; files_held and last_scan_at are the push's statistics, written apart. */
+export function mirrorToRow(m: Mirror): Omit<MirrorRow, "filesHeld" | "lastScanAt"> {
   return {
     id: m.id,
     name: m.name,

@@ -4,7 +4,7 @@
  */
 
 import { sql } from "drizzle-orm";
-import { blob, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { blob, index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 const json = <T>(name: string) => text(name, { mode: "json" }).$type<T>();
 const flag = (name: string, dflt: boolean) => integer(name, { mode: "boolean" }).notNull().default(dflt);
@@ -35,9 +35,13 @@ export const mirrors = sqliteTable("mirrors", {
   ipv6: flag("ipv6", true),
   maxFileSize: integer("max_file_size"),
   enabled: flag("enabled", true),
+  /** Written by the push: how many current file versions the mirror holds (coverage = files_held / meta.file_count). */
+  filesHeld: integer("files_held").notNull().default(0),
+  /** Start of the mirror's last successful scan (Unix seconds). */
+  lastScanAt: integer("last_scan_at"),
 });
 
-/** One row per mirror and scheme; probes (issue 5) keep it current. */
+/** One row per mirror and scheme, kept by the probers (docs/health.md): up/down with hysteresis counters. */
 export const mirrorStatus = sqliteTable(
   "mirror_status",
   {
@@ -51,9 +55,42 @@ export const mirrorStatus = sqliteTable(
     failures: integer("failures").notNull().default(0),
     successes: integer("successes").notNull().default(0),
     lastError: text("last_error"),
-    lastScanAt: integer("last_scan_at"),
+    latencyMs: integer("latency_ms"),
   },
   (t) => [primaryKey({ columns: [t.mirrorId, t.scheme] })],
+);
+
+/** One row per mirror: what its trace file says, and per-family reachability from `mirrorhop probe`. */
+export const mirrorHealth = sqliteTable("mirror_health", {
+  mirrorId: integer("mirror_id")
+    .primaryKey()
+    .references(() => mirrors.id, { onDelete: "cascade" }),
+  traceAt: integer("trace_at"),
+  traceSince: integer("trace_since"),
+  lagSeconds: integer("lag_seconds"),
+  stalled: flag("stalled", false),
+  ipv4Up: integer("ipv4_up", { mode: "boolean" }),
+  ipv6Up: integer("ipv6_up", { mode: "boolean" }),
+  checkedAt: integer("checked_at"),
+});
+
+/** Every probe, kept for policy.health.historyDays: the status page's rollout chart reads it. */
+export const probeHistory = sqliteTable(
+  "probe_history",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    mirrorId: integer("mirror_id")
+      .notNull()
+      .references(() => mirrors.id, { onDelete: "cascade" }),
+    scheme: text("scheme", { enum: ["http", "https"] }).notNull(),
+    family: integer("family"),
+    at: integer("at").notNull(),
+    ok: integer("ok", { mode: "boolean" }).notNull(),
+    lagSeconds: integer("lag_seconds"),
+    latencyMs: integer("latency_ms"),
+    error: text("error"),
+  },
+  (t) => [index("probe_history_at").on(t.at), index("probe_history_mirror_at").on(t.mirrorId, t.at)],
 );
 
 export const files = sqliteTable("files", {
@@ -80,7 +117,11 @@ export const filePieces = sqliteTable("file_pieces", {
   hashes: blob("hashes", { mode: "buffer" }).$type<Uint8Array>().notNull(),
 });
 
-/** Small key/value settings: the pushed policy ("policy") and the table generation ("generation"). */
+/**
+ * Small key/value settings: the pushed policy ("policy"), the table generation ("generation"), the
+ * number of files ("file_count"), and from the probers the origin's trace ("origin_trace") and the
+ * time of the last round ("probed_at").
+ */
 export const meta = sqliteTable("meta", {
   key: text("key").primaryKey(),
   value: text("value").notNull(),

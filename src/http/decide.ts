@@ -12,6 +12,8 @@ import { applyOverrides } from "./overrides.js";
 export type Outcome =
   | { kind: "bad-request"; reason: string }
   | { kind: "not-found" }
+  /** A staged path not yet on enough mirrors: not served at all until it is. */
+  | { kind: "staged"; holders: number; needed: number }
   /** Storage could not answer: the origin takes the request. */
   | { kind: "unavailable"; lookup: FileLookup; table: LoadedTable | null; selection: SelectionRequest }
   | { kind: "decided"; lookup: Extract<FileLookup, { kind: "found" }>; table: LoadedTable; selection: SelectionRequest; decision: Decision };
@@ -29,6 +31,7 @@ export async function decide(env: Env, req: Request, url: URL, path: string, mod
   if (!over.ok) return { kind: "bad-request", reason: over.reason };
   const selection: SelectionRequest = {
     path,
+    now: Math.floor(Date.now() / 1000),
     scheme: url.protocol === "https:" ? "https" : ("http" as Scheme),
     client: over.value.client,
     avoid: over.value.avoid,
@@ -38,5 +41,7 @@ export async function decide(env: Env, req: Request, url: URL, path: string, mod
   const [lookup, table] = await Promise.all([lookupFile(env, path), getMirrorTable(env)]);
   if (lookup.kind === "missing") return { kind: "not-found" };
   if (lookup.kind === "unavailable" || !table) return { kind: "unavailable", lookup, table, selection };
-  return { kind: "decided", lookup, table, selection, decision: selectMirror(table.table, lookup.record, selection, mode.explain ? { listNonHolders: true } : { limit: mode.limit ?? table.table.policy.maxLinks }) };
+  const decision = selectMirror(table.table, lookup.record, selection, mode.explain ? { listNonHolders: true } : { limit: mode.limit ?? table.table.policy.maxLinks });
+  if (decision.staged && !mode.explain) return { kind: "staged", holders: decision.holders, needed: decision.staged.needed };
+  return { kind: "decided", lookup, table, selection, decision };
 }

@@ -79,3 +79,8 @@ export function textError(status: number, message: string, extra: Record<string,
 export function selfUrlOf(url: URL, path: string): string {
   return `${url.protocol}//${url.host}/${encodePathForUrl(path)}`;
 }
+
+/** The 404 body of a staged file: say why, so a tester who found the path knows it is coming. */
+export function stagedMessage(path: string, holders: number, needed: number): string {
+  return `not yet released: /${path} is staged until ${needed} mirrors hold it (now ${holders})`;
+}

@@ -21,6 +21,8 @@ export interface SelectionRequest {
   client: Client;
   /** Countries the client asked to avoid (?avoid=). */
   avoid: string[];
+  /** Unix seconds: release gating compares it with the file's age. */
+  now: number;
   /** Salt mixed into the stickiness key; set for ?newmirror so the client gets a fresh weighted draw. */
   salt?: string;
 }

@@ -6,7 +6,7 @@
 import { type Cidr, parseCidr } from "../core/ip.js";
 import { type Mirror, type Tier, TIERS, confinementOf } from "../core/mirror.js";
 import type { MirrorTable } from "../core/mirror-table.js";
-import { type Policy, compileOriginPatterns } from "../core/policy.js";
+import { type Policy, compilePathGlobs } from "../core/policy.js";
 
 export interface CompiledMirror {
   mirror: Mirror;
@@ -18,6 +18,8 @@ export interface CompiledMirror {
   region: string | undefined;
   /** Index into TIERS of the widest tier the mirror may serve. */
   confine: number;
+  /** The mirror's trace is further behind than policy.health.maxLagSeconds. */
+  lagging: boolean;
 }
 
 export interface CompiledTable {
@@ -26,6 +28,9 @@ export interface CompiledTable {
   mirrors: CompiledMirror[];
   byId: Map<number, CompiledMirror>;
   isOriginPath: (path: string) => boolean;
+  /** Files a lagging mirror must not serve: every file, or the mutable ones (policy.health.lagScope). */
+  lagMatters: (path: string) => boolean;
+  isStagedPath: (path: string) => boolean;
   regionOfCountry: (country: string | undefined) => string | undefined;
 }
 
@@ -39,6 +44,7 @@ export function compileTable(table: MirrorTable): CompiledTable {
     for (const cc of countries) regionByCountry.set(cc.toUpperCase(), region);
   }
   const regionOfCountry = (cc: string | undefined) => (cc ? regionByCountry.get(cc) : undefined);
+  const maxLag = table.policy.health.maxLagSeconds;
   const mirrors = table.mirrors.map((m): CompiledMirror => ({
     mirror: m,
     // Prefixes were validated at push; one that still fails to parse matches nothing rather than everything.
@@ -49,13 +55,16 @@ export function compileTable(table: MirrorTable): CompiledTable {
     deny: new Set(m.denyCountries),
     region: m.region ?? regionOfCountry(m.country),
     confine: tierIndex(confinementOf(m)),
+    lagging: maxLag !== null && m.lagSeconds !== undefined && m.lagSeconds > maxLag,
   }));
   return {
     generation: table.generation,
     policy: table.policy,
     mirrors,
     byId: new Map(mirrors.map((c) => [c.mirror.id, c])),
-    isOriginPath: compileOriginPatterns(table.policy.originPatterns),
+    isOriginPath: compilePathGlobs(table.policy.originPatterns),
+    lagMatters: table.policy.health.lagScope === "all" ? () => true : compilePathGlobs(table.policy.health.mutablePatterns),
+    isStagedPath: compilePathGlobs(table.policy.release.staged),
     regionOfCountry,
   };
 }

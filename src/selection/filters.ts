@@ -1,19 +1,20 @@
 import type { Scheme } from "../core/mirror.js";
 import type { FileRecord } from "../core/file-record.js";
 import type { SelectionRequest } from "./client.js";
-import type { CompiledMirror } from "./compiled-table.js";
+import type { CompiledMirror, CompiledTable } from "./compiled-table.js";
 
 /**
  * Why a mirror that holds the file cannot take this request, or null if it can.
  * The order is the order an operator debugs in: configuration first, then health, then the client.
  */
-export function exclusionReason(cm: CompiledMirror, file: FileRecord, req: SelectionRequest): string | null {
+export function exclusionReason(table: CompiledTable, cm: CompiledMirror, file: FileRecord, req: SelectionRequest): string | null {
   const m = cm.mirror;
   if (!m.enabled) return "disabled";
   if (!(m.weight > 0)) return "weight is 0";
   const scheme = urlSchemeFor(cm, req.scheme);
   if (!scheme) return req.scheme === "https" ? "no https URL (never downgrade https to http)" : "no http or https URL";
   if (m.up[scheme] === false) return `down for ${scheme}`;
+  if (cm.lagging && table.lagMatters(req.path)) return `${m.lagSeconds} s behind the origin (max_lag_seconds ${table.policy.health.maxLagSeconds})`;
   const family = req.client.ip?.family;
   if (family === 6 && !m.ipv6) return "not reachable over IPv6";
   if (family === 4 && !m.ipv4) return "not reachable over IPv4";

@@ -30,7 +30,7 @@ export interface ExcludedMirror {
   tier?: Tier;
 }
 
-export type OriginReason = "small-file" | "origin-pattern" | "no-mirror";
+export type OriginReason = "small-file" | "origin-pattern" | "release-gate" | "no-mirror";
 
 export interface Decision {
   /** The mirror a plain download goes to; null means the origin. */
@@ -40,6 +40,10 @@ export interface Decision {
   ranked: RankedMirror[];
   excluded: ExcludedMirror[];
   stickinessKey: string;
+  /** Enabled mirrors that hold the current version: what release gating counts. */
+  holders: number;
+  /** Set when the path is staged and not enough mirrors hold it yet: the file is not served at all. */
+  staged?: { needed: number };
 }
 
 export interface SelectOptions {
@@ -78,11 +82,13 @@ export function selectMirror(table: CompiledTable, file: FileRecord, req: Select
   const top: Scored[] = [];
   const excluded: ExcludedMirror[] = [];
 
+  let holders = 0;
   for (const id of file.mirrors) {
     const cm = table.byId.get(id);
     // A record naming a mirror the table no longer has: the mirror was removed, so it gets nothing.
     if (!cm) continue;
-    const reason = exclusionReason(cm, file, req);
+    if (cm.mirror.enabled) holders++;
+    const reason = exclusionReason(table, cm, file, req);
     const tier = tierOf(cm, req.client, clientRegion);
     if (reason) {
       excluded.push({ mirror: cm.mirror, reason, tier });
@@ -125,20 +131,27 @@ export function selectMirror(table: CompiledTable, file: FileRecord, req: Select
     };
   });
 
+  const gate = table.policy.release;
+  const short = gate.minMirrors > 0 && holders < gate.minMirrors;
+  const staged = short && table.isStagedPath(req.path);
   const originReason: OriginReason | undefined =
     file.size < table.policy.minSize
       ? "small-file"
       : table.isOriginPath(req.path)
         ? "origin-pattern"
-        : ranked.length === 0
-          ? "no-mirror"
-          : undefined;
+        : short && req.now - file.changed < gate.minAgeSeconds
+          ? "release-gate"
+          : ranked.length === 0
+            ? "no-mirror"
+            : undefined;
   return {
-    winner: originReason ? null : ranked[0]!,
+    winner: originReason || staged ? null : ranked[0]!,
     ...(originReason ? { originReason } : {}),
     ranked,
     excluded,
     stickinessKey: key,
+    holders,
+    ...(staged ? { staged: { needed: gate.minMirrors } } : {}),
   };
 }
 

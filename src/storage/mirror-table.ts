@@ -7,7 +7,10 @@
 import { drizzle } from "drizzle-orm/d1";
 import { MIRROR_TABLE_KEY } from "../core/file-record.js";
 import { type MirrorTable, parseMirrorTable } from "../core/mirror-table.js";
-import { meta, mirrors, mirrorStatus } from "../db/schema.js";
+import { meta, mirrorHealth, mirrors, mirrorStatus } from "../db/schema.js";
+import { applyHealth, healthDocOf } from "../health/health-doc.js";
+import { healthStateFromRows } from "../health/state-rows.js";
+import { readHealthDoc } from "./health-store.js";
 import { mirrorFromRow } from "../db/rows.js";
 import type { Env } from "../env.js";
 import { type CompiledTable, compileTable } from "../selection/compiled-table.js";
@@ -45,10 +48,16 @@ export async function getMirrorTable(env: Env, now = Date.now()): Promise<Loaded
   return null;
 }
 
+/** Forget this isolate's table, so the next request reads what a probe round just wrote. */
+export function invalidateMirrorTable(env: Env): void {
+  cache.delete(env.INDEX);
+}
+
 async function fromKv(env: Env): Promise<{ table: MirrorTable; source: "kv" } | null> {
   try {
-    const json = await env.INDEX.get(MIRROR_TABLE_KEY, "json");
-    return json ? { table: parseMirrorTable(json), source: "kv" } : null;
+    // The push owns the table and the probers own the health document; they are merged here.
+    const [json, health] = await Promise.all([env.INDEX.get(MIRROR_TABLE_KEY, "json"), readHealthDoc(env)]);
+    return json ? { table: applyHealth(parseMirrorTable(json), health), source: "kv" } : null;
   } catch (err) {
     logOnce("KV mirror table read failed", err);
     return null;
@@ -58,9 +67,10 @@ async function fromKv(env: Env): Promise<{ table: MirrorTable; source: "kv" } | 
 async function fromD1(env: Env): Promise<{ table: MirrorTable; source: "d1" } | null> {
   try {
     const db = drizzle(env.DB);
-    const [mirrorRows, statusRows, metaRows] = await Promise.all([
+    const [mirrorRows, statusRows, healthRows, metaRows] = await Promise.all([
       db.select().from(mirrors).all(),
       db.select().from(mirrorStatus).all(),
+      db.select().from(mirrorHealth).all(),
       db.select().from(meta).all(),
     ]);
     if (mirrorRows.length === 0) return null;
@@ -69,9 +79,10 @@ async function fromD1(env: Env): Promise<{ table: MirrorTable; source: "d1" } | 
       format: 1,
       generation: metaMap.get("generation") ?? "",
       policy: JSON.parse(metaMap.get("policy") ?? "{}"),
-      mirrors: mirrorRows.map((r) => mirrorFromRow(r, statusRows)),
+      mirrors: mirrorRows.map((r) => mirrorFromRow(r)),
     });
-    return { table, source: "d1" };
+    const health = healthDocOf(healthStateFromRows(statusRows, healthRows, metaRows), 0);
+    return { table: applyHealth(table, health), source: "d1" };
   } catch (err) {
     logOnce("D1 mirror table read failed", err);
     return null;

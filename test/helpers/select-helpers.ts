@@ -34,10 +34,11 @@ export function decide(
   mirrors: Mirror[],
   f: FileRecord,
   c: ClientSpec,
-  opts: { path?: string; scheme?: Scheme; avoid?: string[]; policy?: Partial<Policy>; salt?: string } = {},
+  opts: { path?: string; scheme?: Scheme; avoid?: string[]; policy?: Partial<Policy>; salt?: string; now?: number } = {},
 ): Decision {
   const req: SelectionRequest = {
     path: opts.path ?? "releases/1.0/foo.iso",
+    now: opts.now ?? 1_800_000_000,
     scheme: opts.scheme ?? "https",
     client: client(c),
     avoid: opts.avoid ?? [],

@@ -15,7 +15,7 @@ import { METALINK4_TYPE, metalink4 } from "../../formats/metalink4.js";
 import { esc } from "../../formats/xml.js";
 import { lookupDetail } from "../../storage/detail-lookup.js";
 import { decide } from "../decide.js";
-import { NO_STORE, originUrl, redirectResponse, selfUrlOf, textError } from "../responses.js";
+import { NO_STORE, originUrl, redirectResponse, selfUrlOf, textError, stagedMessage } from "../responses.js";
 
 export type DerivedFormat = "meta4" | "metalink" | "mirrorlist" | ChecksumKind;
 const SUFFIXES: DerivedFormat[] = ["meta4", "metalink", "mirrorlist", "sha256", "sha1", "md5", "sha512"];
@@ -47,10 +47,11 @@ export async function derivedResponse(env: Env, req: Request, url: URL, base: st
   const outcome = await decide(env, req, url, base, { limit: isMetalink ? limit : isList ? 1000 : 1 });
   const selfPath = `${base}.${format}`;
   if (outcome.kind === "bad-request") return textError(400, outcome.reason);
-  if (outcome.kind === "not-found") {
-    if (wantsJson) return Response.json({ error: `not found: /${base}` }, { status: 404, headers: { "Cache-Control": NO_STORE } });
-    if (!isMetalink) return textError(404, `not found: /${base}`);
-    return new Response(`<?xml version="1.0" encoding="UTF-8"?>\n<error>not found: /${esc(base)}</error>\n`, {
+  if (outcome.kind === "not-found" || outcome.kind === "staged") {
+    const message = outcome.kind === "staged" ? stagedMessage(base, outcome.holders, outcome.needed) : `not found: /${base}`;
+    if (wantsJson) return Response.json({ error: message }, { status: 404, headers: { "Cache-Control": NO_STORE } });
+    if (!isMetalink) return textError(404, message);
+    return new Response(`<?xml version="1.0" encoding="UTF-8"?>\n<error>${esc(message)}</error>\n`, {
       status: 404,
       headers: { "Content-Type": "application/xml; charset=utf-8", "Cache-Control": NO_STORE },
     });
@@ -66,7 +67,8 @@ export async function derivedResponse(env: Env, req: Request, url: URL, base: st
     record: outcome.lookup.record,
     detail: needDetail ? await lookupDetail(env, base) : null,
     // Repository metadata must come from the origin, so its Metalink names the origin alone.
-    mirrors: d.originReason === "origin-pattern" ? [] : d.ranked.map((r) => ({ url: r.url, country: r.mirror.country })),
+    // Gated files too: the few mirrors that have a new release must not take every Metalink client.
+    mirrors: d.originReason === "origin-pattern" || d.originReason === "release-gate" ? [] : d.ranked.map((r) => ({ url: r.url, country: r.mirror.country })),
     originUrl: originUrl(env.ORIGIN_URL, base),
     selfUrl: selfUrlOf(url, selfPath),
     generator: GENERATOR,

@@ -5,7 +5,7 @@ import { directoryResponse } from "./directory.js";
 import type { Env } from "../../env.js";
 import { decide } from "../decide.js";
 import { derivedOf, derivedResponse, negotiatedMetalink } from "./derived.js";
-import { NO_STORE, originUrl, redirectResponse, selfUrlOf, textError } from "../responses.js";
+import { NO_STORE, originUrl, redirectResponse, selfUrlOf, stagedMessage, textError } from "../responses.js";
 
 export async function downloadRoute(c: Context<{ Bindings: Env }>): Promise<Response> {
   const url = new URL(c.req.url);
@@ -31,6 +31,8 @@ export async function downloadRoute(c: Context<{ Bindings: Env }>): Promise<Resp
       if (dir.kind === "found") return new Response(null, { status: 301, headers: { Location: `/${encodePathForUrl(path)}/${url.search}`, "Cache-Control": NO_STORE } });
       return textError(404, `not found: /${path}`);
     }
+    case "staged":
+      return textError(404, stagedMessage(path, outcome.holders, outcome.needed));
     case "unavailable":
       return redirectResponse({
         location: originUrl(c.env.ORIGIN_URL, path),

@@ -17,6 +17,8 @@ export async function explainRoute(c: Context<{ Bindings: Env }>): Promise<Respo
   const outcome = await decide(c.env, c.req.raw, url, canon.path, { explain: true });
   if (outcome.kind === "bad-request") return json({ error: outcome.reason }, 400);
   if (outcome.kind === "not-found") return json({ path: canon.path, error: "not in the index" }, 404);
+  // Explain runs in explain mode, which reports staging inside the decision instead.
+  if (outcome.kind === "staged") return json({ path: canon.path, error: "staged" }, 404);
   const origin = originUrl(c.env.ORIGIN_URL, canon.path);
   const base = {
     path: canon.path,
@@ -47,7 +49,9 @@ export async function explainRoute(c: Context<{ Bindings: Env }>): Promise<Respo
     stickinessKey: d.stickinessKey,
     target: d.winner ? "mirror" : "origin",
     ...(d.originReason ? { reason: d.originReason } : {}),
-    location: d.winner ? d.winner.url : origin,
+    holders: d.holders,
+    ...(d.staged ? { target: "none", reason: "staged", staged: { holders: d.holders, needed: d.staged.needed } } : {}),
+    location: d.winner ? d.winner.url : d.staged ? null : origin,
     winner: d.winner ? show(d.winner, 1) : null,
     candidates: d.ranked.map((m, i) => show(m, i + 1)),
     excluded: d.excluded.map((e) => ({ id: e.mirror.id, name: e.mirror.name, country: e.mirror.country, reason: e.reason, ...(e.tier ? { tier: e.tier } : {}) })),

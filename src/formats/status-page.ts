@@ -1,0 +1,74 @@
+/** The status page: one row per mirror (up per scheme, lag, coverage, scans, probes) and the rollout chart. */
+
+import type { MirrorStatusView, StatusView } from "../status/status-view.js";
+import { lagChartSvg } from "./lag-chart.js";
+import { esc } from "./xml.js";
+
+export function ago(now: number, t: number | null): string {
+  if (t === null) return "never";
+  const s = Math.max(0, now - t);
+  if (s < 90) return `${s} s ago`;
+  if (s < 5400) return `${Math.round(s / 60)} min ago`;
+  if (s < 172_800) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86_400)} d ago`;
+}
+
+export function duration(s: number | null): string {
+  if (s === null) return "unknown";
+  if (s === 0) return "current";
+  if (s < 5400) return `${Math.round(s / 60)} min`;
+  if (s < 172_800) return `${Math.round(s / 360) / 10} h`;
+  return `${Math.round(s / 8640) / 10} d`;
+}
+
+const iso = (t: number | null) => (t === null ? "" : new Date(t * 1000).toISOString());
+
+function schemeCell(v: StatusView, m: MirrorStatusView, scheme: "http" | "https"): string {
+  if (!m.urls[scheme]) return `<td class="na">–</td>`;
+  const s = m.schemes[scheme];
+  if (!s) return `<td class="unknown" data-state="unknown">not probed</td>`;
+  const title = s.up ? `up since ${iso(s.since)}` : `down: ${s.lastError ?? ""}`;
+  return `<td class="${s.up ? "up" : "down"}" data-scheme="${scheme}" data-state="${s.up ? "up" : "down"}" title="${esc(title)}">${s.up ? "up" : "down"}${s.latencyMs !== null ? ` <small>${s.latencyMs} ms</small>` : ""}${!s.up && s.lastError ? `<br><small>${esc(s.lastError)}</small>` : ""}</td>`;
+}
+
+function family(up: boolean | null): string {
+  return up === null ? "?" : up ? "✓" : "✗";
+}
+
+export function statusPageHtml(v: StatusView): string {
+  const rows = v.mirrors.map((m) => {
+    const notes = [!m.enabled ? "disabled" : "", m.lagging ? "skipped: lag over limit" : "", m.stalled ? "stalled: not syncing" : ""].filter(Boolean);
+    return `<tr data-mirror="${esc(m.name)}"${m.enabled ? "" : ' class="disabled"'}>
+<th scope="row">${esc(m.name)}</th><td>${esc(m.country)}</td>${schemeCell(v, m, "http")}${schemeCell(v, m, "https")}
+<td title="IPv4 / IPv6, from mirrorhop probe">${family(m.ipv4Up)} / ${family(m.ipv6Up)}</td>
+<td class="lag${m.lagging ? " bad" : ""}" data-lag="${m.lagSeconds ?? ""}" title="${esc(m.traceAt === null ? "no trace seen" : `trace ${iso(m.traceAt)}`)}">${duration(m.lagSeconds)}</td>
+<td class="coverage" data-coverage="${m.coverage ?? ""}">${m.coverage === null ? "–" : `${(m.coverage * 100).toFixed(1)} %`} <small>${m.filesHeld.toLocaleString("en-US")} files</small></td>
+<td title="${iso(m.lastScanAt)}">${ago(v.generatedAt, m.lastScanAt)}</td><td title="${iso(m.lastProbeAt)}">${ago(v.generatedAt, m.lastProbeAt)}</td>
+<td class="notes">${notes.map(esc).join(", ")}</td></tr>`;
+  });
+  const up = v.mirrors.filter((m) => m.enabled && Object.values(m.schemes).some((s) => s.up) && !m.lagging).length;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Mirror status</title>
+<style>
+body{font:14px/1.45 system-ui,sans-serif;max-width:78rem;margin:1.5rem auto;padding:0 1rem;color:#1b1b1b}
+h1{font-size:1.4rem}table{border-collapse:collapse;width:100%}th,td{padding:.3rem .6rem;text-align:left;border-bottom:1px solid #eee;vertical-align:top}
+thead th{background:#f6f6f6}.up{color:#1d6b1d}.down{color:#b02a1a;font-weight:600}.unknown,.na{color:#888}.bad{color:#b02a1a;font-weight:600}
+tr.disabled{opacity:.55}small{color:#666}.summary span{margin-right:1.5rem}.chart{margin:1.5rem 0}.key{margin-right:1rem;white-space:nowrap}
+.key i{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:-1px;border-radius:2px}
+</style></head><body>
+<h1>Mirror status</h1>
+<p class="summary"><span id="serving">${up} of ${v.mirrors.length} mirrors serving</span><span>${v.fileCount.toLocaleString("en-US")} files</span>
+<span>origin trace ${v.originTrace === null ? "unknown" : esc(iso(v.originTrace))}</span><span>last probe round ${ago(v.generatedAt, v.probedAt)}</span>
+${v.traceFile ? "" : "<span class=\"bad\">probes off: no trace file configured ([origin] trace)</span>"}</p>
+<table id="mirrors"><thead><tr><th>Mirror</th><th>Country</th><th>HTTP</th><th>HTTPS</th><th>IPv4 / IPv6</th><th>Lag</th><th>Coverage</th><th>Last scan</th><th>Last probe</th><th>Notes</th></tr></thead>
+<tbody>
+${rows.join("\n")}
+</tbody></table>
+<h2>Rollout: lag behind the origin</h2>
+${lagChartSvg(v)}
+<p><small>Down after ${v.policy.downAfter} failed probes, up after ${v.policy.upAfter} good ones. Max lag ${v.policy.maxLagSeconds === null ? "off" : duration(v.policy.maxLagSeconds)} (${esc(v.policy.lagScope)} files).
+JSON: <a href="/_mirrorhop/api/status">/_mirrorhop/api/status</a> · Prometheus: <a href="/_mirrorhop/metrics">/_mirrorhop/metrics</a></small></p>
+</body></html>
+`;
+}

@@ -1,0 +1,82 @@
+/**
+ * The health document: the part of the health state the request path needs (up per scheme, lag,
+ * families), as one small KV value ("health") beside the mirror table. Probers own it and the push
+ * owns the table, so neither overwrites the other; the Worker merges them when it loads the table.
+ */
+
+import type { MirrorTable } from "../core/mirror-table.js";
+import type { Scheme } from "../core/mirror.js";
+import type { HealthState } from "./state.js";
+
+export const HEALTH_KEY = "health";
+
+export interface MirrorHealthEntry {
+  up: Partial<Record<Scheme, boolean>>;
+  lag?: number;
+  /** Present (false) only when a family probe failed. */
+  ipv4?: false;
+  ipv6?: false;
+}
+
+export interface HealthDoc {
+  format: 1;
+  /** When the probe round that wrote it ran (Unix seconds). */
+  at: number;
+  originTrace: number | null;
+  mirrors: Record<string, MirrorHealthEntry>;
+}
+
+export function healthDocOf(state: HealthState, now: number): HealthDoc {
+  const mirrors: Record<string, MirrorHealthEntry> = {};
+  const entry = (id: number) => (mirrors[id] ??= { up: {} });
+  for (const s of state.schemes) entry(s.mirrorId).up[s.scheme] = s.up;
+  for (const h of state.mirrors) {
+    const e = entry(h.mirrorId);
+    if (h.lagSeconds !== null) e.lag = h.lagSeconds;
+    if (h.ipv4Up === false) e.ipv4 = false;
+    if (h.ipv6Up === false) e.ipv6 = false;
+  }
+  return { format: 1, at: now, originTrace: state.originTrace, mirrors };
+}
+
+export class HealthDocError extends Error {}
+
+/** Validates at the boundary; a document that fails is ignored (mirrors then count as up), never half-applied. */
+export function parseHealthDoc(json: unknown): HealthDoc {
+  if (typeof json !== "object" || json === null) throw new HealthDocError("health document is not an object");
+  const d = json as Record<string, unknown>;
+  if (d.format !== 1) throw new HealthDocError(`health document format ${String(d.format)} is not 1`);
+  if (typeof d.mirrors !== "object" || d.mirrors === null) throw new HealthDocError("health document has no mirrors");
+  const mirrors: Record<string, MirrorHealthEntry> = {};
+  for (const [id, raw] of Object.entries(d.mirrors as Record<string, unknown>)) {
+    const e = raw as Record<string, unknown>;
+    const up = (e?.up ?? {}) as Record<string, unknown>;
+    const clean: MirrorHealthEntry = { up: {} };
+    for (const s of ["http", "https"] as const) if (typeof up[s] === "boolean") clean.up[s] = up[s];
+    if (typeof e.lag === "number" && e.lag >= 0) clean.lag = e.lag;
+    if (e.ipv4 === false) clean.ipv4 = false;
+    if (e.ipv6 === false) clean.ipv6 = false;
+    mirrors[id] = clean;
+  }
+  return { format: 1, at: Number(d.at) || 0, originTrace: typeof d.originTrace === "number" ? d.originTrace : null, mirrors };
+}
+
+/** The table with probe results applied: the configuration decides what a mirror may do, probes what it can do now. */
+export function applyHealth(table: MirrorTable, doc: HealthDoc | null): MirrorTable {
+  if (!doc) return table;
+  return {
+    ...table,
+    mirrors: table.mirrors.map((m) => {
+      const h = doc.mirrors[m.id];
+      if (!h) return m;
+      const { lagSeconds: _old, ...rest } = m;
+      return {
+        ...rest,
+        up: { ...m.up, ...h.up },
+        ipv4: m.ipv4 && h.ipv4 !== false,
+        ipv6: m.ipv6 && h.ipv6 !== false,
+        ...(h.lag !== undefined ? { lagSeconds: h.lag } : {}),
+      };
+    }),
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * /_mirrorhop/status (HTML with the rollout chart), /_mirrorhop/api/status (JSON) and
+ * /_mirrorhop/metrics (Prometheus). All read D1, the source of truth for probe state and history;
+ * none of them is on the download path.
+ */
+
+import type { Context } from "hono";
+import { policyWithDefaults } from "../../core/policy.js";
+import type { Env } from "../../env.js";
+import { PROMETHEUS_TYPE, prometheusText } from "../../formats/prometheus.js";
+import { statusPageHtml } from "../../formats/status-page.js";
+import { readStatusInputs } from "../../storage/status-read.js";
+import { logOnce } from "../../storage/log-once.js";
+import { type StatusView, statusView } from "../../status/status-view.js";
+import { textError } from "../responses.js";
+
+const DEFAULT_WINDOW_HOURS = 48;
+/** Short enough for an operator watching a release, long enough that a refreshing dashboard costs little. */
+const CACHE = "public, max-age=30";
+
+async function loadView(c: Context<{ Bindings: Env }>): Promise<StatusView | Response> {
+  const hoursParam = c.req.query("hours");
+  const hours = hoursParam === undefined ? DEFAULT_WINDOW_HOURS : Number(hoursParam);
+  if (!Number.isInteger(hours) || hours < 1 || hours > 24 * 366) return textError(400, `hours must be a whole number from 1 to ${24 * 366}, got ${JSON.stringify(hoursParam)}`);
+  const now = Math.floor(Date.now() / 1000);
+  try {
+    const inputs = await readStatusInputs(c.env.DB, { from: now - hours * 3600, to: now });
+    const policy = policyWithDefaults(inputs.policyJson ? JSON.parse(inputs.policyJson) : undefined);
+    return statusView({ ...inputs, now, policy });
+  } catch (err) {
+    logOnce("status: D1 read failed", err);
+    return textError(503, "status unavailable: the index database could not be read; downloads are not affected");
+  }
+}
+
+export async function statusPageRoute(c: Context<{ Bindings: Env }>): Promise<Response> {
+  const v = await loadView(c);
+  if (v instanceof Response) return v;
+  return c.html(statusPageHtml(v), 200, { "Cache-Control": CACHE });
+}
+
+export async function statusJsonRoute(c: Context<{ Bindings: Env }>): Promise<Response> {
+  const v = await loadView(c);
+  if (v instanceof Response) return v;
+  return c.json(v, 200, { "Cache-Control": CACHE });
+}
+
+export async function metricsRoute(c: Context<{ Bindings: Env }>): Promise<Response> {
+  const v = await loadView(c);
+  if (v instanceof Response) return v;
+  return c.body(prometheusText(v), 200, { "Content-Type": PROMETHEUS_TYPE, "Cache-Control": "no-store" });
+}

@@ -1,0 +1,72 @@
+/**
+ * The cron handler's work: probe every enabled mirror's trace file over http and https, apply
+ * hysteresis, record results and history in D1, and publish the health document the request path
+ * merges into the mirror table. Runs within one invocation's subrequest budget (docs/health.md).
+ */
+
+import type { Env } from "../env.js";
+import { mapPool } from "../core/pool.js";
+import { healthDocOf } from "../health/health-doc.js";
+import { healthWrites } from "../health/health-sql.js";
+import { type FetchText, probeTrace } from "../health/probe.js";
+import { applyProbeRound, probeTargets, traceUrl } from "../health/round.js";
+import { readHealthState, writeHealth } from "../storage/health-store.js";
+import { getMirrorTable, invalidateMirrorTable } from "../storage/mirror-table.js";
+
+/** A trace file is one line; anything past this is not read (a mirror serving a huge file there costs nothing). */
+const MAX_TRACE_BYTES = 4096;
+
+export const fetchTraceText: FetchText = async (url, timeoutMs) => {
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { "User-Agent": "mirrorhop-probe" }, cache: "no-store" });
+  if (!res.body) return { status: res.status, text: "" };
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  while (bytes < MAX_TRACE_BYTES) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    bytes += value.byteLength;
+  }
+  await reader.cancel().catch(() => {});
+  const all = new Uint8Array(bytes);
+  let o = 0;
+  for (const c of chunks) all.set(c, (o += c.byteLength) - c.byteLength);
+  return { status: res.status, text: new TextDecoder().decode(all.subarray(0, MAX_TRACE_BYTES)) };
+};
+
+export interface ProbeRoundSummary {
+  probed: number;
+  failed: number;
+  down: string[];
+  originTrace: number | null;
+  skipped?: string;
+}
+
+export async function probeMirrors(env: Env, fetchText: FetchText = fetchTraceText, clock: () => number = Date.now): Promise<ProbeRoundSummary> {
+  invalidateMirrorTable(env);
+  const loaded = await getMirrorTable(env, clock());
+  if (!loaded) return { probed: 0, failed: 0, down: [], originTrace: null, skipped: "no mirror table" };
+  const table = { policy: loaded.table.policy, mirrors: loaded.table.mirrors.map((c) => c.mirror) };
+  const policy = table.policy.health;
+  if (!policy.traceFile) return { probed: 0, failed: 0, down: [], originTrace: null, skipped: "no trace file configured ([origin] trace)" };
+
+  const prev = await readHealthState(env.DB);
+  // One subrequest goes to the origin's own trace; the rest of the budget to mirrors.
+  const targets = probeTargets(table, prev, policy.maxProbesPerRun - 1);
+  const [origin, ...probes] = await mapPool([traceUrl(env.ORIGIN_URL, policy.traceFile), ...targets.map((t) => t.url)], policy.concurrency, (url) =>
+    probeTrace(fetchText, url, policy.timeoutMs, clock),
+  );
+  const now = Math.floor(clock() / 1000);
+  const originTrace = origin!.ok ? origin!.traceAt : prev.originTrace;
+  const { next, history } = applyProbeRound(table, prev, targets.map((target, i) => ({ target, probe: probes[i]! })), originTrace, now);
+  await writeHealth(env, healthWrites(next, history, now, policy.historyDays), healthDocOf(next, now));
+  invalidateMirrorTable(env);
+  const names = new Map(table.mirrors.map((m) => [m.id, m.name]));
+  return {
+    probed: targets.length,
+    failed: history.filter((h) => !h.ok).length,
+    down: next.schemes.filter((s) => !s.up).map((s) => `${names.get(s.mirrorId)}/${s.scheme}`),
+    originTrace,
+  };
+}

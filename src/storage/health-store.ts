@@ -1,0 +1,37 @@
+/** Reading and writing the probe state in D1 and the health document in KV, from the Worker. */
+
+import { drizzle } from "drizzle-orm/d1";
+import { eq } from "drizzle-orm";
+import { meta, mirrorHealth, mirrorStatus } from "../db/schema.js";
+import type { Env } from "../env.js";
+import { HEALTH_KEY, type HealthDoc, parseHealthDoc } from "../health/health-doc.js";
+import { healthStateFromRows } from "../health/state-rows.js";
+import type { HealthState } from "../health/state.js";
+import { logOnce } from "./log-once.js";
+
+export async function readHealthState(db: D1Database): Promise<HealthState> {
+  const d = drizzle(db);
+  const [status, health, metaRows] = await Promise.all([
+    d.select().from(mirrorStatus).all(),
+    d.select().from(mirrorHealth).all(),
+    d.select().from(meta).where(eq(meta.key, "origin_trace")).all(),
+  ]);
+  return healthStateFromRows(status, health, metaRows);
+}
+
+/** D1 first (the source of truth), then the document the request path reads. */
+export async function writeHealth(env: Env, statements: string[], doc: HealthDoc): Promise<void> {
+  await env.DB.batch(statements.map((s) => env.DB.prepare(s)));
+  await env.INDEX.put(HEALTH_KEY, JSON.stringify(doc));
+}
+
+/** The health document for the request path; null (everyone counts as up) when it is missing or unreadable. */
+export async function readHealthDoc(env: Env): Promise<HealthDoc | null> {
+  try {
+    const json = await env.INDEX.get(HEALTH_KEY, "json");
+    return json ? parseHealthDoc(json) : null;
+  } catch (err) {
+    logOnce("KV health document read failed", err);
+    return null;
+  }
+}
