@@ -5,6 +5,7 @@
  *   scan origin [--path D]    hash what the origin holds
  *   scan mirrors [--mirror N…] [--path D]   list what each mirror holds
  *   push --local|--remote [--dry-run]       write the difference to D1 and KV
+ *   probe --local|--remote [--no-families]  probe every mirror's trace file, write health
  *   explain <path> [--country … --asn … --ip …]   the selection, offline
  */
 
@@ -19,6 +20,8 @@ import { scanMirrors } from "./scan/mirrors.js";
 import { push } from "./push/push.js";
 import { EmptyIndexGuard } from "./push/plan.js";
 import { rebuildPushState } from "./push/rebuild-state.js";
+import { probeFromNode } from "./probe/probe.js";
+import type { Target } from "./push/wrangler-target.js";
 
 // node:sqlite is stable in use but still flagged experimental; its one-line warning is noise here.
 process.removeAllListeners("warning");
@@ -91,15 +94,29 @@ program
   .option("--persist-to <dir>", "wrangler's local state directory (with --local)")
   .option("--env <name>", "wrangler environment (default: production with --remote)")
   .action(async (o: { local?: boolean; remote?: boolean; dryRun?: boolean; allowEmpty?: boolean; rebuildState?: boolean; persistTo?: string; env?: string }) => {
-    if (!o.local && !o.remote) throw new UserError("say where: push --local or push --remote");
+    const target = targetOf(o, "push");
     const c = cfg();
     const db = state(c.file);
-    const target = { kind: o.remote ? ("remote" as const) : ("local" as const), persistTo: o.persistTo, env: o.env ?? (o.remote ? "production" : undefined) };
     if (o.rebuildState) {
       const r = await rebuildPushState(db, target);
       console.log(`push state rebuilt from D1: ${r.files} files, ${r.mirrors} mirrors`);
     }
     await push(db, c, target, { dryRun: o.dryRun ?? false, allowEmpty: o.allowEmpty ?? false, log: (s) => console.log(s) });
+  });
+
+program
+  .command("probe")
+  .description("probe every mirror's trace file over http/https and IPv4/IPv6, and write the result where the edge reads it")
+  .addOption(new Option("--local", "the local state that `wrangler dev` serves").conflicts("remote"))
+  .addOption(new Option("--remote", "Cloudflare (needs CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID)").conflicts("local"))
+  .option("--no-families", "probe once per scheme, without separating IPv4 and IPv6")
+  .option("--dry-run", "probe and report, write nothing")
+  .option("--persist-to <dir>", "wrangler's local state directory (with --local)")
+  .option("--env <name>", "wrangler environment (default: production with --remote)")
+  .action(async (o: { local?: boolean; remote?: boolean; families: boolean; dryRun?: boolean; persistTo?: string; env?: string }) => {
+    const c = cfg();
+    const r = await probeFromNode(c, targetOf(o, "probe"), { families: o.families, dryRun: o.dryRun ?? false, log: (s) => console.log(s) });
+    if (r.lines.some((l) => !l.ok)) process.exitCode = 3;
   });
 
 program
@@ -120,6 +137,11 @@ program
   });
 
 class UserError extends Error {}
+
+function targetOf(o: { local?: boolean; remote?: boolean; persistTo?: string; env?: string }, command: string): Target {
+  if (!o.local && !o.remote) throw new UserError(`say where: ${command} --local or ${command} --remote`);
+  return { kind: o.remote ? "remote" : "local", persistTo: o.persistTo, env: o.env ?? (o.remote ? "production" : undefined) };
+}
 
 try {
   await program.parseAsync();

@@ -20,7 +20,8 @@ export interface StaticServer {
   start(): Promise<void>;
 }
 
-export async function startStaticServer(root: string, port = 0): Promise<StaticServer> {
+/** `host` "::" listens on both families (IPv4-mapped), "::1" on IPv6 loopback only; 127.0.0.1 by default. */
+export async function startStaticServer(root: string, port = 0, host = "127.0.0.1"): Promise<StaticServer> {
   let server: http.Server | null = null;
   const self: StaticServer = {
     url: "",
@@ -36,10 +37,10 @@ export async function startStaticServer(root: string, port = 0): Promise<StaticS
       server.keepAliveTimeout = 1000;
       await new Promise<void>((resolve, reject) => {
         server!.once("error", reject);
-        server!.listen(self.port, "127.0.0.1", resolve);
+        server!.listen({ port: self.port, host, ipv6Only: false }, resolve);
       });
       self.port = (server.address() as AddressInfo).port;
-      self.url = `http://127.0.0.1:${self.port}/`;
+      self.url = `http://${host.includes(":") ? `[${host === "::" ? "::1" : host}]` : host}:${self.port}/`;
     },
     async stop() {
       const s = server;

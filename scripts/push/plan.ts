@@ -37,6 +37,8 @@ export interface PushPlan {
   unchanged: number;
   /** Digest of the coverage statistics (files held per mirror, last scans, file count), when they changed. */
   statsDigest: string | null;
+  /** How many of the d1 statements are those statistics (the last ones). */
+  statsStatements: number;
 }
 
 export class EmptyIndexGuard extends Error {}
@@ -103,6 +105,7 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: { allo
   const stats = coverageStats(db, desired);
   const statsDigest = createHash("sha1").update(JSON.stringify(stats)).digest("hex");
   const statsChanged = (db.prepare("SELECT value FROM pushed_meta WHERE key = 'stats_digest'").get() as { value: string } | undefined)?.value !== statsDigest;
+  const beforeStats = d1.length;
   if (statsChanged) {
     for (const m of stats.mirrors) d1.push(`UPDATE mirrors SET files_held = ${lit(m.filesHeld)}, last_scan_at = ${lit(m.lastScanAt)} WHERE id = ${lit(m.id)};`);
     d1.push(upsertMeta("file_count", String(stats.fileCount)));
@@ -118,7 +121,7 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: { allo
   }
   const dirDelete = await Promise.all([...pushedDirs.keys()].filter((d) => !listings.has(d)).map(async (dir) => ({ dir, key: await listingKey(dir) })));
   // Details first: when a main record lands, its Metalink data is already there.
-  return { table, transitionTable, tableDigest, d1, kvPut: [...detailPut, ...kvPut], kvDelete, dirPut, dirDelete, unchanged, statsDigest: statsChanged ? statsDigest : null };
+  return { table, transitionTable, tableDigest, d1, kvPut: [...detailPut, ...kvPut], kvDelete, dirPut, dirDelete, unchanged, statsDigest: statsChanged ? statsDigest : null, statsStatements: d1.length - beforeStats };
 }
 
 /** Per mirror: how many current versions it holds and when its last good scan started. */

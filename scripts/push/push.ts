@@ -18,7 +18,10 @@ import { buildPlan, type PushPlan } from "./plan.js";
 import { d1ExecuteFile, d1MigrationsApply, kvBulkDelete, kvBulkPut, type Target } from "./wrangler-target.js";
 
 export interface PushResult {
+  /** Statements for files and mirrors; the coverage statistics are counted apart. */
   d1Statements: number;
+  /** Files held per mirror, last scans or the file count changed and were written. */
+  statsWritten: boolean;
   /** File records written (their detail records, when any, come with them). */
   kvPut: number;
   kvDetailPut: number;
@@ -36,7 +39,8 @@ export async function push(db: StateDb, config: Config, target: Target, opts: { 
   const log = opts.log ?? (() => {});
   const plan = await buildPlan(db, buildIndex(db, config), { allowEmpty: opts.allowEmpty ?? false, generation: new Date().toISOString() });
   const result: PushResult = {
-    d1Statements: plan.d1.length,
+    d1Statements: plan.d1.length - plan.statsStatements,
+    statsWritten: plan.statsDigest !== null,
     kvPut: plan.kvPut.filter((p) => p.main).length,
     kvDetailPut: plan.kvPut.filter((p) => !p.main).length,
     kvDelete: new Set(plan.kvDelete.map((d) => d.path)).size,

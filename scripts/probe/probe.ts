@@ -1,0 +1,87 @@
+/**
+ * `mirrorhop probe`: the edge cron's probe round, run from Node (CI or the origin host), with each
+ * address family probed on its own. It reads the probe state from D1 and writes the round through
+ * the push path (`wrangler d1 execute`, `wrangler kv bulk put`), so the edge and this command keep
+ * one state and apply the same hysteresis.
+ */
+
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { mapPool } from "../../src/core/pool.js";
+import { HEALTH_KEY, healthDocOf } from "../../src/health/health-doc.js";
+import { healthWrites } from "../../src/health/health-sql.js";
+import { probeTrace } from "../../src/health/probe.js";
+import { applyProbeRound, probeTargets, traceUrl } from "../../src/health/round.js";
+import { HEALTH_ROWS_SQL, healthStateFromRows, type MirrorHealthRow, ORIGIN_TRACE_SQL, STATUS_ROWS_SQL, type StatusRow } from "../../src/health/state-rows.js";
+import { type Config, mirrorOf } from "../config/schema.js";
+import { d1ExecuteFile, d1MigrationsApply, d1Query, kvBulkPut, type Target } from "../push/wrangler-target.js";
+import { type LookupAll, nodeFetchText, systemLookup } from "./node-fetch.js";
+
+export interface ProbeOptions {
+  /** Probe IPv4 and IPv6 separately (default); false probes once per scheme, as the edge does. */
+  families?: boolean;
+  lookup?: LookupAll;
+  dryRun?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface ProbeLine {
+  mirror: string;
+  scheme: string;
+  family: 4 | 6 | null;
+  ok: boolean;
+  detail: string;
+}
+
+export async function probeFromNode(config: Config, target: Target, opts: ProbeOptions = {}) {
+  const log = opts.log ?? (() => {});
+  const traceFile = config.policy.health.traceFile;
+  if (!traceFile) throw new Error("no trace file configured: set [origin] trace in the config (docs/health.md)");
+  const lookupAll = opts.lookup ?? systemLookup;
+  const table = { policy: config.policy, mirrors: config.mirrors.map(mirrorOf) };
+
+  await d1MigrationsApply(target);
+  // wrangler's JSON gives SQLite's 0/1 for booleans; healthStateFromRows reads both.
+  const [status, health, meta] = await Promise.all([
+    d1Query<StatusRow>(target, STATUS_ROWS_SQL),
+    d1Query<MirrorHealthRow>(target, HEALTH_ROWS_SQL),
+    d1Query<{ key: string; value: string }>(target, ORIGIN_TRACE_SQL),
+  ]);
+  const prev = healthStateFromRows(status, health, meta);
+
+  // No per-invocation cap here: every mirror, every scheme, each family.
+  const targets = probeTargets(table, prev, Number.MAX_SAFE_INTEGER, opts.families === false ? [null] : [4, 6]);
+  const timeout = config.policy.health.timeoutMs;
+  const originProbe = await probeTrace(nodeFetchText(null, lookupAll), traceUrl(config.origin.url, traceFile), timeout);
+  if (!originProbe.ok) log(`origin trace unreadable (${originProbe.error}); lag uses the last known origin trace`);
+  const probes = await mapPool(targets, 16, (t) => probeTrace(nodeFetchText(t.family, lookupAll), t.url, timeout));
+  const now = Math.floor(Date.now() / 1000);
+  const originTrace = originProbe.ok ? originProbe.traceAt : prev.originTrace;
+  const { next, history } = applyProbeRound(table, prev, targets.map((target, i) => ({ target, probe: probes[i]! })), originTrace, now);
+
+  const names = new Map(table.mirrors.map((m) => [m.id, m.name]));
+  const lines: ProbeLine[] = targets.map((t, i) => ({
+    mirror: names.get(t.mirrorId)!,
+    scheme: t.scheme,
+    family: t.family,
+    ok: probes[i]!.ok,
+    detail: probes[i]!.ok ? `trace ${new Date(probes[i]!.traceAt! * 1000).toISOString()}, ${probes[i]!.latencyMs} ms` : probes[i]!.error!,
+  }));
+  for (const l of lines) log(`${l.mirror} ${l.scheme}${l.family ? ` IPv${l.family}` : ""}: ${l.ok ? "ok" : "FAILED"}: ${l.detail}`);
+
+  if (!opts.dryRun) {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "mirrorhop-probe-"));
+    try {
+      const sqlFile = path.join(dir, "health.sql");
+      await writeFile(sqlFile, healthWrites(next, history, now, config.policy.health.historyDays).join("\n") + "\n");
+      await d1ExecuteFile(target, sqlFile);
+      const kvFile = path.join(dir, "health.json");
+      await writeFile(kvFile, JSON.stringify([{ key: HEALTH_KEY, value: JSON.stringify(healthDocOf(next, now)) }]));
+      await kvBulkPut(target, kvFile);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  return { lines, state: next, originTrace };
+}
