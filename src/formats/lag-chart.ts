@@ -34,7 +34,7 @@ export function lagChartSvg(v: StatusView): string {
     const lag = (yMax / 1.1) * (k / 4);
     parts.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${y(lag).toFixed(1)}" y2="${y(lag).toFixed(1)}" class="grid"/><text x="${M.left - 6}" y="${(y(lag) + 4).toFixed(1)}" text-anchor="end">${hoursLabel(lag)}</text>`);
     const t = from + (span * k) / 4;
-    parts.push(`<text x="${x(t).toFixed(1)}" y="${H - 12}" text-anchor="middle">${new Date(t * 1000).toISOString().slice(5, 16).replace("T", " ")}</text>`);
+    parts.push(`<text x="${x(t).toFixed(1)}" y="${H - 12}" text-anchor="${k === 0 ? "start" : k === 4 ? "end" : "middle"}">${new Date(t * 1000).toISOString().slice(5, 16).replace("T", " ")}</text>`);
   }
   if (v.policy.maxLagSeconds !== null) {
     const yl = y(v.policy.maxLagSeconds).toFixed(1);

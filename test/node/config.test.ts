@@ -44,4 +44,21 @@ describe("config", () => {
     expect(problems("[origin\npath = 1")[0]).toMatch(new RegExp(`^${FILE}:1:\\d+: `));
     expect(problems('[origin]\npath = "/x"\nurl = "https://o.example"\n')[0]).toBe(`${FILE}:3: origin.url: must be an http(s) URL ending in '/'`);
   });
+
+  it("carries [health], [release] and the trace file into the pushed policy, and refuses bad ones with line and key", () => {
+    const c = parseConfig(EXAMPLE_CONFIG, FILE);
+    expect(c.policy.health).toMatchObject({ traceFile: "TIME", downAfter: 2, upAfter: 2, timeoutMs: 10_000, maxLagSeconds: 86_400, lagScope: "all" });
+    expect(c.policy.release).toEqual({ minMirrors: 0, minAgeSeconds: 21_600, staged: [] });
+    const off = parseConfig(EXAMPLE_CONFIG.replace("max_lag_seconds = 86400", "max_lag_seconds = 0"), FILE);
+    expect(off.policy.health.maxLagSeconds).toBeNull();
+
+    const mutable = EXAMPLE_CONFIG.replace('lag_scope = "all"', 'lag_scope = "mutable"');
+    expect(problems(mutable)).toContain(`${FILE}:${lineOf(mutable, "[health]")}: health.mutable_patterns: lag_scope = "mutable" needs mutable_patterns`);
+    const staged = EXAMPLE_CONFIG.replace('# staged = ["releases/16.0/*"]', 'staged = ["releases/16.0/*"]');
+    expect(problems(staged).some((x) => x.includes("release.staged: staged paths need min_mirrors > 0"))).toBe(true);
+    const trace = EXAMPLE_CONFIG.replace('trace = "TIME"', 'trace = "../TIME"');
+    expect(problems(trace)).toContain(`${FILE}:${lineOf(trace, 'trace = "../TIME"')}: origin.trace: must not hold empty, '.' or '..' segments`);
+    const down = EXAMPLE_CONFIG.replace("down_after = 2 ", "down_after = 0 ");
+    expect(problems(down).some((x) => x.startsWith(`${FILE}:${lineOf(down, "down_after = 0")}: health.down_after`))).toBe(true);
+  });
 });

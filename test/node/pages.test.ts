@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalEdge, ROOT, startLocalEdge } from "../../scripts/lib/local-edge.js";
 import { writeIndex } from "../../scripts/lib/write-index.js";
 import { file, mirror, table } from "../helpers/fixtures.js";
+import { seedRollout } from "../helpers/rollout.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = path.join(ROOT, "test-artifacts");
@@ -70,4 +71,30 @@ describe.skipIf(!existsSync(CHROMIUM))("pages in Chromium", () => {
     await page.screenshot({ path: path.join(ARTIFACTS, "directory.png"), fullPage: true });
     await page.close();
   }, 60_000);
+  it("the status page shows each mirror's state and draws the rollout chart", async () => {
+    await seedRollout(edge);
+    const page = await browser.newPage();
+    await page.goto(`${edge.url.origin}/_mirrorhop/status`);
+    expect(await page.title()).toBe("Mirror status");
+    expect(await page.locator("#mirrors tbody tr").count()).toBe(3);
+    expect(await page.getAttribute('tr[data-mirror="us-nyc"] td[data-scheme="http"]', "data-state")).toBe("down");
+    expect(await page.getAttribute('tr[data-mirror="de-fra"] td[data-scheme="http"]', "data-state")).toBe("up");
+    expect(await page.textContent('tr[data-mirror="fr-par"] td.notes')).toContain("stalled");
+    expect(await page.textContent('tr[data-mirror="de-fra"] td.coverage')).toContain("66.7 %");
+    const chart = page.locator("svg#rollout");
+    expect(await chart.isVisible()).toBe(true);
+    expect(await chart.getAttribute("data-series")).toBe("3");
+    const box = (await chart.boundingBox())!;
+    expect(box.width).toBeGreaterThan(600);
+    // fr-par climbs for the whole window (it stalled); de-fra stays at zero: their lines differ in height.
+    const ysOf = async (name: string) =>
+      ((await page.locator(`g.series[data-mirror="${name}"] polyline`).first().getAttribute("points")) ?? "").split(" ").map((p) => Number(p.split(",")[1]));
+    const spread = (ys: number[]) => Math.max(...ys) - Math.min(...ys);
+    expect(spread(await ysOf("fr-par"))).toBeGreaterThan(150);
+    expect(spread(await ysOf("de-fra"))).toBe(0);
+    expect(await page.textContent("p.summary")).not.toContain("probes off");
+    expect(await page.locator('g.series[data-mirror="us-nyc"] path.fail').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, "status.png"), fullPage: true });
+    await page.close();
+  });
 });

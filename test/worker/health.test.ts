@@ -1,0 +1,126 @@
+/** The probe policy as pure functions: trace parsing, hysteresis, the probe budget, the health document, lag scope, metrics. */
+
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_POLICY, type HealthPolicy } from "../../src/core/policy.js";
+import { prometheusText } from "../../src/formats/prometheus.js";
+import { applyHealth, healthDocOf, HEALTH_KEY, parseHealthDoc } from "../../src/health/health-doc.js";
+import { nextSchemeStatus } from "../../src/health/hysteresis.js";
+import { applyProbeRound, probeTargets } from "../../src/health/round.js";
+import { EMPTY_HEALTH, newSchemeStatus } from "../../src/health/state.js";
+import { lagOf, parseTrace } from "../../src/health/trace.js";
+import type { Env } from "../../src/env.js";
+import { getMirrorTable } from "../../src/storage/mirror-table.js";
+import { statusView } from "../../src/status/status-view.js";
+import { file, mirror, table } from "../helpers/fixtures.js";
+import { decide, reasonFor } from "../helpers/select-helpers.js";
+import { seed } from "./seed.js";
+
+const NOW = 1_800_000_000;
+const health = (h: Partial<HealthPolicy>) => ({ ...DEFAULT_POLICY.health, traceFile: "TIME", ...h });
+
+describe("trace files", () => {
+  it("read Unix seconds, date(1) output and RFC 3339; refuse HTML, empty files and far futures", () => {
+    expect(parseTrace("1799990000\n", NOW)).toBe(1_799_990_000);
+    expect(parseTrace("Sat Jan 15 08:00:00 UTC 2027\nhost: origin\n", NOW)).toBe(Date.UTC(2027, 0, 15, 8) / 1000);
+    expect(parseTrace("2027-01-15T08:00:00Z", NOW)).toBe(Date.UTC(2027, 0, 15, 8) / 1000);
+    expect(parseTrace("<html><body>Welcome to nginx!</body></html>", NOW)).toBeNull();
+    expect(parseTrace("", NOW)).toBeNull();
+    expect(parseTrace(String(NOW + 400 * 86_400), NOW)).toBeNull();
+    expect(lagOf(NOW, NOW - 600)).toBe(600);
+    expect(lagOf(NOW - 600, NOW)).toBe(0);
+    expect(lagOf(null, NOW)).toBeNull();
+  });
+});
+
+describe("hysteresis", () => {
+  it("goes down after down_after consecutive failures and up after up_after consecutive successes", () => {
+    const p = { downAfter: 3, upAfter: 2 };
+    const fail = { ok: false, latencyMs: null, error: "refused" };
+    const good = { ok: true, latencyMs: 5, error: null };
+    let s = newSchemeStatus(1, "http");
+    const trail: boolean[] = [];
+    for (const [i, o] of [fail, fail, good, fail, fail, fail, good, fail, good, good].entries()) {
+      s = nextSchemeStatus(s, o, p, NOW + i);
+      trail.push(s.up);
+    }
+    expect(trail).toEqual([true, true, true, true, true, false, false, false, false, true]);
+    expect(s.since).toBe(NOW + 9);
+  });
+});
+
+describe("probe rounds", () => {
+  const ms = [1, 2, 3].map((id) => mirror({ id, name: `m${id}`, country: "DE", continent: "EU", urls: { http: `http://m${id}.test/pub/` } }));
+  const t = table(ms, { health: health({ maxProbesPerRun: 3 }) });
+
+  it("take turns within the budget: the least recently probed first", () => {
+    const first = probeTargets(t, EMPTY_HEALTH, 2);
+    expect(first.map((x) => x.mirrorId)).toEqual([1, 2]);
+    expect(first[0]!.url).toBe("http://m1.test/pub/TIME");
+    const ok = { ok: true, latencyMs: 1, traceAt: NOW, error: null };
+    const { next } = applyProbeRound(t, EMPTY_HEALTH, first.map((target) => ({ target, probe: ok })), NOW, NOW);
+    expect(probeTargets(t, next, 2).map((x) => x.mirrorId)).toEqual([3, 1]);
+    expect(probeTargets(table(ms, { health: health({ traceFile: null }) }), EMPTY_HEALTH, 10)).toEqual([]);
+  });
+
+  it("keep the last trace when a probe fails, and call a mirror stalled when its trace stops moving behind the origin", () => {
+    const tt = table(ms.slice(0, 1), { health: health({ stalledAfterSeconds: 3600 }) });
+    const target = probeTargets(tt, EMPTY_HEALTH, 1)[0]!;
+    let state = applyProbeRound(tt, EMPTY_HEALTH, [{ target, probe: { ok: true, latencyMs: 1, traceAt: NOW - 100, error: null } }], NOW - 100, NOW).next;
+    expect(state.mirrors[0]).toMatchObject({ traceAt: NOW - 100, lagSeconds: 0, stalled: false });
+    state = applyProbeRound(tt, state, [{ target, probe: { ok: false, latencyMs: null, traceAt: null, error: "x" } }], NOW + 1800, NOW + 1800).next;
+    expect(state.mirrors[0]).toMatchObject({ traceAt: NOW - 100, lagSeconds: 1900, stalled: false });
+    state = applyProbeRound(tt, state, [{ target, probe: { ok: true, latencyMs: 1, traceAt: NOW - 100, error: null } }], NOW + 7200, NOW + 7200).next;
+    expect(state.mirrors[0]).toMatchObject({ lagSeconds: 7300, stalled: true });
+  });
+});
+
+describe("the health document", () => {
+  it("is validated, and merges probe results over the configuration without widening it", () => {
+    expect(() => parseHealthDoc({ format: 2, mirrors: {} })).toThrow(/format 2/);
+    expect(() => parseHealthDoc("down")).toThrow(/not an object/);
+    const doc = parseHealthDoc({ format: 1, at: NOW, mirrors: { "1": { up: { http: false, ftp: true }, lag: 30, ipv6: false }, "2": { ipv4: false } } });
+    expect(doc.mirrors["1"]).toEqual({ up: { http: false }, lag: 30, ipv6: false });
+    const base = table([mirror({ id: 1, name: "a", country: "DE", continent: "EU" }), mirror({ id: 2, name: "b", country: "DE", continent: "EU", ipv4: false })]);
+    const merged = applyHealth(base, doc);
+    expect(merged.mirrors[0]).toMatchObject({ up: { http: false }, lagSeconds: 30, ipv4: true, ipv6: false });
+    expect(merged.mirrors[1]).toMatchObject({ ipv4: false, ipv6: true });
+    expect(healthDocOf({ ...EMPTY_HEALTH, schemes: [{ ...newSchemeStatus(1, "https"), up: false }] }, NOW).mirrors).toEqual({ "1": { up: { https: false } } });
+  });
+
+  it("excludes a mirror a family probe found unreachable, and a lagging one per lag scope", () => {
+    const ms = [mirror({ id: 1, name: "a", country: "DE", continent: "EU", ipv6: false }), mirror({ id: 2, name: "b", country: "DE", continent: "EU", lagSeconds: 7200 })];
+    // Default max lag is a day: two hours behind is still fine.
+    const d6 = decide(ms, file([1, 2]), { ip: "2001:db8::1", country: "DE" });
+    expect(reasonFor(d6, "a")).toBe("not reachable over IPv6");
+    expect(reasonFor(d6, "b")).toBeUndefined();
+    const policy = { health: health({ maxLagSeconds: 3600, lagScope: "mutable", mutablePatterns: ["*-current.iso"] }) };
+    expect(reasonFor(decide(ms, file([2]), { country: "DE" }, { policy, path: "iso/x-1.0.iso" }), "b")).toBeUndefined();
+    expect(reasonFor(decide(ms, file([2]), { country: "DE" }, { policy, path: "iso/x-current.iso" }), "b")).toBe("7200 s behind the origin (max_lag_seconds 3600)");
+  });
+
+  it("a broken health document leaves the table usable, every mirror counted up", async () => {
+    const e = env as unknown as Env;
+    await seed(table([mirror({ id: 1, name: "a", country: "DE", continent: "EU" })]), {});
+    await e.INDEX.put(HEALTH_KEY, "{not json");
+    const loaded = await getMirrorTable({ ...e, MIRROR_TABLE_TTL_SECONDS: "0" });
+    expect(loaded?.source).toBe("kv");
+    expect(loaded?.table.mirrors[0]!.mirror.up).toEqual({});
+  });
+});
+
+describe("metrics", () => {
+  it("escape label values and leave unknown values out", () => {
+    const m = { ...mirror({ id: 1, name: 'we"ird', country: "DE", continent: "EU", urls: { http: "http://x/" } }), filesHeld: 5, lastScanAt: null };
+    const v = statusView({
+      now: NOW, generation: "g", policy: { ...DEFAULT_POLICY, health: health({}) }, mirrors: [m],
+      health: { schemes: [{ ...newSchemeStatus(1, "http"), up: false, checkedAt: NOW }], mirrors: [], originTrace: null },
+      fileCount: 10, probedAt: NOW, history: [], window: { from: NOW - 3600, to: NOW },
+    });
+    const text = prometheusText(v);
+    expect(text).toContain('mirrorhop_mirror_up{mirror="we\\"ird",scheme="http"} 0');
+    expect(text).toContain('mirrorhop_mirror_coverage_ratio{mirror="we\\"ird"} 0.5');
+    expect(text).not.toContain("mirrorhop_mirror_lag_seconds{");
+    expect(text).not.toMatch(/^mirrorhop_origin_trace_timestamp_seconds /m);
+  });
+});
