@@ -12,7 +12,7 @@ import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { demoConfig, type DemoMirrorRun } from "./demo/config.js";
-import { DEMO_FILES, DEMO_MIRRORS, DEMO_RSYNC_MIRROR, writeMirror, writeTree } from "./demo/tree.js";
+import { DEMO_FILES, DEMO_MIRRORS, DEMO_RSYNC_MIRROR, TRACE_FILE, traceNow, writeMirror, writeTree } from "./demo/tree.js";
 import { ROOT } from "./lib/local-edge.js";
 import { wranglerBin } from "./push/wrangler-target.js";
 import { hasRsync, type RsyncDaemon, startRsyncDaemon } from "./lib/rsync-daemon.js";
@@ -41,7 +41,7 @@ process.on("SIGINT", () => void stop());
 process.on("SIGTERM", () => void stop());
 
 console.log(`demo tree in ${path.relative(process.cwd(), base)}/`);
-await writeTree(originDir, DEMO_FILES);
+await writeTree(originDir, { ...DEMO_FILES, [TRACE_FILE]: traceNow() });
 const origin = await startStaticServer(originDir);
 servers.push(origin);
 
@@ -69,7 +69,7 @@ const cli = async (...args: string[]) => {
   const child = spawn(process.execPath, [require.resolve("tsx/cli"), path.join(ROOT, "scripts/mirrorhop.ts"), "-c", configFile, ...args], { stdio: "inherit" });
   const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
   // Exit 3 from `scan mirrors` means some mirror failed; the demo goes on with the others.
-  if (code !== 0 && !(args[1] === "mirrors" && code === 3)) {
+  if (code !== 0 && !((args[1] === "mirrors" || args[0] === "probe") && code === 3)) {
     console.error(`mirrorhop ${args.join(" ")} failed`);
     await stop(1);
   }
@@ -77,11 +77,13 @@ const cli = async (...args: string[]) => {
 await cli("scan", "origin");
 await cli("scan", "mirrors");
 await cli("push", "--local", "--persist-to", persistTo);
+// One probe round, as the Worker's cron would run it (loopback mirrors have no IPv6 address, so no family split).
+await cli("probe", "--local", "--persist-to", persistTo, "--no-families");
 
 worker = spawn(
   process.execPath,
   [wranglerBin(), "dev", "--ip", "127.0.0.1", "--port", String(port), "--local-upstream", `127.0.0.1:${port}`, "--persist-to", persistTo,
-    "--var", `ORIGIN_URL:${origin.url}`, "--var", "DEBUG_HEADERS:true", "--show-interactive-dev-session=false"],
+    "--var", `ORIGIN_URL:${origin.url}`, "--var", "DEBUG_HEADERS:true", "--test-scheduled", "--show-interactive-dev-session=false"],
   { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" } },
 );
 worker.on("exit", (code) => {
@@ -108,6 +110,9 @@ Try:
   curl -sI ${w}/repo/repodata/repomd.xml                                          # metadata: origin
   curl -s  ${w}/_mirrorhop/explain/releases/1.1/mirrorhop-demo-1.1.iso -H 'x-debug-country: BR'
   curl -sL ${w}/releases/1.0/mirrorhop-demo-1.0.iso -H 'x-debug-country: US' | sha256sum
+  open ${w}/_mirrorhop/status                                                      # mirrors, lag, coverage, rollout chart
+  curl -s  ${w}/_mirrorhop/metrics                                                 # Prometheus
+  curl -s  ${w}/__scheduled                                                        # run the cron's probe round now
   npm run mirrorhop -- -c ${path.relative(ROOT, configFile)} explain releases/1.1/mirrorhop-demo-1.1.iso --country BR --scheme http
 
 Ctrl-C stops the Worker and the mirrors.`);

@@ -15,6 +15,7 @@ export function demoConfig(originPath: string, originUrl: string, mirrors: DemoM
     "[origin]",
     `path = ${JSON.stringify(originPath)}`,
     `url = ${JSON.stringify(originUrl)}`,
+    'trace = "TIME"',
     "",
     "[scan]",
     'protocols = ["rsync", "http"]',

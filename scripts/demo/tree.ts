@@ -34,6 +34,10 @@ export const DEMO_FILES: Record<string, Buffer | string> = {
 
 export const MTIME = new Date("2026-11-01T12:00:00Z");
 
+/** The origin's trace file (`[origin] trace`), rewritten with the current time at every demo start. */
+export const TRACE_FILE = "TIME";
+export const traceNow = () => `${Math.floor(Date.now() / 1000)}\n`;
+
 export async function writeTree(root: string, files: Record<string, Buffer | string>): Promise<void> {
   await rm(root, { recursive: true, force: true });
   for (const [rel, content] of Object.entries(files)) {
@@ -71,6 +75,7 @@ export async function writeMirror(origin: string, root: string, m: DemoMirror): 
   if (m.holds === "releases-1.0-only") {
     await mkdir(path.join(root, "releases"), { recursive: true });
     await cp(path.join(origin, "releases/1.0"), path.join(root, "releases/1.0"), { recursive: true, preserveTimestamps: true });
+    await cp(path.join(origin, TRACE_FILE), path.join(root, TRACE_FILE), { preserveTimestamps: true });
     return;
   }
   await cp(origin, root, { recursive: true, preserveTimestamps: true });
@@ -79,5 +84,7 @@ export async function writeMirror(origin: string, root: string, m: DemoMirror): 
     const stale = path.join(root, "releases/1.1/mirrorhop-demo-1.1.iso");
     await writeFile(stale, bytes("iso-1.1-rc", 3 * MiB - 4096));
     await utimes(stale, new Date("2026-10-30T12:00:00Z"), new Date("2026-10-30T12:00:00Z"));
+    // And it stopped syncing: its trace file is two days behind the origin's (the status page shows the lag).
+    await writeFile(path.join(root, TRACE_FILE), `${Math.floor(Date.now() / 1000) - 2 * 86_400}\n`);
   }
 }

@@ -37,6 +37,14 @@ describe("npm start", () => {
     const bytes = Buffer.from(await (await fetch(res.headers.get("location")!)).arrayBuffer());
     const origin = readFileSync(path.join(ROOT, ".mirrorhop/demo/origin", iso));
     expect(createHash("sha256").update(bytes).digest("hex")).toBe(createHash("sha256").update(origin).digest("hex"));
+    // The probe round ran: br-sao's trace is two days old, so the status shows it lagging and skipped.
+    expect(out).toMatch(/\$ mirrorhop probe --local/);
+    const status = (await (await fetch(`${w}/_mirrorhop/api/status`)).json()) as { mirrors: { name: string; lagging: boolean; lagSeconds: number | null; schemes: { http?: { up: boolean } } }[] };
+    const lagging = status.mirrors.filter((m) => m.lagging).map((m) => m.name);
+    expect(lagging).toEqual(["br-sao"]);
+    expect(status.mirrors.every((m) => m.schemes.http?.up === true)).toBe(true);
+    // The cron handler itself, through wrangler dev's scheduled trigger.
+    expect((await fetch(`${w}/__scheduled?cron=*/5+*+*+*+*`)).status).toBe(200);
     const mirrors = [...out.matchAll(/(http|rsync):\/\/127\.0\.0\.1:(\d+)\//g)].map((m) => Number(m[2]));
 
     const exited = new Promise<number | null>((r) => demo!.once("exit", r));
