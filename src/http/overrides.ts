@@ -19,6 +19,7 @@ export type OverrideResult = { ok: true; value: Overrides } | { ok: false; reaso
 const NONE: Overrides["avoid"] = [];
 
 /** `search` is the URL's query string including '?', or "" (most downloads: nothing to parse). */
+// Echoed values are JSON-quoted: a CR/LF or control character sent in a query comes back escaped, never raw.
 export function applyOverrides(client: Client, search: string): OverrideResult {
   if (search === "") return { ok: true, value: { client, avoid: NONE, newMirror: false } };
   const query = new URLSearchParams(search);
@@ -26,7 +27,7 @@ export function applyOverrides(client: Client, search: string): OverrideResult {
   const country = query.get("country");
   if (country !== null) {
     const cc = country.toUpperCase();
-    if (!isCountryCode(cc)) return { ok: false, reason: `?country must be a two-letter country code, got '${country.slice(0, 20)}'` };
+    if (!isCountryCode(cc)) return { ok: false, reason: `?country must be a two-letter country code, got ${JSON.stringify(country.slice(0, 20))}` };
     const continent = continentOf(cc);
     result = {
       ...(client.ip ? { ip: client.ip, ipText: client.ipText! } : {}),
@@ -39,7 +40,7 @@ export function applyOverrides(client: Client, search: string): OverrideResult {
   for (const part of (query.get("avoid") ?? "").split(",")) {
     if (part === "") continue;
     const cc = part.trim().toUpperCase();
-    if (!isCountryCode(cc)) return { ok: false, reason: `?avoid must list two-letter country codes, got '${part.slice(0, 20)}'` };
+    if (!isCountryCode(cc)) return { ok: false, reason: `?avoid must list two-letter country codes, got ${JSON.stringify(part.slice(0, 20))}` };
     avoid.push(cc);
   }
   return { ok: true, value: { client: result, avoid, newMirror: query.has("newmirror") } };
