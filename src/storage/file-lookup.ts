@@ -5,6 +5,7 @@ import { files } from "../db/schema.js";
 import { fileRecordFromRow } from "../db/rows.js";
 import type { Env } from "../env.js";
 import { logOnce } from "./log-once.js";
+import { D1_DEADLINE_MS, KV_DEADLINE_MS, withDeadline } from "./deadline.js";
 import { DEFAULT_RECORD_TTL_MS, recordCacheFor } from "./record-cache.js";
 
 export type FileLookup =
@@ -25,13 +26,13 @@ export async function lookupFile(env: Env, path: string, now = Date.now()): Prom
 
 async function readThrough(env: Env, path: string): Promise<FileLookup> {
   try {
-    const buf = await env.INDEX.get(await fileKey(path), "arrayBuffer");
+    const buf = await withDeadline(env.INDEX.get(await fileKey(path), "arrayBuffer"), KV_DEADLINE_MS, "KV file read");
     if (buf) return { kind: "found", record: decodeFileRecord(new Uint8Array(buf)), source: "kv" };
   } catch (err) {
     logOnce("KV file read failed", err);
   }
   try {
-    const row = await drizzle(env.DB).select().from(files).where(eq(files.path, path)).get();
+    const row = await withDeadline(drizzle(env.DB).select().from(files).where(eq(files.path, path)).get(), D1_DEADLINE_MS, "D1 file read");
     if (row) return { kind: "found", record: fileRecordFromRow(row), source: "d1" };
     return { kind: "missing" };
   } catch (err) {

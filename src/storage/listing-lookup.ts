@@ -4,6 +4,7 @@ import { buildListings, type DirListing } from "../core/dir-listing.js";
 import { listingKey } from "../core/file-record.js";
 import { files } from "../db/schema.js";
 import type { Env } from "../env.js";
+import { D1_DEADLINE_MS, KV_DEADLINE_MS, withDeadline } from "./deadline.js";
 import { logOnce } from "./log-once.js";
 
 export type ListingLookup = { kind: "found"; listing: DirListing } | { kind: "missing" } | { kind: "unavailable" };
@@ -17,20 +18,21 @@ const MAX_FALLBACK_ROWS = 20_000;
  */
 export async function lookupListing(env: Env, dir: string, d1Fallback = true): Promise<ListingLookup> {
   try {
-    const json = await env.INDEX.get<DirListing>(await listingKey(dir), "json");
+    const json = await withDeadline(env.INDEX.get<DirListing>(await listingKey(dir), "json"), KV_DEADLINE_MS, "KV listing read");
     if (json) return { kind: "found", listing: json };
   } catch (err) {
     logOnce("KV listing read failed", err);
   }
   if (!d1Fallback) return { kind: "missing" };
   try {
-    const rows = await drizzle(env.DB)
+    const query = drizzle(env.DB)
       .select({ path: files.path, size: files.size, mtime: files.mtime })
       .from(files)
       // A range, not LIKE: SQLite serves it from the unique index on path. "0" follows "/" in byte order.
       .where(dir ? and(gte(files.path, dir), lt(files.path, dir.slice(0, -1) + "0")) : sql`1`)
       .limit(MAX_FALLBACK_ROWS)
       .all();
+    const rows = await withDeadline(query, D1_DEADLINE_MS, "D1 listing read");
     const listing = buildListings(rows).get(dir);
     return listing && listing.entries.length ? { kind: "found", listing } : { kind: "missing" };
   } catch (err) {

@@ -15,6 +15,7 @@ import { mirrorFromRow } from "../db/rows.js";
 import type { Env } from "../env.js";
 import { type CompiledTable, compileTable } from "../selection/compiled-table.js";
 import { logOnce } from "./log-once.js";
+import { D1_DEADLINE_MS, KV_DEADLINE_MS, withDeadline } from "./deadline.js";
 
 const DEFAULT_TTL_MS = 60_000;
 const STALE_LIMIT_MS = 10 * 60_000;
@@ -56,7 +57,7 @@ export function invalidateMirrorTable(env: Env): void {
 async function fromKv(env: Env): Promise<{ table: MirrorTable; source: "kv" } | null> {
   try {
     // The push owns the table and the probers own the health document; they are merged here.
-    const [json, health] = await Promise.all([env.INDEX.get(MIRROR_TABLE_KEY, "json"), readHealthDoc(env)]);
+    const [json, health] = await withDeadline(Promise.all([env.INDEX.get(MIRROR_TABLE_KEY, "json"), readHealthDoc(env)]), KV_DEADLINE_MS, "KV mirror table read");
     return json ? { table: applyHealth(parseMirrorTable(json), health), source: "kv" } : null;
   } catch (err) {
     logOnce("KV mirror table read failed", err);
@@ -67,12 +68,12 @@ async function fromKv(env: Env): Promise<{ table: MirrorTable; source: "kv" } | 
 async function fromD1(env: Env): Promise<{ table: MirrorTable; source: "d1" } | null> {
   try {
     const db = drizzle(env.DB);
-    const [mirrorRows, statusRows, healthRows, metaRows] = await Promise.all([
+    const [mirrorRows, statusRows, healthRows, metaRows] = await withDeadline(Promise.all([
       db.select().from(mirrors).all(),
       db.select().from(mirrorStatus).all(),
       db.select().from(mirrorHealth).all(),
       db.select().from(meta).all(),
-    ]);
+    ]), D1_DEADLINE_MS, "D1 mirror table read");
     if (mirrorRows.length === 0) return null;
     const metaMap = new Map(metaRows.map((r) => [r.key, r.value]));
     const table = parseMirrorTable({

@@ -26,3 +26,17 @@ export function wrapKv(real: KVNamespace): KvWithSwitch {
   };
   return wrapper as unknown as KvWithSwitch;
 }
+
+const never = () => new Promise<never>(() => {});
+
+/** A KV binding that accepts every call and never answers: the hung-connection outage. */
+export function hangingKv(): KVNamespace {
+  return { get: never, getWithMetadata: never, put: never, list: never, delete: never } as unknown as KVNamespace;
+}
+
+/** A D1 binding whose statements never answer. */
+export function hangingD1(): D1Database {
+  const stmt: Record<string, unknown> = { all: never, first: never, raw: never, run: never };
+  stmt.bind = () => stmt;
+  return { prepare: () => stmt, batch: never, exec: never, withSession: () => ({ prepare: () => stmt, batch: never }) } as unknown as D1Database;
+}

@@ -1,10 +1,10 @@
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app.js";
 import type { Env } from "../../src/env.js";
 import { file, mirror, table } from "../helpers/fixtures.js";
 import { getMirrorTable } from "../../src/storage/mirror-table.js";
-import { failingD1, failingKv, type KvWithSwitch, wrapKv } from "./broken-bindings.js";
+import { failingD1, failingKv, hangingD1, hangingKv, type KvWithSwitch, wrapKv } from "./broken-bindings.js";
 import { seed } from "./seed.js";
 
 const ISO = "releases/1.0/foo.iso";
@@ -188,6 +188,42 @@ describe("storage failures", () => {
     expect((await call("releases/1.0/missing.iso", e)).headers.get("x-mirrorhop-tier")).toBe("storage-unavailable");
     const health = (await (await call("_mirrorhop/health", e)).json()) as { status: string; kv: boolean; d1: boolean };
     expect(health).toMatchObject({ status: "degraded", kv: true, d1: false });
+  });
+
+  it("a hanging KV costs a bounded delay, not the download: D1 answers; both hanging: the origin", async () => {
+    const viaD1 = await call(ISO, { ...env, INDEX: hangingKv(), MIRROR_TABLE_TTL_SECONDS: "0" } as Env);
+    expect(viaD1.status).toBe(302);
+    expect(viaD1.headers.get("location")).toBe("https://de1.test/pub/releases/1.0/foo.iso");
+    const res = await call("releases/1.0/only-us.iso", { ...env, INDEX: hangingKv(), DB: hangingD1(), MIRROR_TABLE_TTL_SECONDS: "0" } as Env);
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe("https://origin.test/pub/releases/1.0/only-us.iso");
+    expect(res.headers.get("x-mirrorhop-tier")).toBe("storage-unavailable");
+  }, 20_000);
+
+  it("an outage is logged once per isolate and kind, not once per request", async () => {
+    const logged: string[] = [];
+    const spy = vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => void logged.push(args.join(" ")));
+    try {
+      const e = { ...env, INDEX: failingKv() } as Env;
+      for (let i = 0; i < 10; i++) expect((await call(`releases/1.0/only-us.iso?n=${i}`, e)).status).toBe(302);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(logged.filter((l) => l.includes("KV file read failed")).length).toBeLessThanOrEqual(1);
+    expect(logged.length).toBeLessThanOrEqual(3);
+  });
+
+  it("an isolate's cached table still naming a removed mirror sends nobody there: fresh records no longer name it", async () => {
+    const e = { ...env, MIRROR_TABLE_TTL_SECONDS: "600" } as Env;
+    expect((await call("releases/1.0/only-us.iso", e)).headers.get("x-mirrorhop-mirror")).toBe("us1");
+    // The push removes us1: new records, new table; this isolate keeps its cached table (with us1) for 10 minutes.
+    await seed(table([de, fr, at]), { ...FILES, "releases/1.0/only-us.iso": file([1]) });
+    const cached = await getMirrorTable(e);
+    expect(cached?.table.byId.has(3)).toBe(true);
+    for (let i = 0; i < 20; i++) {
+      const res = await call(`releases/1.0/only-us.iso?newmirror&i=${i}`, e);
+      expect(res.headers.get("x-mirrorhop-mirror")).not.toBe("us1");
+    }
   });
 
   it("a cached mirror table outlives a storage outage for a bounded time, then the origin takes over", async () => {
