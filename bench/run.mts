@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { ROOT } from "../scripts/lib/local-edge.js";
 import { runThroughputBench } from "./redirect-throughput.js";
+import { runLoadBench } from "./load.js";
 import { runSelectionBench } from "./selection.js";
 import { runHashingBench, runPushDiffBench, runRsyncListingBench } from "./scanner.js";
 
@@ -33,6 +34,12 @@ if (!only || only === "throughput") {
   console.log(`baseline constant redirect ${t.baselineRps.join(" / ")} req/s`);
 }
 
+if (!only || only === "load") {
+  console.log("load: sustained wrk windows against mirrorhop and the baseline, workerd RSS after each ...");
+  const l = await runLoadBench(Number(process.env.LOAD_WINDOWS ?? 6), Number(process.env.LOAD_SECONDS ?? 10));
+  results.load = l;
+  console.log(l);
+}
 if (!only || only === "hashing") {
   console.log("hashing: scan origin vs sha256sum on the same files ...");
   results.hashing = await runHashingBench();
