@@ -83,16 +83,11 @@ scan
     if (results.some((r) => !r.ok)) process.exitCode = 3;
   });
 
-program
-  .command("push")
+targetOptions(program.command("push"))
   .description("write what changed to D1 and KV (local wrangler state or Cloudflare)")
-  .addOption(new Option("--local", "the local state that `wrangler dev` serves").conflicts("remote"))
-  .addOption(new Option("--remote", "Cloudflare (needs CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID)").conflicts("local"))
   .option("--dry-run", "write the plan files and say what would change, without writing")
   .option("--allow-empty", "allow a push that deletes every file or every mirror")
   .option("--rebuild-state", "first rebuild the record of what was pushed from D1 (after losing the local state)")
-  .option("--persist-to <dir>", "wrangler's local state directory (with --local)")
-  .option("--env <name>", "wrangler environment (default: production with --remote)")
   .action(async (o: { local?: boolean; remote?: boolean; dryRun?: boolean; allowEmpty?: boolean; rebuildState?: boolean; persistTo?: string; env?: string }) => {
     const target = targetOf(o, "push");
     const c = cfg();
@@ -104,15 +99,10 @@ program
     await push(db, c, target, { dryRun: o.dryRun ?? false, allowEmpty: o.allowEmpty ?? false, log: (s) => console.log(s) });
   });
 
-program
-  .command("probe")
+targetOptions(program.command("probe"))
   .description("probe every mirror's trace file over http/https and IPv4/IPv6, and write the result where the edge reads it")
-  .addOption(new Option("--local", "the local state that `wrangler dev` serves").conflicts("remote"))
-  .addOption(new Option("--remote", "Cloudflare (needs CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID)").conflicts("local"))
   .option("--no-families", "probe once per scheme, without separating IPv4 and IPv6")
   .option("--dry-run", "probe and report, write nothing")
-  .option("--persist-to <dir>", "wrangler's local state directory (with --local)")
-  .option("--env <name>", "wrangler environment (default: production with --remote)")
   .action(async (o: { local?: boolean; remote?: boolean; families: boolean; dryRun?: boolean; persistTo?: string; env?: string }) => {
     const c = cfg();
     const r = await probeFromNode(c, targetOf(o, "probe"), { families: o.families, dryRun: o.dryRun ?? false, log: (s) => console.log(s) });
@@ -137,6 +127,15 @@ program
   });
 
 class UserError extends Error {}
+
+/** Where a command writes: the same four options for push and probe. */
+function targetOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option("--local", "the local state that `wrangler dev` serves").conflicts("remote"))
+    .addOption(new Option("--remote", "Cloudflare (needs CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID)").conflicts("local"))
+    .option("--persist-to <dir>", "wrangler's local state directory (with --local)")
+    .option("--env <name>", "wrangler environment (default: production with --remote)");
+}
 
 function targetOf(o: { local?: boolean; remote?: boolean; persistTo?: string; env?: string }, command: string): Target {
   if (!o.local && !o.remote) throw new UserError(`say where: ${command} --local or ${command} --remote`);
