@@ -5,6 +5,7 @@
  * and is reported with the mirror's name and the URL that failed.
  */
 
+import { mapPool } from "../../src/core/pool.js";
 import type { Config, MirrorConfig, ScanProtocol } from "../config/schema.js";
 import { type StateDb, transaction } from "../state/db.js";
 import { listFtp } from "./ftp.js";
@@ -37,17 +38,11 @@ export async function scanMirrors(
   if (unknown.length) throw new Error(`no such mirror in ${config.file}: ${unknown.join(", ")}`);
   const mirrors = config.mirrors.filter((m) => !opts.names?.length || opts.names.includes(m.name));
   const subtree = (opts.subtree ?? "").replace(/^\/+|\/+$/g, "");
-  const results: MirrorScanResult[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < mirrors.length) {
-      const m = mirrors[next++]!;
-      const r = await scanOne(db, config, m, subtree, opts.now);
-      results.push(r);
-      opts.onResult?.(r);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(config.scan.concurrency, mirrors.length) }, worker));
+  const results = await mapPool(mirrors, config.scan.concurrency, async (m) => {
+    const r = await scanOne(db, config, m, subtree, opts.now);
+    opts.onResult?.(r);
+    return r;
+  });
   return results.sort((a, b) => a.mirror.localeCompare(b.mirror));
 }
 
