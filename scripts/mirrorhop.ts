@@ -78,7 +78,11 @@ scan
       names: o.mirror ?? [],
       subtree: o.path ?? "",
       onResult: (r) =>
-        console.log(r.ok ? `${r.mirror}: ${r.entries} files over ${r.protocol} in ${(r.ms / 1000).toFixed(1)} s` : `${r.mirror}: FAILED: ${r.error}`),
+        console.log(
+          r.ok
+            ? `${r.mirror}: ${r.entries} files over ${r.protocol} in ${(r.ms / 1000).toFixed(1)} s${r.verified ? `, ${r.verified.checked} claims checked` : ""}`
+            : `${r.mirror}: FAILED: ${r.error}`,
+        ),
     });
     if (results.some((r) => !r.ok)) process.exitCode = 3;
   });

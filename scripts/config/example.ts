@@ -61,6 +61,9 @@ concurrency = 8                # mirrors scanned at once
 mtime_tolerance_seconds = 1    # on top of the listing's own resolution (HTTP: a minute)
 max_entries = 5000000          # a listing longer than this is refused as hostile
 max_depth = 64
+# Claims checked per mirror and scan with HEAD where clients would be sent (new claims first);
+# one denied claim voids the mirror's listing until a scan checks out. 0 turns this off.
+verify = 16
 
 # One [[mirror]] table per mirror. id is a small, stable integer: never reuse one.
 [[mirror]]

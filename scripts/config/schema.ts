@@ -108,6 +108,7 @@ const scanSchema = z
     mtime_tolerance_seconds: z.number().min(0).default(1),
     max_entries: z.number().int().min(1).default(5_000_000),
     max_depth: z.number().int().min(1).default(64),
+    verify: z.number().int().min(0).max(1000).default(16),
   })
   .strict();
 

@@ -30,7 +30,8 @@ export interface PushPlan {
   tableDigest: string;
   d1: string[];
   kvPut: KvFilePut[];
-  kvDelete: { path: string; key: string }[];
+  /** Per path its detail key, then its record: the path counts as deleted only once its record is gone. */
+  kvDelete: { path: string; key: string; main: boolean }[];
   /** Directory listings that changed (JSON), and those of directories that are gone. */
   dirPut: { dir: string; key: string; value: string; digest: string }[];
   dirDelete: { dir: string; key: string }[];
@@ -91,7 +92,7 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: { allo
     }
   }
   const gone = [...pushed.keys()].filter((p) => !seen.has(p));
-  const kvDelete = (await Promise.all(gone.map(async (p) => [{ path: p, key: await fileKey(p) }, { path: p, key: await detailKey(p) }]))).flat();
+  const kvDelete = (await Promise.all(gone.map(async (p) => [{ path: p, key: await detailKey(p), main: false }, { path: p, key: await fileKey(p), main: true }]))).flat();
 
   const d1: string[] = [];
   if (table) {

@@ -1,9 +1,16 @@
 /**
  * `mirrorhop push --local | --remote`: writes the plan in an order the Worker can read at any
- * moment. (1) D1, the source of truth the Worker falls back to. (2) In KV, the mirror table with
- * every new mirror (and removed ones disabled) before any file record names them. (3) The file
- * records, then the deletions. (4) The final mirror table. After each step the local state records
- * what landed, so an interrupted push re-run writes the rest, and nothing twice.
+ * moment (docs/scanner.md, "Push order"):
+ *   1. when mirrors leave the config, a KV mirror table with them disabled: no redirect goes
+ *      there from now on, whatever else is still old;
+ *   2. D1, the source of truth the Worker falls back to (upserts and deletes, safe to repeat);
+ *   3. the KV mirror table with every new mirror, before any file record names one;
+ *   4. file records (details before the record that points to them), then directory listings,
+ *      then the listings of directories that are gone, then the records of files that are gone:
+ *      a listing never links a file the edge has no record for;
+ *   5. the final mirror table.
+ * After each KV step the local state records what landed. A push killed anywhere is re-run as it
+ * is: the plan is the difference from what was recorded, so the rest is written and nothing twice.
  */
 
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -32,11 +39,29 @@ export interface PushResult {
   planDir?: string;
 }
 
+/** Each write step, named for logs and for the fault-injection tests that interrupt a push there. */
+export type PushStep = "table:transition" | `d1:${number}` | "table" | `kv-put:${number}` | `dirs-put:${number}` | `dirs-delete:${number}` | `kv-delete:${number}` | "table:final";
+
+export interface PushOptions {
+  dryRun?: boolean;
+  allowEmpty?: boolean;
+  log?: (s: string) => void;
+  /**
+   * Called after each write lands and before the local state records it: the worst moment to be
+   * killed. Tests throw here to prove that any interruption leaves the edge consistent.
+   */
+  afterWrite?: (step: PushStep) => void | Promise<void>;
+  /** KV entries per bulk file (wrangler takes up to 10,000). */
+  kvBulkMax?: number;
+}
+
 const KV_BULK_MAX = 10_000;
 const D1_STATEMENTS_PER_FILE = 5_000;
 
-export async function push(db: StateDb, config: Config, target: Target, opts: { dryRun?: boolean; allowEmpty?: boolean; log?: (s: string) => void } = {}): Promise<PushResult> {
+export async function push(db: StateDb, config: Config, target: Target, opts: PushOptions = {}): Promise<PushResult> {
   const log = opts.log ?? (() => {});
+  const wrote = opts.afterWrite ?? (() => {});
+  const bulkMax = opts.kvBulkMax ?? KV_BULK_MAX;
   const plan = await buildPlan(db, buildIndex(db, config), { allowEmpty: opts.allowEmpty ?? false, generation: new Date().toISOString() });
   const result: PushResult = {
     d1Statements: plan.d1.length - plan.statsStatements,
@@ -55,60 +80,56 @@ export async function push(db: StateDb, config: Config, target: Target, opts: { 
   const dir = opts.dryRun ? path.join(os.tmpdir(), `mirrorhop-plan-${Date.now()}`) : await mkdtemp(path.join(os.tmpdir(), "mirrorhop-push-"));
   await mkdir(dir, { recursive: true });
   try {
-    const files = await writePlanFiles(plan, dir);
+    const files = await writePlanFiles(plan, dir, bulkMax);
     if (opts.dryRun) {
       log(`dry run: ${plan.d1.length} D1 statements, ${result.kvPut} KV puts, ${result.kvDelete} KV deletes${plan.table ? ", mirror table" : ""}; files in ${dir}`);
       return { ...result, planDir: dir };
     }
     await d1MigrationsApply(target);
-    log(`D1: ${plan.d1.length} statements in ${files.sql.length} file(s) (${target.kind})`);
-    for (const f of files.sql) await d1ExecuteFile(target, f);
-    if (plan.statsDigest) db.prepare("INSERT INTO pushed_meta (key, value) VALUES ('stats_digest', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(plan.statsDigest);
-    if (plan.transitionTable) {
+    if (files.transitionTable) {
       log("KV: mirror table with removed mirrors disabled");
-      await kvBulkPut(target, files.transitionTable!);
-    } else if (plan.table && files.table) {
+      await kvBulkPut(target, files.transitionTable);
+      await wrote("table:transition");
+    }
+    log(`D1: ${plan.d1.length} statements in ${files.sql.length} file(s) (${target.kind})`);
+    for (const [i, f] of files.sql.entries()) {
+      await d1ExecuteFile(target, f);
+      await wrote(`d1:${i}`);
+    }
+    if (plan.statsDigest) db.prepare("INSERT INTO pushed_meta (key, value) VALUES ('stats_digest', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(plan.statsDigest);
+    if (!files.transitionTable && files.table) {
       log("KV: mirror table");
       await kvBulkPut(target, files.table);
+      await wrote("table");
     }
-    for (const [i, f] of files.kvPut.entries()) {
-      log(`KV: file records ${i * KV_BULK_MAX + 1}-${Math.min((i + 1) * KV_BULK_MAX, plan.kvPut.length)} of ${plan.kvPut.length}`);
+    await chunked(files.kvPut, plan.kvPut, bulkMax, async (f, chunk, i) => {
+      log(`KV: file records ${i * bulkMax + 1}-${i * bulkMax + chunk.length} of ${plan.kvPut.length}`);
       await kvBulkPut(target, f);
-      const chunk = plan.kvPut.slice(i * KV_BULK_MAX, (i + 1) * KV_BULK_MAX);
-      transaction(db, () => {
-        const st = db.prepare("INSERT INTO pushed_files (path, digest) VALUES (?, ?) ON CONFLICT(path) DO UPDATE SET digest = excluded.digest");
-        for (const p of chunk) if (p.main) st.run(p.path, p.digest);
-      });
-    }
-    for (const [i, f] of files.dirPut.entries()) {
-      log(`KV: ${plan.dirPut.length} directory listings`);
+      await wrote(`kv-put:${i}`);
+      recordEach(db, "INSERT INTO pushed_files (path, digest) VALUES (?, ?) ON CONFLICT(path) DO UPDATE SET digest = excluded.digest", chunk.filter((p) => p.main).map((p) => [p.path, p.digest]));
+    });
+    await chunked(files.dirPut, plan.dirPut, bulkMax, async (f, chunk, i) => {
+      log(`KV: directory listings ${i * bulkMax + 1}-${i * bulkMax + chunk.length} of ${plan.dirPut.length}`);
       await kvBulkPut(target, f);
-      const chunk = plan.dirPut.slice(i * KV_BULK_MAX, (i + 1) * KV_BULK_MAX);
-      transaction(db, () => {
-        const st = db.prepare("INSERT INTO pushed_dirs (dir, digest) VALUES (?, ?) ON CONFLICT(dir) DO UPDATE SET digest = excluded.digest");
-        for (const d of chunk) st.run(d.dir, d.digest);
-      });
-    }
-    for (const [i, f] of files.kvDelete.entries()) {
-      log(`KV: deleting ${plan.kvDelete.length} records`);
+      await wrote(`dirs-put:${i}`);
+      recordEach(db, "INSERT INTO pushed_dirs (dir, digest) VALUES (?, ?) ON CONFLICT(dir) DO UPDATE SET digest = excluded.digest", chunk.map((d) => [d.dir, d.digest]));
+    });
+    await chunked(files.dirDelete, plan.dirDelete, bulkMax, async (f, chunk, i) => {
+      log(`KV: deleting ${chunk.length} listings of directories that are gone`);
       await kvBulkDelete(target, f);
-      const chunk = plan.kvDelete.slice(i * KV_BULK_MAX, (i + 1) * KV_BULK_MAX);
-      transaction(db, () => {
-        const st = db.prepare("DELETE FROM pushed_files WHERE path = ?");
-        for (const p of chunk) st.run(p.path);
-      });
-    }
-    for (const [i, f] of files.dirDelete.entries()) {
+      await wrote(`dirs-delete:${i}`);
+      recordEach(db, "DELETE FROM pushed_dirs WHERE dir = ?", chunk.map((d) => [d.dir]));
+    });
+    await chunked(files.kvDelete, plan.kvDelete, bulkMax, async (f, chunk, i) => {
+      log(`KV: deleting ${chunk.length} records of files that are gone`);
       await kvBulkDelete(target, f);
-      const chunk = plan.dirDelete.slice(i * KV_BULK_MAX, (i + 1) * KV_BULK_MAX);
-      transaction(db, () => {
-        const st = db.prepare("DELETE FROM pushed_dirs WHERE dir = ?");
-        for (const d of chunk) st.run(d.dir);
-      });
-    }
-    if (plan.transitionTable && files.table) {
+      await wrote(`kv-delete:${i}`);
+      recordEach(db, "DELETE FROM pushed_files WHERE path = ?", chunk.filter((p) => p.main).map((p) => [p.path]));
+    });
+    if (files.transitionTable && files.table) {
       log("KV: final mirror table");
       await kvBulkPut(target, files.table);
+      await wrote("table:final");
     }
     if (plan.table) {
       transaction(db, () => {
@@ -125,7 +146,19 @@ export async function push(db: StateDb, config: Config, target: Target, opts: { 
   }
 }
 
-async function writePlanFiles(plan: PushPlan, dir: string) {
+/** Runs one step per bulk file with the slice of the plan that file holds. */
+async function chunked<T>(files: string[], items: T[], size: number, step: (file: string, chunk: T[], i: number) => Promise<void>): Promise<void> {
+  for (const [i, f] of files.entries()) await step(f, items.slice(i * size, (i + 1) * size), i);
+}
+
+function recordEach(db: StateDb, sql: string, rows: string[][]): void {
+  transaction(db, () => {
+    const st = db.prepare(sql);
+    for (const r of rows) st.run(...r);
+  });
+}
+
+async function writePlanFiles(plan: PushPlan, dir: string, bulkMax: number) {
   const sql: string[] = [];
   for (let i = 0; i < plan.d1.length; i += D1_STATEMENTS_PER_FILE) {
     const f = path.join(dir, `d1-${String(sql.length).padStart(4, "0")}.sql`);
@@ -139,27 +172,27 @@ async function writePlanFiles(plan: PushPlan, dir: string) {
     return f;
   };
   const kvPut: string[] = [];
-  for (let i = 0; i < plan.kvPut.length; i += KV_BULK_MAX) {
+  for (let i = 0; i < plan.kvPut.length; i += bulkMax) {
     const f = path.join(dir, `kv-put-${String(kvPut.length).padStart(4, "0")}.json`);
-    await writeFile(f, JSON.stringify(plan.kvPut.slice(i, i + KV_BULK_MAX).map((p) => ({ key: p.key, value: Buffer.from(p.value).toString("base64"), base64: true }))));
+    await writeFile(f, JSON.stringify(plan.kvPut.slice(i, i + bulkMax).map((p) => ({ key: p.key, value: Buffer.from(p.value).toString("base64"), base64: true }))));
     kvPut.push(f);
   }
   const kvDelete: string[] = [];
-  for (let i = 0; i < plan.kvDelete.length; i += KV_BULK_MAX) {
+  for (let i = 0; i < plan.kvDelete.length; i += bulkMax) {
     const f = path.join(dir, `kv-delete-${String(kvDelete.length).padStart(4, "0")}.json`);
-    await writeFile(f, JSON.stringify(plan.kvDelete.slice(i, i + KV_BULK_MAX).map((p) => p.key)));
+    await writeFile(f, JSON.stringify(plan.kvDelete.slice(i, i + bulkMax).map((p) => p.key)));
     kvDelete.push(f);
   }
   const dirPut: string[] = [];
-  for (let i = 0; i < plan.dirPut.length; i += KV_BULK_MAX) {
+  for (let i = 0; i < plan.dirPut.length; i += bulkMax) {
     const f = path.join(dir, `kv-dirs-${String(dirPut.length).padStart(4, "0")}.json`);
-    await writeFile(f, JSON.stringify(plan.dirPut.slice(i, i + KV_BULK_MAX).map((d) => ({ key: d.key, value: d.value }))));
+    await writeFile(f, JSON.stringify(plan.dirPut.slice(i, i + bulkMax).map((d) => ({ key: d.key, value: d.value }))));
     dirPut.push(f);
   }
   const dirDelete: string[] = [];
-  for (let i = 0; i < plan.dirDelete.length; i += KV_BULK_MAX) {
+  for (let i = 0; i < plan.dirDelete.length; i += bulkMax) {
     const f = path.join(dir, `kv-dirs-delete-${String(dirDelete.length).padStart(4, "0")}.json`);
-    await writeFile(f, JSON.stringify(plan.dirDelete.slice(i, i + KV_BULK_MAX).map((d) => d.key)));
+    await writeFile(f, JSON.stringify(plan.dirDelete.slice(i, i + bulkMax).map((d) => d.key)));
     dirDelete.push(f);
   }
   return { sql, table: await tableFile("table.json", plan.table), transitionTable: await tableFile("table-transition.json", plan.transitionTable), kvPut, kvDelete, dirPut, dirDelete };

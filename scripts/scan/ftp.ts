@@ -24,7 +24,9 @@ export async function listFtp(baseUrl: string, opts: ListOptions): Promise<Listi
       for (const f of list) {
         if (f.name === "." || f.name === ".." || f.name.includes("/")) continue;
         const path = rel ? `${rel.replace(/\/$/, "")}/${f.name}` : f.name;
-        if (f.isDirectory) await walk(path + "/", depth + 1);
+        if (f.isDirectory) {
+          if (!opts.wantDir || opts.wantDir(path)) await walk(path + "/", depth + 1);
+        }
         else if (f.isFile) {
           if (entries.length >= opts.maxEntries) throw new ListingError(baseUrl, `listing has more than ${opts.maxEntries} entries; refused as hostile`);
           const precise = f.modifiedAt !== undefined && !Number.isNaN(f.modifiedAt.getTime());

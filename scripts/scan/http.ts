@@ -1,7 +1,8 @@
 /**
  * HTTP(S) mirrors through their directory listings: a breadth-first crawl below the base URL,
- * bounded in depth, entries and page size, following redirects only inside the base URL, and never
- * visiting a directory twice (so a listing that loops, by redirect or by symlink, ends).
+ * bounded in depth, entries and page size, following redirects only inside the base URL, entering
+ * only directories the caller wants, and never visiting a directory twice (so a listing that
+ * loops, by redirect or by symlink, ends).
  */
 
 import { parseAutoindex } from "./autoindex.js";
@@ -37,6 +38,7 @@ export async function listHttp(baseUrl: string, opts: ListOptions): Promise<List
         for (const e of parseAutoindex(page.html)) {
           const rel = dir.rel ? `${dir.rel}/${e.name}` : e.name;
           if (e.isDir) {
+            if (opts.wantDir && !opts.wantDir(rel)) continue;
             const url = page.finalUrl + encodeURIComponent(e.name) + "/";
             if (visited.has(url)) continue;
             if (dir.depth + 1 > opts.maxDepth) throw new ListingError(url, `deeper than scan.max_depth (${opts.maxDepth}); a loop?`);
@@ -85,17 +87,25 @@ async function fetchListing(url: string, baseUrl: string, signal: AbortSignal): 
       await res.body?.cancel();
       throw res.status === 404 ? new NotFound(current, "HTTP 404") : new ListingError(current, `HTTP ${res.status}`);
     }
-    return { html: await readCapped(res, current), finalUrl: current.endsWith("/") ? current : current + "/" };
+    return { html: await readCapped(res, current, signal), finalUrl: current.endsWith("/") ? current : current + "/" };
   }
   throw new ListingError(url, `more than ${MAX_REDIRECTS} redirects (a loop?)`);
 }
 
-async function readCapped(res: Response, url: string): Promise<string> {
+async function readCapped(res: Response, url: string, signal: AbortSignal): Promise<string> {
   const reader = res.body!.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let next: ReadableStreamReadResult<Uint8Array>;
+    try {
+      next = await reader.read();
+    } catch (err) {
+      // A half-read page is no listing: its missing half would read as files the mirror lacks.
+      const cause = (err as Error).cause as { code?: string } | undefined;
+      throw new ListingError(url, signal.aborted ? "timed out in the middle of the listing" : `connection lost in the middle of the listing after ${total} bytes (${cause?.code ?? (err as Error).message})`);
+    }
+    const { done, value } = next;
     if (done) break;
     total += value.length;
     if (total > MAX_PAGE_BYTES) {
@@ -107,13 +117,24 @@ async function readCapped(res: Response, url: string): Promise<string> {
   return new TextDecoder().decode(Buffer.concat(chunks));
 }
 
-/** The exact size of one file (HEAD), for listings that print rounded sizes. */
-export async function headSize(url: string, signal: AbortSignal): Promise<number | null> {
+export interface HeadAnswer {
+  status: number;
+  length: number | null;
+}
+
+/** One HEAD as a client sent there would make it (redirects followed); null when no answer came. */
+export async function head(url: string, signal: AbortSignal): Promise<HeadAnswer | null> {
   try {
     const res = await fetch(url, { method: "HEAD", signal, redirect: "follow", headers: { "User-Agent": "mirrorhop-scanner" } });
     const len = res.headers.get("content-length");
-    return res.ok && len !== null ? Number(len) : null;
+    return { status: res.status, length: len !== null && /^\d+$/.test(len) ? Number(len) : null };
   } catch {
     return null;
   }
+}
+
+/** The exact size of one file, for listings that print rounded sizes. */
+export async function headSize(url: string, signal: AbortSignal): Promise<number | null> {
+  const r = await head(url, signal);
+  return r && r.status >= 200 && r.status < 300 ? r.length : null;
 }

@@ -18,6 +18,11 @@ export interface ListOptions {
   signal: AbortSignal;
   maxEntries: number;
   maxDepth: number;
+  /**
+   * Whether to enter a directory (index path, no trailing slash). The scan enters only those the
+   * origin has: nothing below any other can count, and a symlink loop on the mirror ends at once.
+   */
+  wantDir?: (rel: string) => boolean;
 }
 
 export class ListingError extends Error {

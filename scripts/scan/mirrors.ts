@@ -1,10 +1,14 @@
 /**
  * `mirrorhop scan mirrors`: lists each mirror over the first protocol in scan.protocols it has a
- * URL for, concurrently, each with its own timeout. A successful scan replaces what the state
- * knew of that mirror, inside the scanned subtree only; a failed or timed-out scan changes nothing
- * and is reported with the mirror's name and the URL that failed.
+ * URL for, concurrently, each with its own timeout. Only directories the origin has are entered,
+ * so a mirror's own extras and symlink loops cost nothing. A sample of what the listing claims is
+ * checked with HEAD where clients would be sent (verify.ts). A successful scan replaces what the
+ * state knew of that mirror, inside the scanned subtree only; a failed or timed-out scan changes
+ * nothing; a listing caught lying voids every claim of that mirror in the subtree until a scan
+ * that checks out. Failures are reported with the mirror's name and the URL that failed.
  */
 
+import { encodePathForUrl } from "../../src/core/path.js";
 import { mapPool } from "../../src/core/pool.js";
 import type { Config, MirrorConfig, ScanProtocol } from "../config/schema.js";
 import { type StateDb, transaction } from "../state/db.js";
@@ -12,6 +16,7 @@ import { listFtp } from "./ftp.js";
 import { headSize, listHttp } from "./http.js";
 import { type ListingEntry, type ListOptions, ListingError } from "./listing.js";
 import { listRsync } from "./rsync.js";
+import { type Claim, describeLies, sampleClaims, verifyClaims } from "./verify.js";
 
 export interface MirrorScanResult {
   mirror: string;
@@ -19,6 +24,8 @@ export interface MirrorScanResult {
   url?: string;
   ok: boolean;
   entries: number;
+  /** Claims checked with HEAD, and how many of those the server denied. */
+  verified?: { checked: number; lies: number; inconclusive: number };
   ms: number;
   error?: string;
 }
@@ -38,15 +45,16 @@ export async function scanMirrors(
   if (unknown.length) throw new Error(`no such mirror in ${config.file}: ${unknown.join(", ")}`);
   const mirrors = config.mirrors.filter((m) => !opts.names?.length || opts.names.includes(m.name));
   const subtree = (opts.subtree ?? "").replace(/^\/+|\/+$/g, "");
+  const dirs = originDirs(db);
   const results = await mapPool(mirrors, config.scan.concurrency, async (m) => {
-    const r = await scanOne(db, config, m, subtree, opts.now);
+    const r = await scanOne(db, config, m, subtree, dirs, opts.now);
     opts.onResult?.(r);
     return r;
   });
   return results.sort((a, b) => a.mirror.localeCompare(b.mirror));
 }
 
-async function scanOne(db: StateDb, config: Config, m: MirrorConfig, subtree: string, nowOverride?: number): Promise<MirrorScanResult> {
+async function scanOne(db: StateDb, config: Config, m: MirrorConfig, subtree: string, dirs: Set<string>, nowOverride?: number): Promise<MirrorScanResult> {
   const started = Date.now();
   const now = nowOverride ?? Math.floor(started / 1000);
   const protocol = config.scan.protocols.find((p) => urlFor(m, p) !== undefined);
@@ -59,20 +67,58 @@ async function scanOne(db: StateDb, config: Config, m: MirrorConfig, subtree: st
   if (!protocol) return record({ mirror: m.name, ok: false, entries: 0, ms: 0, error: `no URL for any of scan.protocols (${config.scan.protocols.join(", ")})` });
   const url = urlFor(m, protocol)!;
   const signal = AbortSignal.timeout((m.timeout_seconds ?? config.scan.timeout_seconds) * 1000);
-  try {
-    let entries = await LISTERS[protocol](url, { subtree, signal, maxEntries: config.scan.max_entries, maxDepth: config.scan.max_depth });
-    entries = await exactSizes(db, url, entries, signal);
+  const replaceClaims = (entries: ListingEntry[]) =>
     transaction(db, () => {
       if (subtree) db.prepare("DELETE FROM mirror_files WHERE mirror_id = ? AND (path = ? OR path LIKE ? ESCAPE '\\')").run(m.id, subtree, likePrefix(subtree));
       else db.prepare("DELETE FROM mirror_files WHERE mirror_id = ?").run(m.id);
       const ins = db.prepare("INSERT OR REPLACE INTO mirror_files (mirror_id, path, size, mtime, mtime_res, seen_at) VALUES (?, ?, ?, ?, ?, ?)");
       for (const e of entries) ins.run(m.id, e.path, e.size, e.mtime ?? null, e.mtimeRes, now);
     });
-    return record({ mirror: m.name, protocol, url, ok: true, entries: entries.length, ms: Date.now() - started });
+  try {
+    let entries = await LISTERS[protocol](url, {
+      subtree,
+      signal,
+      maxEntries: config.scan.max_entries,
+      maxDepth: config.scan.max_depth,
+      wantDir: (rel) => dirs.has(rel),
+    });
+    entries = await exactSizes(db, url, entries, signal);
+    const downloadUrl = m.https ?? m.http;
+    const check = downloadUrl && config.scan.verify > 0 ? await verifyListing(db, m.id, downloadUrl, entries, config.scan.verify, signal) : undefined;
+    const verified = check && { checked: check.checked, lies: check.lies.length, inconclusive: check.inconclusive };
+    if (check?.lies.length) {
+      // The listing is not the tree clients would get: none of its claims can be trusted.
+      replaceClaims([]);
+      return record({ mirror: m.name, protocol, url, ok: false, entries: entries.length, ms: Date.now() - started, ...(verified ? { verified } : {}), error: `${url}: ${describeLies(check.lies, check.checked)}` });
+    }
+    replaceClaims(entries);
+    return record({ mirror: m.name, protocol, url, ok: true, entries: entries.length, ms: Date.now() - started, ...(verified ? { verified } : {}) });
   } catch (err) {
     const message = err instanceof ListingError ? err.message : `${url}: ${(err as Error).message}`;
     return record({ mirror: m.name, protocol, url, ok: false, entries: 0, ms: Date.now() - started, error: signal.aborted && !/timed out/.test(message) ? `${url}: timed out` : message });
   }
+}
+
+/** Every directory that holds an origin file, at any depth ("" for the root). */
+function originDirs(db: StateDb): Set<string> {
+  const dirs = new Set<string>([""]);
+  for (const r of db.prepare("SELECT path FROM origin_files").iterate() as Iterable<{ path: string }>) {
+    for (let i = r.path.lastIndexOf("/"); i > 0; i = r.path.lastIndexOf("/", i - 1)) {
+      const dir = r.path.slice(0, i);
+      if (dirs.has(dir)) break;
+      dirs.add(dir);
+    }
+  }
+  return dirs;
+}
+
+/** Samples the claims that would count (the origin has the path at that size) and HEADs them. */
+async function verifyListing(db: StateDb, mirrorId: number, downloadUrl: string, entries: ListingEntry[], n: number, signal: AbortSignal) {
+  const originSize = db.prepare("SELECT size FROM origin_files WHERE path = ?");
+  const heldBefore = db.prepare("SELECT size FROM mirror_files WHERE mirror_id = ? AND path = ?");
+  const claims: Claim[] = entries.filter((e) => (originSize.get(e.path) as { size: number } | undefined)?.size === e.size).map((e) => ({ path: e.path, size: e.size }));
+  const isNew = (c: Claim) => (heldBefore.get(mirrorId, c.path) as { size: number } | undefined)?.size !== c.size;
+  return verifyClaims(downloadUrl, sampleClaims(claims, isNew, n), signal);
 }
 
 /** Rounded sizes ("4.0M") are settled with HEAD, only for files the origin has with a plausible size. */
@@ -88,7 +134,7 @@ async function exactSizes(db: StateDb, baseUrl: string, entries: ListingEntry[],
       const o = originSize.get(e.path) as { size: number } | undefined;
       // "4.0M" covers sizes within the rounding; anything else cannot be the origin's file.
       if (!o || Math.abs(o.size - e.size) > Math.max(1024, e.size * 0.06)) continue;
-      const exact = await headSize(baseUrl + e.path.split("/").map(encodeURIComponent).join("/"), signal);
+      const exact = await headSize(baseUrl + encodePathForUrl(e.path), signal);
       if (exact !== null) out.push({ path: e.path, size: exact, ...(e.mtime !== undefined ? { mtime: e.mtime } : {}), mtimeRes: e.mtimeRes });
     }
   };

@@ -98,6 +98,9 @@ beforeAll(async () => {
   copyTree("ftp");
   const ftp = await startFtpServer(dirs.ftp!);
   stops.push(ftp.stop);
+  // Where clients are sent, and where the scan checks what the FTP listing claims.
+  const ftpHttp = await startStaticServer(dirs.ftp!);
+  stops.push(() => ftpHttp.stop());
   const hostile = await startHostile();
   let rsyncLines = "";
   if (hasRsync()) {
@@ -135,7 +138,7 @@ country = "NL"
 id = 4
 name = "ftp"
 ftp = "${ftp.url}"
-http = "http://ftp-mirror.test/"
+http = "${ftpHttp.url}"
 country = "US"
 [[mirror]]
 id = 6
