@@ -1,7 +1,8 @@
 /** The mirrorhop CLI as an operator runs it: a real process, real files, real servers on loopback. */
 
 import { spawn } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
@@ -52,6 +53,24 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
+/** Every file under a directory, by name and content: equal digests mean nothing was written there. */
+function digestTree(dir: string): string {
+  const h = createHash("sha256");
+  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)).sort()) {
+    h.update(e).update(readFileSync(e));
+  }
+  return h.digest("hex");
+}
+
+function pushedState() {
+  const db = openState(path.join(tmp, "state.sqlite"));
+  try {
+    return [db.prepare("SELECT path, digest FROM pushed_files ORDER BY path").all(), db.prepare("SELECT key, value FROM pushed_meta ORDER BY key").all()];
+  } finally {
+    db.close();
+  }
+}
+
 const config = (mirrors: string) => `[origin]\npath = "origin"\nurl = "https://o.example/pub/"\n[scan]\nprotocols = ["http"]\n${mirrors}`;
 const m1 = () => `[[mirror]]\nid = 1\nname = "m1"\nhttp = "${mirror.url}"\ncountry = "DE"\n`;
 const m2 = () => `[[mirror]]\nid = 2\nname = "m2"\nhttp = "${other.url}"\ncountry = "FR"\n`;
@@ -91,6 +110,48 @@ describe("mirrorhop CLI", () => {
     expect(db.prepare("SELECT count(*) AS n FROM mirror_files WHERE mirror_id = 2").get()).toEqual({ n: 2 });
     db.close();
   });
+
+  it("refuses every invalid config, and an emptied origin, before anything is pushed", async () => {
+    const persist = path.join(tmp, "wrangler-state");
+    writeFileSync(path.join(tmp, "mirrorhop.toml"), config(m1() + m2()));
+    expect((await cli("push", "--local", "--persist-to", persist)).code).toBe(0);
+    const before = { edge: digestTree(persist), pushed: pushedState() };
+    const good = config(m1() + m2());
+    const bad: [string, string, RegExp][] = [
+      ["TOML syntax", good.replace('country = "FR"', 'country = "FR'), /:\d+:\d+: /],
+      ["misspelt key", good.replace('country = "FR"', 'contry = "FR"'), /: mirror\[2\] \(m2\): Unrecognized key: "contry"/],
+      ["country", good.replace('country = "FR"', 'country = "France"'), /: mirror\[2\] \(m2\)\.country: must be a two-letter/],
+      ["duplicate id", good.replace("id = 2", "id = 1"), /: mirror\[2\] \(m2\)\.id: duplicate id 1/],
+      ["mirror URL", good.replace(`http = "${other.url}"`, 'http = "ftp://x.example/"'), /: mirror\[2\] \(m2\)\.http: /],
+      ["origin URL", good.replace('url = "https://o.example/pub/"', 'url = "https://o.example/pub"'), /: origin\.url: must be an http\(s\) URL ending in '\/'/],
+      ["policy", good.replace("[scan]", "[policy]\nmin_size = -1\n[scan]"), /: policy\.min_size: /],
+      ["health", good.replace("[scan]", "[health]\ndown_after = 0\n[scan]"), /: health\.down_after: /],
+      ["release", good.replace("[scan]", '[release]\nstaged = ["releases/*"]\n[scan]'), /: release\.staged: staged paths need min_mirrors > 0/],
+      ["scan", good.replace('protocols = ["http"]', 'protocols = ["gopher"]'), /: scan\.protocols\[1\]: /],
+    ];
+    const runs = await Promise.all(bad.map(async ([what, text]) => {
+      const file = `bad-${what.replace(/\W+/g, "-")}.toml`;
+      writeFileSync(path.join(tmp, file), text);
+      return { what, file, r: await cli("-c", file, "push", "--local", "--persist-to", persist) };
+    }));
+    for (const [i, { what, file, r }] of runs.entries()) {
+      expect(r.code, `${what}: ${r.err}`).toBe(2);
+      // file:line: key: what is wrong
+      expect(r.err, what).toMatch(new RegExp(`${path.join(tmp, file).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+`));
+      expect(r.err, what).toMatch(bad[i]![2]);
+    }
+    expect({ edge: digestTree(persist), pushed: pushedState() }).toEqual(before);
+
+    // A scan that came back empty (the tree unmounted, say) must not wipe the edge either.
+    writeFileSync(path.join(tmp, "empty.toml"), good.replace('path = "origin"', 'path = "empty-origin"'));
+    mkdirSync(path.join(tmp, "empty-origin"), { recursive: true });
+    expect((await cli("-c", "empty.toml", "scan", "origin")).code).toBe(0);
+    const empty = await cli("-c", "empty.toml", "push", "--local", "--persist-to", persist);
+    expect(empty.code).toBe(2);
+    expect(empty.err).toMatch(/the origin index is empty but 2 files were pushed before; refusing to delete them all \(scan origin again, or push --allow-empty\)/);
+    expect({ edge: digestTree(persist), pushed: pushedState() }).toEqual(before);
+    expect((await cli("scan", "origin")).code).toBe(0);
+  }, 120_000);
 
   it("refuses a push that would empty the edge, unless told", async () => {
     const db = openState(path.join(tmp, "state.sqlite"));
