@@ -1,14 +1,13 @@
 /** FTP mirrors through basic-ftp: MLSD where the server has it (exact times), LIST otherwise. */
 
 import { Client, type FileInfo } from "basic-ftp";
-import { type ListingEntry, ListingError, type ListOptions } from "./listing.js";
+import { ListingError, type ListingSink, type ListOptions, tooManyEntries } from "./listing.js";
 
-export async function listFtp(baseUrl: string, opts: ListOptions): Promise<ListingEntry[]> {
+export async function listFtp(baseUrl: string, opts: ListOptions, sink: ListingSink): Promise<void> {
   const u = new URL(baseUrl);
   const client = new Client(60_000);
   const onAbort = () => client.close();
   opts.signal.addEventListener("abort", onAbort);
-  const entries: ListingEntry[] = [];
   try {
     await client.access({
       host: u.hostname,
@@ -28,15 +27,14 @@ export async function listFtp(baseUrl: string, opts: ListOptions): Promise<Listi
           if (!opts.wantDir || opts.wantDir(path)) await walk(path + "/", depth + 1);
         }
         else if (f.isFile) {
-          if (entries.length >= opts.maxEntries) throw new ListingError(baseUrl, `listing has more than ${opts.maxEntries} entries; refused as hostile`);
+          if (sink.added >= opts.maxEntries) throw tooManyEntries(baseUrl, opts.maxEntries);
           const precise = f.modifiedAt !== undefined && !Number.isNaN(f.modifiedAt.getTime());
           const listed = precise ? { mtime: Math.floor(f.modifiedAt!.getTime() / 1000), res: 1 } : parseListDate(f.rawModifiedAt);
-          entries.push({ path, size: f.size, ...(listed ? { mtime: listed.mtime } : {}), mtimeRes: listed?.res ?? 1 });
+          sink.add({ path, size: f.size, ...(listed ? { mtime: listed.mtime } : {}), mtimeRes: listed?.res ?? 1 });
         }
       }
     };
     await walk(opts.subtree ? opts.subtree.replace(/\/?$/, "/") : "", 0);
-    return entries;
   } catch (err) {
     if (err instanceof ListingError) throw err;
     throw new ListingError(baseUrl, opts.signal.aborted ? "timed out" : `FTP: ${(err as Error).message}`);

@@ -6,14 +6,13 @@
  */
 
 import { parseAutoindex } from "./autoindex.js";
-import { type ListingEntry, ListingError, type ListOptions } from "./listing.js";
+import { ListingError, type ListingSink, type ListOptions, tooManyEntries } from "./listing.js";
 
 const MAX_PAGE_BYTES = 64 * 1024 * 1024;
 const MAX_REDIRECTS = 5;
 const PARALLEL_PAGES = 4;
 
-export async function listHttp(baseUrl: string, opts: ListOptions): Promise<ListingEntry[]> {
-  const entries: ListingEntry[] = [];
+export async function listHttp(baseUrl: string, opts: ListOptions, sink: ListingSink): Promise<void> {
   const visited = new Set<string>();
   const start = baseUrl + (opts.subtree ? opts.subtree.replace(/\/?$/, "/") : "");
   let frontier: { url: string; rel: string; depth: number }[] = [{ url: start, rel: opts.subtree.replace(/\/$/, ""), depth: 0 }];
@@ -27,7 +26,7 @@ export async function listHttp(baseUrl: string, opts: ListOptions): Promise<List
         pages = await Promise.all(batch.map((d) => fetchListing(d.url, baseUrl, opts.signal)));
       } catch (err) {
         // A subtree the mirror no longer has is an answer (it holds nothing there); a missing root is not.
-        if (opts.subtree && frontier.length === 1 && frontier[0]!.depth === 0 && err instanceof NotFound) return [];
+        if (opts.subtree && frontier.length === 1 && frontier[0]!.depth === 0 && err instanceof NotFound) return;
         throw err;
       }
       batch.forEach((dir, k) => {
@@ -47,8 +46,8 @@ export async function listHttp(baseUrl: string, opts: ListOptions): Promise<List
             continue;
           }
           if (e.size === undefined) continue;
-          if (entries.length >= opts.maxEntries) throw new ListingError(baseUrl, `listing has more than ${opts.maxEntries} entries; refused as hostile (raise scan.max_entries if real)`);
-          entries.push({
+          if (sink.added >= opts.maxEntries) throw tooManyEntries(baseUrl, opts.maxEntries);
+          sink.add({
             path: rel,
             size: e.size,
             ...(e.mtime !== undefined ? { mtime: e.mtime } : {}),
@@ -60,7 +59,6 @@ export async function listHttp(baseUrl: string, opts: ListOptions): Promise<List
     }
     frontier = next;
   }
-  return entries;
 }
 
 class NotFound extends ListingError {}

@@ -25,6 +25,24 @@ export interface ListOptions {
   wantDir?: (rel: string) => boolean;
 }
 
+/**
+ * Where a lister puts what it reads, as it reads it (staging.ts keeps it on disk). `get` and
+ * `under` look back at what was added, for rsync's symlinks.
+ */
+export interface ListingSink {
+  add(e: ListingEntry): void;
+  /** Entries added so far: the count limits are checked against. */
+  readonly added: number;
+  get(path: string): ListingEntry | undefined;
+  under(dir: string): ListingEntry[];
+}
+
+export type Lister = (baseUrl: string, opts: ListOptions, sink: ListingSink) => Promise<void>;
+
+export function tooManyEntries(url: string, max: number): ListingError {
+  return new ListingError(url, `listing has more than ${max} entries; refused as hostile (raise scan.max_entries if real)`);
+}
+
 export class ListingError extends Error {
   constructor(
     readonly url: string,

@@ -11,12 +11,13 @@
 import { encodePathForUrl } from "../../src/core/path.js";
 import { mapPool } from "../../src/core/pool.js";
 import type { Config, MirrorConfig, ScanProtocol } from "../config/schema.js";
-import { type StateDb, transaction } from "../state/db.js";
+import type { StateDb } from "../state/db.js";
 import { listFtp } from "./ftp.js";
 import { headSize, listHttp } from "./http.js";
-import { type ListingEntry, type ListOptions, ListingError } from "./listing.js";
+import { type Lister, ListingError } from "./listing.js";
 import { listRsync } from "./rsync.js";
-import { type Claim, describeLies, sampleClaims, verifyClaims } from "./verify.js";
+import { StagedListing } from "./staging.js";
+import { describeLies, verifyClaims } from "./verify.js";
 
 export interface MirrorScanResult {
   mirror: string;
@@ -30,7 +31,7 @@ export interface MirrorScanResult {
   error?: string;
 }
 
-const LISTERS: Record<ScanProtocol, (url: string, o: ListOptions) => Promise<ListingEntry[]>> = { rsync: listRsync, ftp: listFtp, http: listHttp };
+const LISTERS: Record<ScanProtocol, Lister> = { rsync: listRsync, ftp: listFtp, http: listHttp };
 
 function urlFor(m: MirrorConfig, p: ScanProtocol): string | undefined {
   return p === "http" ? (m.https ?? m.http) : m[p];
@@ -67,33 +68,23 @@ async function scanOne(db: StateDb, config: Config, m: MirrorConfig, subtree: st
   if (!protocol) return record({ mirror: m.name, ok: false, entries: 0, ms: 0, error: `no URL for any of scan.protocols (${config.scan.protocols.join(", ")})` });
   const url = urlFor(m, protocol)!;
   const signal = AbortSignal.timeout((m.timeout_seconds ?? config.scan.timeout_seconds) * 1000);
-  const replaceClaims = (entries: ListingEntry[]) =>
-    transaction(db, () => {
-      if (subtree) db.prepare("DELETE FROM mirror_files WHERE mirror_id = ? AND (path = ? OR path LIKE ? ESCAPE '\\')").run(m.id, subtree, likePrefix(subtree));
-      else db.prepare("DELETE FROM mirror_files WHERE mirror_id = ?").run(m.id);
-      const ins = db.prepare("INSERT OR REPLACE INTO mirror_files (mirror_id, path, size, mtime, mtime_res, seen_at) VALUES (?, ?, ?, ?, ?, ?)");
-      for (const e of entries) ins.run(m.id, e.path, e.size, e.mtime ?? null, e.mtimeRes, now);
-    });
+  const staged = new StagedListing(db);
   try {
-    let entries = await LISTERS[protocol](url, {
-      subtree,
-      signal,
-      maxEntries: config.scan.max_entries,
-      maxDepth: config.scan.max_depth,
-      wantDir: (rel) => dirs.has(rel),
-    });
-    entries = await exactSizes(db, url, entries, signal);
+    await LISTERS[protocol](url, { subtree, signal, maxEntries: config.scan.max_entries, maxDepth: config.scan.max_depth, wantDir: (rel) => dirs.has(rel) }, staged);
+    await exactSizes(db, url, staged, signal);
     const downloadUrl = m.https ?? m.http;
-    const check = downloadUrl && config.scan.verify > 0 ? await verifyListing(db, m.id, downloadUrl, entries, config.scan.verify, signal) : undefined;
+    const check = downloadUrl && config.scan.verify > 0 ? await verifyClaims(downloadUrl, staged.sampleClaims(m.id, config.scan.verify), signal) : undefined;
     const verified = check && { checked: check.checked, lies: check.lies.length, inconclusive: check.inconclusive };
     if (check?.lies.length) {
       // The listing is not the tree clients would get: none of its claims can be trusted.
-      replaceClaims([]);
-      return record({ mirror: m.name, protocol, url, ok: false, entries: entries.length, ms: Date.now() - started, ...(verified ? { verified } : {}), error: `${url}: ${describeLies(check.lies, check.checked)}` });
+      staged.discard();
+      staged.commit(m.id, subtree, now);
+      return record({ mirror: m.name, protocol, url, ok: false, entries: staged.added, ms: Date.now() - started, ...(verified ? { verified } : {}), error: `${url}: ${describeLies(check.lies, check.checked)}` });
     }
-    replaceClaims(entries);
-    return record({ mirror: m.name, protocol, url, ok: true, entries: entries.length, ms: Date.now() - started, ...(verified ? { verified } : {}) });
+    const stored = staged.commit(m.id, subtree, now);
+    return record({ mirror: m.name, protocol, url, ok: true, entries: stored, ms: Date.now() - started, ...(verified ? { verified } : {}) });
   } catch (err) {
+    staged.discard();
     const message = err instanceof ListingError ? err.message : `${url}: ${(err as Error).message}`;
     return record({ mirror: m.name, protocol, url, ok: false, entries: 0, ms: Date.now() - started, error: signal.aborted && !/timed out/.test(message) ? `${url}: timed out` : message });
   }
@@ -112,36 +103,13 @@ function originDirs(db: StateDb): Set<string> {
   return dirs;
 }
 
-/** Samples the claims that would count (the origin has the path at that size) and HEADs them. */
-async function verifyListing(db: StateDb, mirrorId: number, downloadUrl: string, entries: ListingEntry[], n: number, signal: AbortSignal) {
-  const originSize = db.prepare("SELECT size FROM origin_files WHERE path = ?");
-  const heldBefore = db.prepare("SELECT size FROM mirror_files WHERE mirror_id = ? AND path = ?");
-  const claims: Claim[] = entries.filter((e) => (originSize.get(e.path) as { size: number } | undefined)?.size === e.size).map((e) => ({ path: e.path, size: e.size }));
-  const isNew = (c: Claim) => (heldBefore.get(mirrorId, c.path) as { size: number } | undefined)?.size !== c.size;
-  return verifyClaims(downloadUrl, sampleClaims(claims, isNew, n), signal);
-}
-
 /** Rounded sizes ("4.0M") are settled with HEAD, only for files the origin has with a plausible size. */
-async function exactSizes(db: StateDb, baseUrl: string, entries: ListingEntry[], signal: AbortSignal): Promise<ListingEntry[]> {
-  const approx = entries.filter((e) => e.approxSize);
-  if (approx.length === 0) return entries;
+async function exactSizes(db: StateDb, baseUrl: string, staged: StagedListing, signal: AbortSignal): Promise<void> {
   const originSize = db.prepare("SELECT size FROM origin_files WHERE path = ?");
-  const out = entries.filter((e) => !e.approxSize);
-  let i = 0;
-  const worker = async () => {
-    while (i < approx.length) {
-      const e = approx[i++]!;
-      const o = originSize.get(e.path) as { size: number } | undefined;
-      // "4.0M" covers sizes within the rounding; anything else cannot be the origin's file.
-      if (!o || Math.abs(o.size - e.size) > Math.max(1024, e.size * 0.06)) continue;
-      const exact = await headSize(baseUrl + encodePathForUrl(e.path), signal);
-      if (exact !== null) out.push({ path: e.path, size: exact, ...(e.mtime !== undefined ? { mtime: e.mtime } : {}), mtimeRes: e.mtimeRes });
-    }
-  };
-  await Promise.all(Array.from({ length: 8 }, worker));
-  return out;
-}
-
-export function likePrefix(dir: string): string {
-  return dir.replace(/[\\%_]/g, (c) => "\\" + c) + "/%";
+  await mapPool(staged.approximate(), 8, async (e) => {
+    const o = originSize.get(e.path) as { size: number } | undefined;
+    // "4.0M" covers sizes within the rounding; anything else cannot be the origin's file.
+    if (!o || Math.abs(o.size - e.size) > Math.max(1024, e.size * 0.06)) return staged.settle(e.path, null);
+    staged.settle(e.path, await headSize(baseUrl + encodePathForUrl(e.path), signal));
+  });
 }

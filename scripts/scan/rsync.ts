@@ -1,23 +1,22 @@
 /**
  * rsync listings through the real rsync binary: `rsync --list-only -r` against a daemon module
- * (rsync://host/module/path/) or rsync's URL form. Output is streamed line by line, so a listing of
- * millions of entries never sits in memory as text.
+ * (rsync://host/module/path/) or rsync's URL form. Output is streamed line by line into the sink, so a
+ * listing of millions of entries never sits in memory.
  */
 
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { type ListingEntry, ListingError, type ListOptions } from "./listing.js";
+import { type ListingEntry, ListingError, type ListingSink, type ListOptions, tooManyEntries } from "./listing.js";
 
 // -rw-r--r--      4194304 2026/11/01 12:00:00 releases/1.0/x.iso
 const LINE = /^([dlrwxstST-]{10})\s+([\d,]+) (\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):(\d{2}) (.*)$/;
 
-export async function listRsync(baseUrl: string, opts: ListOptions): Promise<ListingEntry[]> {
+export async function listRsync(baseUrl: string, opts: ListOptions, sink: ListingSink): Promise<void> {
   const url = baseUrl + (opts.subtree ? opts.subtree.replace(/\/?$/, "/") : "");
   // -l: list symlinks with their targets, so links inside the tree resolve to what they point at.
   const args = ["--list-only", "-r", "-l", "-8", "--no-motd", "--no-human-readable", "--timeout=60", "--contimeout=30", url];
   // rsync prints times in the local zone of the machine running it: make that UTC.
   const child = spawn("rsync", args, { env: { ...process.env, TZ: "UTC", LC_ALL: "C" }, stdio: ["ignore", "pipe", "pipe"] });
-  const entries: ListingEntry[] = [];
   const links = new Map<string, string>();
   let stderr = "";
   let tooMany = false;
@@ -39,7 +38,7 @@ export async function listRsync(baseUrl: string, opts: ListOptions): Promise<Lis
       let name = unescapeRsync(rawName!);
       if (name === ".") continue;
       if (mode![0] === "d") continue;
-      if (entries.length >= opts.maxEntries) {
+      if (sink.added >= opts.maxEntries) {
         tooMany = true;
         child.kill("SIGKILL");
         break;
@@ -51,18 +50,18 @@ export async function listRsync(baseUrl: string, opts: ListOptions): Promise<Lis
       }
       if (mode![0] !== "-") continue;
       name = prefix + name;
-      entries.push({ path: name, size: Number(sizeText!.replace(/,/g, "")), mtime: Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s!) / 1000, mtimeRes: 1 });
+      sink.add({ path: name, size: Number(sizeText!.replace(/,/g, "")), mtime: Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s!) / 1000, mtimeRes: 1 });
     }
   } finally {
     opts.signal.removeEventListener("abort", onAbort);
   }
   const code = await exit;
   if (opts.signal.aborted) throw new ListingError(url, "timed out");
-  if (tooMany) throw new ListingError(url, `listing has more than ${opts.maxEntries} entries; refused as hostile (raise scan.max_entries if real)`);
+  if (tooMany) throw tooManyEntries(url, opts.maxEntries);
   // A subtree the mirror no longer has: it holds nothing there (rsync says so with exit 23).
-  if (code === 23 && opts.subtree && /No such file or directory/.test(stderr) && entries.length === 0) return [];
+  if (code === 23 && opts.subtree && /No such file or directory/.test(stderr) && sink.added === 0) return;
   if (code !== 0) throw new ListingError(url, `rsync exited with ${code}: ${stderr.trim().split("\n").slice(-1)[0] ?? ""}`);
-  return [...entries, ...resolveLinks(entries, links)];
+  for (const e of resolveLinks(sink, links)) sink.add(e);
 }
 
 /** rsync writes unprintable bytes as \#ooo (octal). */
@@ -84,9 +83,8 @@ export function unescapeRsync(s: string): string {
 }
 
 /** A symlink on the mirror holds what its target holds, when the target is a listed file. */
-function resolveLinks(entries: ListingEntry[], links: Map<string, string>): ListingEntry[] {
+function resolveLinks(sink: ListingSink, links: Map<string, string>): ListingEntry[] {
   if (links.size === 0) return [];
-  const byPath = new Map(entries.map((e) => [e.path, e]));
   const out: ListingEntry[] = [];
   for (const [link, target] of links) {
     if (target.startsWith("/")) continue;
@@ -97,11 +95,11 @@ function resolveLinks(entries: ListingEntry[], links: Map<string, string>): List
       else if (seg !== "." && seg !== "") parts.push(seg);
     }
     const resolved = parts.join("/");
-    const t = byPath.get(resolved);
+    const t = sink.get(resolved);
     if (t) out.push({ ...t, path: link });
     else {
       // A link to a directory: every file under it, under the link's name.
-      for (const e of entries) if (e.path.startsWith(resolved + "/")) out.push({ ...e, path: link + e.path.slice(resolved.length) });
+      for (const e of sink.under(resolved)) out.push({ ...e, path: link + e.path.slice(resolved.length) });
     }
   }
   return out;

@@ -6,7 +6,6 @@
  * answers with another size is a lie; network errors and 5xx prove nothing either way.
  */
 
-import { randomInt } from "node:crypto";
 import { mapPool } from "../../src/core/pool.js";
 import { encodePathForUrl } from "../../src/core/path.js";
 import { head, type HeadAnswer } from "./http.js";
@@ -31,24 +30,6 @@ export interface VerifyOutcome {
 }
 
 export type HeadFetch = (url: string, signal: AbortSignal) => Promise<HeadAnswer | null>;
-
-/**
- * Picks up to `n` claims: new ones first (the mirror did not hold them at its last scan, so nothing
- * has vouched for them yet), then a random draw from the rest, so an old lie is found in time too.
- */
-export function sampleClaims(claims: Claim[], isNew: (c: Claim) => boolean, n: number, pick = randomInt): Claim[] {
-  if (n <= 0) return [];
-  const fresh = claims.filter(isNew);
-  const rest = claims.filter((c) => !isNew(c));
-  const draw = (from: Claim[], k: number) => {
-    const pool = [...from];
-    const out: Claim[] = [];
-    while (out.length < k && pool.length) out.push(pool.splice(pick(pool.length), 1)[0]!);
-    return out;
-  };
-  const first = draw(fresh, n);
-  return [...first, ...draw(rest, n - first.length)];
-}
 
 export async function verifyClaims(baseUrl: string, sample: Claim[], signal: AbortSignal, headOf: HeadFetch = head): Promise<VerifyOutcome> {
   const outcome: VerifyOutcome = { checked: sample.length, lies: [], inconclusive: 0 };

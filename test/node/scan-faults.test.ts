@@ -19,7 +19,7 @@ import { startStaticServer } from "../../scripts/lib/static-server.js";
 import { buildIndex } from "../../scripts/push/index-build.js";
 import { scanMirrors } from "../../scripts/scan/mirrors.js";
 import { scanOrigin } from "../../scripts/scan/origin.js";
-import { sampleClaims } from "../../scripts/scan/verify.js";
+import { StagedListing } from "../../scripts/scan/staging.js";
 import { openState, type StateDb } from "../../scripts/state/db.js";
 import { startFtpServer } from "../helpers/ftp-server.js";
 
@@ -238,13 +238,27 @@ describe("scan mirrors under faults", () => {
 });
 
 describe("which claims are checked", () => {
-  it("new claims first, then a random draw from the rest, never more than asked", () => {
-    const claims = Array.from({ length: 10 }, (_, i) => ({ path: `f${i}`, size: i }));
-    const isNew = (c: { path: string }) => ["f3", "f7"].includes(c.path);
-    const first = (n: number) => 0 * n;
-    expect(sampleClaims(claims, isNew, 4, first).map((c) => c.path)).toEqual(["f3", "f7", "f0", "f1"]);
-    expect(sampleClaims(claims, isNew, 1, first).map((c) => c.path)).toEqual(["f3"]);
-    expect(sampleClaims(claims, isNew, 0)).toEqual([]);
-    expect(new Set(sampleClaims(claims, isNew, 50).map((c) => c.path)).size).toBe(10);
+  it("new claims first, then a random draw from claims the origin has at that size, never more than asked", () => {
+    const state = openState(":memory:");
+    const o = state.prepare("INSERT INTO origin_files (path, size, mtime, mtime_ns, ino, changed_at) VALUES (?, 100, 0, '0', '0', 0)");
+    for (let i = 0; i < 10; i++) o.run(`f${i}`);
+    // Held at the last scan: f0-f7. New now: f8, f9. Not claims: another size, a path the origin lacks.
+    const m = state.prepare("INSERT INTO mirror_files (mirror_id, path, size, mtime_res, seen_at) VALUES (1, ?, 100, 1, 0)");
+    for (let i = 0; i < 8; i++) m.run(`f${i}`);
+    const staged = new StagedListing(state);
+    for (let i = 0; i < 10; i++) staged.add({ path: `f${i}`, size: 100, mtimeRes: 1 });
+    staged.add({ path: "f3-other-size", size: 5, mtimeRes: 1 });
+    staged.add({ path: "extra", size: 100, mtimeRes: 1 });
+    const paths = (n: number) => staged.sampleClaims(1, n).map((c) => c.path);
+    expect(paths(2).sort()).toEqual(["f8", "f9"]);
+    expect(paths(1)[0]).toMatch(/^f[89]$/);
+    const four = paths(4);
+    expect(four.slice(0, 2).sort()).toEqual(["f8", "f9"]);
+    expect(four.slice(2).every((p) => /^f[0-7]$/.test(p))).toBe(true);
+    expect(paths(50).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `f${i}`).sort());
+    expect(paths(0)).toEqual([]);
+    // Over many draws, every old claim gets its turn.
+    const drawn = new Set(Array.from({ length: 200 }, () => paths(3)[2]));
+    expect(drawn.size).toBe(8);
   });
 });

@@ -207,6 +207,8 @@ describe("scan mirrors", () => {
     expect(holders(SPACES)).toEqual(["ftp", "full", ...(hasRsync() ? ["stale"] : []), "wrongsize"]);
     expect(holders(UTF8)).toEqual(["ftp", "full", ...(hasRsync() ? ["stale"] : []), "wrongsize"]);
     expect(holders("latest/big.iso")).toEqual(["ftp", "full"]);
+    // Through the link: rsync lists `latest -> releases/1.0` as a symlink, resolved against its own listing.
+    expect(holders("latest/name with spaces.iso")).toEqual(holders(SPACES));
   });
 
   it("survives redirect loops, garbage HTML and a 10^5-entry listing; a failed scan changes nothing", async () => {
