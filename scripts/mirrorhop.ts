@@ -91,8 +91,9 @@ targetOptions(program.command("push"))
   .description("write what changed to D1 and KV (local wrangler state or Cloudflare)")
   .option("--dry-run", "write the plan files and say what would change, without writing")
   .option("--allow-empty", "allow a push that deletes every file or every mirror")
+  .option("--max-delete <percent>", "refuse a push that deletes more than this share of the pushed files (from 100 files on)", percent, 50)
   .option("--rebuild-state", "first rebuild the record of what was pushed from D1 (after losing the local state)")
-  .action(async (o: { local?: boolean; remote?: boolean; dryRun?: boolean; allowEmpty?: boolean; rebuildState?: boolean; persistTo?: string; env?: string }) => {
+  .action(async (o: { local?: boolean; remote?: boolean; dryRun?: boolean; allowEmpty?: boolean; maxDelete: number; rebuildState?: boolean; persistTo?: string; env?: string }) => {
     const target = targetOf(o, "push");
     const c = cfg();
     const db = state(c.file);
@@ -100,7 +101,7 @@ targetOptions(program.command("push"))
       const r = await rebuildPushState(db, target);
       console.log(`push state rebuilt from D1: ${r.files} files, ${r.mirrors} mirrors`);
     }
-    await push(db, c, target, { dryRun: o.dryRun ?? false, allowEmpty: o.allowEmpty ?? false, log: (s) => console.log(s) });
+    await push(db, c, target, { dryRun: o.dryRun ?? false, allowEmpty: o.allowEmpty ?? false, maxDeleteFraction: o.maxDelete / 100, log: (s) => console.log(s) });
   });
 
 targetOptions(program.command("probe"))
@@ -131,6 +132,12 @@ program
   });
 
 class UserError extends Error {}
+
+function percent(v: string): number {
+  const n = Number(v.replace(/%$/, ""));
+  if (!Number.isFinite(n) || n < 0 || n > 100) throw new UserError(`--max-delete: expected a percentage from 0 to 100, got ${JSON.stringify(v)}`);
+  return n;
+}
 
 /** Where a command writes: the same four options for push and probe. */
 function targetOptions(cmd: Command): Command {

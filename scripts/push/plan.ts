@@ -51,7 +51,18 @@ export function fileDigest(f: IndexedFile): string {
   return h.digest("hex");
 }
 
-export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: { allowEmpty?: boolean; generation: string }): Promise<PushPlan> {
+/** Below this many pushed files the mass-deletion guard stays quiet: small trees lose half their files legitimately. */
+export const MASS_DELETE_MIN_FILES = 100;
+
+export interface PlanOptions {
+  generation: string;
+  /** Allow a push that deletes every file or every mirror. */
+  allowEmpty?: boolean;
+  /** The largest share (0-1) of the pushed files one push may delete; 0.5 by default. */
+  maxDeleteFraction?: number;
+}
+
+export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOptions): Promise<PushPlan> {
   const pushed = new Map<string, string>();
   for (const r of db.prepare("SELECT path, digest FROM pushed_files").iterate() as Iterable<{ path: string; digest: string }>) pushed.set(r.path, r.digest);
   const prevTable = (db.prepare("SELECT value FROM pushed_meta WHERE key = 'table'").get() as { value: string } | undefined)?.value;
@@ -93,6 +104,13 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: { allo
     }
   }
   const gone = [...pushed.keys()].filter((p) => !seen.has(p));
+  // A scan that came back partial (half a tree mounted, a wrong subtree) must not wipe half the edge.
+  const maxDelete = opts.maxDeleteFraction ?? 0.5;
+  if (!opts.allowEmpty && pushed.size >= MASS_DELETE_MIN_FILES && gone.length > maxDelete * pushed.size) {
+    throw new EmptyIndexGuard(
+      `this push would delete ${gone.length} of the ${pushed.size} files pushed before (${Math.round((gone.length / pushed.size) * 100)}%), more than --max-delete ${Math.round(maxDelete * 100)}%; refusing (scan origin again, or push --max-delete 100)`,
+    );
+  }
   const kvDelete = (await Promise.all(gone.map(async (p) => [{ path: p, key: await detailKey(p), main: false }, { path: p, key: await fileKey(p), main: true }]))).flat();
 
   const d1: string[] = [];

@@ -45,6 +45,8 @@ export type PushStep = "table:transition" | `d1:${number}` | "table" | `kv-put:$
 export interface PushOptions {
   dryRun?: boolean;
   allowEmpty?: boolean;
+  /** The largest share (0-1) of the pushed files one push may delete (plan.ts). */
+  maxDeleteFraction?: number;
   log?: (s: string) => void;
   /**
    * Called after each write lands and before the local state records it: the worst moment to be
@@ -62,7 +64,7 @@ export async function push(db: StateDb, config: Config, target: Target, opts: Pu
   const log = opts.log ?? (() => {});
   const wrote = opts.afterWrite ?? (() => {});
   const bulkMax = opts.kvBulkMax ?? KV_BULK_MAX;
-  const plan = await buildPlan(db, buildIndex(db, config), { allowEmpty: opts.allowEmpty ?? false, generation: new Date().toISOString() });
+  const plan = await buildPlan(db, buildIndex(db, config), { allowEmpty: opts.allowEmpty ?? false, ...(opts.maxDeleteFraction !== undefined ? { maxDeleteFraction: opts.maxDeleteFraction } : {}), generation: new Date().toISOString() });
   const result: PushResult = {
     d1Statements: plan.d1.length - plan.statsStatements,
     statsWritten: plan.statsDigest !== null,

@@ -163,5 +163,17 @@ describe("mirrorhop CLI", () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/the config lists no mirrors but 1 were pushed before; refusing to remove them all \(push --allow-empty\)/);
     expect((await cli("push", "--local", "--dry-run", "--allow-empty")).code).toBe(0);
+
+    // Most of a large index gone at once: refused too, unless --max-delete allows it.
+    const big = openState(path.join(tmp, "state.sqlite"));
+    const st = big.prepare("INSERT OR REPLACE INTO pushed_files (path, digest) VALUES (?, 'x')");
+    for (let i = 0; i < 300; i++) st.run(`old/f${i}.iso`);
+    big.close();
+    writeFileSync(path.join(tmp, "mirrorhop.toml"), config(m1()));
+    const mass = await cli("push", "--local", "--dry-run");
+    expect([mass.code, mass.err]).toEqual([2, expect.stringMatching(/this push would delete 30\d of the 30\d files pushed before \(\d+%\), more than --max-delete 50%; refusing/)]);
+    expect((await cli("push", "--local", "--dry-run", "--max-delete", "100")).code).toBe(0);
+    const bad = await cli("push", "--local", "--dry-run", "--max-delete", "lots");
+    expect([bad.code, bad.err.trim()]).toEqual([2, 'mirrorhop: --max-delete: expected a percentage from 0 to 100, got "lots"']);
   });
 });
