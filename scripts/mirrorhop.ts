@@ -17,6 +17,7 @@ import { explainOffline } from "./cli/explain.js";
 import { openState, stateFileFor } from "./state/db.js";
 import { scanOrigin } from "./scan/origin.js";
 import { scanMirrors } from "./scan/mirrors.js";
+import { progress } from "./cli/progress.js";
 import { push } from "./push/push.js";
 import { EmptyIndexGuard } from "./push/plan.js";
 import { rebuildPushState } from "./push/rebuild-state.js";
@@ -74,16 +75,20 @@ scan
   .option("--path <subdir>", "only this subtree")
   .action(async (o: { mirror?: string[]; path?: string }) => {
     const c = cfg();
+    const bar = progress("scanning mirrors", o.mirror?.length ? o.mirror.length : c.mirrors.length, "items");
     const results = await scanMirrors(state(c.file), c, {
       names: o.mirror ?? [],
       subtree: o.path ?? "",
       onResult: (r) =>
-        console.log(
+        bar.log(
           r.ok
             ? `${r.mirror}: ${r.entries} files over ${r.protocol} in ${(r.ms / 1000).toFixed(1)} s${r.verified ? `, ${r.verified.checked} claims checked` : ""}`
             : `${r.mirror}: FAILED: ${r.error}`,
         ),
+      onProgress: (p) => bar.update(p.done, p.listing.map((l) => `${l.mirror} ${l.entries}`).join(", ")),
     });
+    const failed = results.filter((r) => !r.ok).length;
+    bar.stop(`${results.length - failed} mirrors listed${failed ? `, ${failed} failed` : ""}`);
     if (results.some((r) => !r.ok)) process.exitCode = 3;
   });
 

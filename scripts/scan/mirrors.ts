@@ -40,22 +40,53 @@ function urlFor(m: MirrorConfig, p: ScanProtocol): string | undefined {
 export async function scanMirrors(
   db: StateDb,
   config: Config,
-  opts: { names?: string[]; subtree?: string; now?: number; onResult?: (r: MirrorScanResult) => void } = {},
+  opts: {
+    names?: string[];
+    subtree?: string;
+    now?: number;
+    onResult?: (r: MirrorScanResult) => void;
+    /** Every second while listings run, and after each mirror: how far along, and what each running listing has read. */
+    onProgress?: (p: ScanProgress) => void;
+  } = {},
 ): Promise<MirrorScanResult[]> {
   const unknown = (opts.names ?? []).filter((n) => !config.mirrors.some((m) => m.name === n));
   if (unknown.length) throw new Error(`no such mirror in ${config.file}: ${unknown.join(", ")}`);
   const mirrors = config.mirrors.filter((m) => !opts.names?.length || opts.names.includes(m.name));
   const subtree = (opts.subtree ?? "").replace(/^\/+|\/+$/g, "");
   const dirs = originDirs(db);
-  const results = await mapPool(mirrors, config.scan.concurrency, async (m) => {
-    const r = await scanOne(db, config, m, subtree, dirs, opts.now);
-    opts.onResult?.(r);
-    return r;
-  });
-  return results.sort((a, b) => a.mirror.localeCompare(b.mirror));
+  const running = new Map<string, StagedListing>();
+  let done = 0;
+  const report = () => opts.onProgress?.({ done, total: mirrors.length, listing: [...running].map(([mirror, s]) => ({ mirror, entries: s.added })) });
+  const timer = opts.onProgress ? setInterval(report, 1000) : undefined;
+  try {
+    const results = await mapPool(mirrors, config.scan.concurrency, async (m) => {
+      const r = await scanOne(db, config, m, subtree, dirs, opts.now, (s) => (s ? running.set(m.name, s) : running.delete(m.name)));
+      done++;
+      opts.onResult?.(r);
+      report();
+      return r;
+    });
+    return results.sort((a, b) => a.mirror.localeCompare(b.mirror));
+  } finally {
+    clearInterval(timer);
+  }
 }
 
-async function scanOne(db: StateDb, config: Config, m: MirrorConfig, subtree: string, dirs: Set<string>, nowOverride?: number): Promise<MirrorScanResult> {
+export interface ScanProgress {
+  done: number;
+  total: number;
+  listing: { mirror: string; entries: number }[];
+}
+
+async function scanOne(
+  db: StateDb,
+  config: Config,
+  m: MirrorConfig,
+  subtree: string,
+  dirs: Set<string>,
+  nowOverride: number | undefined,
+  track: (s: StagedListing | null) => void,
+): Promise<MirrorScanResult> {
   const started = Date.now();
   const now = nowOverride ?? Math.floor(started / 1000);
   const protocol = config.scan.protocols.find((p) => urlFor(m, p) !== undefined);
@@ -69,6 +100,7 @@ async function scanOne(db: StateDb, config: Config, m: MirrorConfig, subtree: st
   const url = urlFor(m, protocol)!;
   const signal = AbortSignal.timeout((m.timeout_seconds ?? config.scan.timeout_seconds) * 1000);
   const staged = new StagedListing(db);
+  track(staged);
   try {
     await LISTERS[protocol](url, { subtree, signal, maxEntries: config.scan.max_entries, maxDepth: config.scan.max_depth, wantDir: (rel) => dirs.has(rel) }, staged);
     await exactSizes(db, url, staged, signal);
@@ -87,6 +119,8 @@ async function scanOne(db: StateDb, config: Config, m: MirrorConfig, subtree: st
     staged.discard();
     const message = err instanceof ListingError ? err.message : `${url}: ${(err as Error).message}`;
     return record({ mirror: m.name, protocol, url, ok: false, entries: 0, ms: Date.now() - started, error: signal.aborted && !/timed out/.test(message) ? `${url}: timed out` : message });
+  } finally {
+    track(null);
   }
 }
 

@@ -94,7 +94,11 @@ describe("mirrorhop CLI", () => {
   it("scans, explains offline, plans a push without writing, and scans a subtree only", async () => {
     writeFileSync(path.join(tmp, "mirrorhop.toml"), config(m1() + m2()));
     expect((await cli("scan", "origin")).err).toMatch(/hashing: 2 files, 2 hashed/);
-    expect((await cli("scan", "mirrors")).out).toMatch(/m1: 2 files over http/);
+    const scanned = await cli("scan", "mirrors");
+    expect(scanned.out).toMatch(/m1: 2 files over http in [\d.]+ s, 2 claims checked/);
+    // Progress in CI: plain lines on stderr, the last one when every mirror is done.
+    expect(scanned.err).toMatch(/scanning mirrors: 2\/2 \(100%\)/);
+    expect(scanned.err).toMatch(/scanning mirrors: 2 mirrors listed\n/);
     const ex = JSON.parse((await cli("explain", "a/one.iso", "--country", "FR", "--scheme", "http")).out);
     expect(ex).toMatchObject({ target: "mirror", location: `${other.url}a/one.iso`, candidates: [{ name: "m2", tier: "country" }, { name: "m1", tier: "region" }] });
     const dry = await cli("push", "--local", "--dry-run");
