@@ -5,7 +5,7 @@
 
 import { createHash } from "node:crypto";
 import { encodeDetailRecord } from "../../src/core/detail-record.js";
-import { buildListings } from "../../src/core/dir-listing.js";
+import { buildListings, isListed } from "../../src/core/dir-listing.js";
 import { detailKey, encodeFileRecord, fileKey, listingKey } from "../../src/core/file-record.js";
 import type { MirrorTable } from "../../src/core/mirror-table.js";
 import { compilePathGlobs } from "../../src/core/policy.js";
@@ -132,11 +132,10 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
   }
   const pushedDirs = new Map<string, string>();
   for (const r of db.prepare("SELECT dir, digest FROM pushed_dirs").iterate() as Iterable<{ dir: string; digest: string }>) pushedDirs.set(r.dir, r.digest);
-  // A staged file the edge will not serve yet (too few holders) is not listed yet either: a listing
-  // never links a 404. It appears with the push after enough mirrors hold it.
+  // A staged file appears with the push after enough mirrors hold it.
   const gate = desired.table.policy.release;
   const staged = compilePathGlobs(gate.staged);
-  const listed = desired.files.filter((f) => !(f.record.mirrors.length < gate.minMirrors && staged(f.path)));
+  const listed = desired.files.filter((f) => isListed(f.path, f.record.mirrors.length, gate.minMirrors, staged));
   const listings = buildListings(listed.map((f) => ({ path: f.path, size: f.record.size, mtime: f.record.mtime })));
   const dirPut: PushPlan["dirPut"] = [];
   for (const [dir, listing] of listings) {

@@ -21,6 +21,14 @@ export function sortEntries(entries: DirEntry[]): DirEntry[] {
   return entries.sort((a, b) => (a.dir === b.dir ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.dir ? -1 : 1));
 }
 
+/**
+ * Whether a file belongs in listings. A staged file is left out until at least `minMirrors` hold
+ * it: the edge refuses it before that, and a listing must never link a 404.
+ */
+export function isListed(path: string, holders: number, minMirrors: number, isStaged: (path: string) => boolean): boolean {
+  return holders >= minMirrors || !isStaged(path);
+}
+
 /** Every directory's listing, from the files of the index. */
 export function buildListings(files: Iterable<{ path: string; size: number; mtime: number }>): Map<string, DirListing> {
   const dirs = new Map<string, Map<string, DirEntry>>();

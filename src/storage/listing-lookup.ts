@@ -1,11 +1,12 @@
 import { and, gte, lt, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { buildListings, type DirListing } from "../core/dir-listing.js";
-import { listingKey } from "../core/file-record.js";
+import { buildListings, type DirListing, isListed } from "../core/dir-listing.js";
+import { decodeMirrorSet, listingKey } from "../core/file-record.js";
 import { files } from "../db/schema.js";
 import type { Env } from "../env.js";
 import { D1_DEADLINE_MS, KV_DEADLINE_MS, withDeadline } from "./deadline.js";
 import { logOnce } from "./log-once.js";
+import { getMirrorTable } from "./mirror-table.js";
 
 export type ListingLookup = { kind: "found"; listing: DirListing } | { kind: "missing" } | { kind: "unavailable" };
 
@@ -26,14 +27,17 @@ export async function lookupListing(env: Env, dir: string, d1Fallback = true): P
   if (!d1Fallback) return { kind: "missing" };
   try {
     const query = drizzle(env.DB)
-      .select({ path: files.path, size: files.size, mtime: files.mtime })
+      .select({ path: files.path, size: files.size, mtime: files.mtime, mirrors: files.mirrors })
       .from(files)
       // A range, not LIKE: SQLite serves it from the unique index on path. "0" follows "/" in byte order.
       .where(dir ? and(gte(files.path, dir), lt(files.path, dir.slice(0, -1) + "0")) : sql`1`)
       .limit(MAX_FALLBACK_ROWS)
       .all();
-    const rows = await withDeadline(query, D1_DEADLINE_MS, "D1 listing read");
-    const listing = buildListings(rows).get(dir);
+    const [rows, loaded] = await Promise.all([withDeadline(query, D1_DEADLINE_MS, "D1 listing read"), getMirrorTable(env)]);
+    // The same rule the push applies to the listings it writes: staged files wait for enough holders.
+    const gate = loaded?.table.policy.release;
+    const listed = gate ? rows.filter((r) => isListed(r.path, decodeMirrorSet(r.mirrors).length, gate.minMirrors, loaded!.table.isStagedPath)) : rows;
+    const listing = buildListings(listed).get(dir);
     return listing && listing.entries.length ? { kind: "found", listing } : { kind: "missing" };
   } catch (err) {
     logOnce("D1 listing read failed", err);

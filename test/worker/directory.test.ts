@@ -62,4 +62,17 @@ describe("directory listings from the index", () => {
     expect((await get("releases/1.0/sub/?json")).status).toBe(200);
     expect((await get("releases/1.0")).status).toBe(404);
   });
+
+  it("leaves a staged file out until enough mirrors hold it, from KV and from D1 alike", async () => {
+    const t = table([mirror({ id: 1, name: "de1", country: "DE", continent: "EU" }), mirror({ id: 2, name: "fr1", country: "FR", continent: "EU" })]);
+    t.policy = { ...t.policy, release: { minMirrors: 2, minAgeSeconds: 0, staged: ["releases/3.0/*"] } };
+    const staged = { "releases/3.0/early.iso": file([1]), "releases/3.0/ready.iso": file([1, 2]) };
+    for (const kv of [true, false]) {
+      await seed(t, { ...FILES, ...staged }, { kv });
+      const body = (await (await get("releases/3.0/?json")).json()) as { entries: { name: string }[] };
+      expect(body.entries.map((e) => e.name), kv ? "KV" : "D1").toEqual(["ready.iso"]);
+      // And the file itself is refused, as the listing promised.
+      expect((await get("releases/3.0/early.iso")).status).toBe(404);
+    }
+  });
 });
