@@ -50,7 +50,17 @@ export function common(t: Target): string[] {
   ];
 }
 
-export function runWrangler(args: string[]): Promise<string> {
+/**
+ * How long one wrangler command may run: a remote call that hangs must not hang the CI job with
+ * it. A push stopped this way is re-run as it is (it resumes). MIRRORHOP_WRANGLER_TIMEOUT_SECONDS
+ * overrides the default of 15 minutes.
+ */
+export function wranglerTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const s = Number(env.MIRRORHOP_WRANGLER_TIMEOUT_SECONDS);
+  return Number.isFinite(s) && s > 0 ? s * 1000 : 15 * 60_000;
+}
+
+export function runWrangler(args: string[], timeoutMs = wranglerTimeoutMs()): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [wranglerBin(), ...args], {
       cwd: ROOT,
@@ -59,13 +69,28 @@ export function runWrangler(args: string[]): Promise<string> {
     });
     let out = "";
     let stdout = "";
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGTERM");
+      setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+    }, timeoutMs);
     child.stdout.on("data", (d) => {
       out += d;
       stdout += d;
     });
     child.stderr.on("data", (d) => (out += d));
-    child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`wrangler ${args.slice(0, 3).join(" ")} failed (${code}):\n${out.trim().split("\n").slice(-15).join("\n")}`))));
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const what = `wrangler ${args.slice(0, 3).join(" ")}`;
+      if (timedOut) reject(new Error(`${what} did not finish within ${timeoutMs / 1000} s and was stopped (MIRRORHOP_WRANGLER_TIMEOUT_SECONDS); run the push again, it resumes`));
+      else if (code === 0) resolve(stdout);
+      else reject(new Error(`${what} failed (${code}):\n${out.trim().split("\n").slice(-15).join("\n")}`));
+    });
   });
 }
 
