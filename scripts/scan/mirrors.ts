@@ -99,24 +99,24 @@ async function scanOne(
   if (!protocol) return record({ mirror: m.name, ok: false, entries: 0, ms: 0, error: `no URL for any of scan.protocols (${config.scan.protocols.join(", ")})` });
   const url = urlFor(m, protocol)!;
   const signal = AbortSignal.timeout((m.timeout_seconds ?? config.scan.timeout_seconds) * 1000);
-  const staged = new StagedListing(db);
-  track(staged);
+  const listing = new StagedListing(db);
+  track(listing);
   try {
-    await LISTERS[protocol](url, { subtree, signal, maxEntries: config.scan.max_entries, maxDepth: config.scan.max_depth, wantDir: (rel) => dirs.has(rel) }, staged);
-    await exactSizes(db, url, staged, signal);
+    await LISTERS[protocol](url, { subtree, signal, maxEntries: config.scan.max_entries, maxDepth: config.scan.max_depth, wantDir: (rel) => dirs.has(rel) }, listing);
+    await exactSizes(db, url, listing, signal);
     const downloadUrl = m.https ?? m.http;
-    const check = downloadUrl && config.scan.verify > 0 ? await verifyClaims(downloadUrl, staged.sampleClaims(m.id, config.scan.verify), signal) : undefined;
+    const check = downloadUrl && config.scan.verify > 0 ? await verifyClaims(downloadUrl, listing.sampleClaims(m.id, config.scan.verify), signal) : undefined;
     const verified = check && { checked: check.checked, lies: check.lies.length, inconclusive: check.inconclusive };
     if (check?.lies.length) {
       // The listing is not the tree clients would get: none of its claims can be trusted.
-      staged.discard();
-      staged.commit(m.id, subtree, now);
-      return record({ mirror: m.name, protocol, url, ok: false, entries: staged.added, ms: Date.now() - started, ...(verified ? { verified } : {}), error: `${url}: ${describeLies(check.lies, check.checked)}` });
+      listing.discard();
+      listing.commit(m.id, subtree, now);
+      return record({ mirror: m.name, protocol, url, ok: false, entries: listing.added, ms: Date.now() - started, ...(verified ? { verified } : {}), error: `${url}: ${describeLies(check.lies, check.checked)}` });
     }
-    const stored = staged.commit(m.id, subtree, now);
+    const stored = listing.commit(m.id, subtree, now);
     return record({ mirror: m.name, protocol, url, ok: true, entries: stored, ms: Date.now() - started, ...(verified ? { verified } : {}) });
   } catch (err) {
-    staged.discard();
+    listing.discard();
     const message = err instanceof ListingError ? err.message : `${url}: ${(err as Error).message}`;
     return record({ mirror: m.name, protocol, url, ok: false, entries: 0, ms: Date.now() - started, error: signal.aborted && !/timed out/.test(message) ? `${url}: timed out` : message });
   } finally {
@@ -138,12 +138,12 @@ function originDirs(db: StateDb): Set<string> {
 }
 
 /** Rounded sizes ("4.0M") are settled with HEAD, only for files the origin has with a plausible size. */
-async function exactSizes(db: StateDb, baseUrl: string, staged: StagedListing, signal: AbortSignal): Promise<void> {
+async function exactSizes(db: StateDb, baseUrl: string, listing: StagedListing, signal: AbortSignal): Promise<void> {
   const originSize = db.prepare("SELECT size FROM origin_files WHERE path = ?");
-  await mapPool(staged.approximate(), 8, async (e) => {
+  await mapPool(listing.approximate(), 8, async (e) => {
     const o = originSize.get(e.path) as { size: number } | undefined;
     // "4.0M" covers sizes within the rounding; anything else cannot be the origin's file.
-    if (!o || Math.abs(o.size - e.size) > Math.max(1024, e.size * 0.06)) return staged.settle(e.path, null);
-    staged.settle(e.path, await headSize(baseUrl + encodePathForUrl(e.path), signal));
+    if (!o || Math.abs(o.size - e.size) > Math.max(1024, e.size * 0.06)) return listing.settle(e.path, null);
+    listing.settle(e.path, await headSize(baseUrl + encodePathForUrl(e.path), signal));
   });
 }
