@@ -11,7 +11,7 @@ import { ROOT } from "../scripts/lib/local-edge.js";
 import { runThroughputBench } from "./redirect-throughput.js";
 import { runLoadBench } from "./load.js";
 import { runSelectionBench } from "./selection.js";
-import { runHashingBench, runPushDiffBench, runRsyncListingBench } from "./scanner.js";
+import { runHashingBench, runPushDiffBench, runPushPlanMemoryBench, runRsyncListingBench } from "./scanner.js";
 
 const only = process.argv[2];
 const results: Record<string, unknown> = {
@@ -49,6 +49,11 @@ if (!only || only === "push-diff") {
   console.log("push diff: records written after a no-change rescan and after a 1% change ...");
   results.pushDiff = await runPushDiffBench();
   console.log(results.pushDiff);
+}
+if (!only || only === "push-memory") {
+  console.log("push plan memory: a no-change push over 10,000 large files, with and without piece hashes ...");
+  results.pushPlanMemory = await runPushPlanMemoryBench();
+  console.log(results.pushPlanMemory);
 }
 if (!only || only === "rsync-listing") {
   console.log("rsync listing: list, store and diff 1,000,000 entries vs rsync --list-only alone (first run builds the tree) ...");

@@ -4,11 +4,13 @@
  *   `sha256sum` over the same files, as throughput;
  * - rsync listing: listing, storing and diffing a 1,000,000-entry rsync listing against the same
  *   `rsync --list-only` run alone, with peak RSS;
- * - push diff: records a push writes after a no-change rescan (0) and after a 1% change.
+ * - push diff: records a push writes after a no-change rescan (0) and after a 1% change;
+ * - push plan memory: peak RSS of planning a no-change push over large files with piece hashes,
+ *   against the same files without them.
  */
 
 import { execFileSync, spawnSync } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseConfig } from "../scripts/config/load.js";
@@ -128,4 +130,41 @@ export async function runPushDiffBench(n = 100_000) {
   const onePercent = await record();
   const records = (p: typeof first) => p.kvPut.filter((x) => x.main).length;
   return { files: n, firstPush: records(first), noChangeRescan: records(noChange) + noChange.kvDelete.length, onePercentChange: records(onePercent) };
+}
+
+/**
+ * A push that has nothing to write, over an origin of `n` large files: peak RSS of planning it,
+ * against the same origin without piece hashes (the baseline: what planning needs regardless).
+ * Each side is seeded and pushed once, then planned again in a fresh child process.
+ */
+export async function runPushPlanMemoryBench(n = 10_000, rounds = 3) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "mirrorhop-bench-plan-"));
+  const child = (...args: string[]) => {
+    const r = spawnSync(process.execPath, [path.join(process.cwd(), "node_modules/tsx/dist/cli.mjs"), path.join(import.meta.dirname, "push-plan-child.ts"), ...args], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(r.stderr);
+    return r.stdout.trim().split("\n").at(-1) ?? "";
+  };
+  try {
+    const withPieces = path.join(dir, "pieces.sqlite");
+    const without = path.join(dir, "none.sqlite");
+    child("seed", withPieces, String(n), "1");
+    child("seed", without, String(n), "0");
+    const ours: { seconds: number; rssMiB: number; writes: number }[] = [];
+    const base: typeof ours = [];
+    for (let r = 0; r < rounds; r++) {
+      base.push(JSON.parse(child("plan", without)));
+      ours.push(JSON.parse(child("plan", withPieces)));
+    }
+    const rss = (xs: typeof ours) => median(xs.map((x) => x.rssMiB));
+    return {
+      files: n,
+      pieceBytesPerFile: 32 * 1024,
+      writes: ours[0]!.writes,
+      withoutPiecesRssMiB: rss(base),
+      withPiecesRssMiB: rss(ours),
+      ratio: Number((rss(ours) / rss(base)).toFixed(2)),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

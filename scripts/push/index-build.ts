@@ -15,8 +15,18 @@ export interface IndexedFile {
   path: string;
   record: FileRecord;
   sha512: string | null;
+  /**
+   * The piece size when the file has piece hashes. The hashes themselves stay in the state until a
+   * push writes this file (`loadPieces`): they follow from the content (SHA-256) and the piece size,
+   * so a file whose record is unchanged never needs them, and a no-change push of 10,000 ISOs does
+   * not hold 300 MiB of piece hashes.
+   */
   pieceSize: number | null;
-  pieces: Uint8Array | null;
+}
+
+/** The piece hashes of one origin file, for a push that writes it. */
+export function loadPieces(db: StateDb, path: string): Uint8Array | null {
+  return (db.prepare("SELECT pieces FROM origin_files WHERE path = ?").get(path) as { pieces: Uint8Array | null } | undefined)?.pieces ?? null;
 }
 
 export interface DesiredIndex {
@@ -35,10 +45,6 @@ export interface StoredFileColumns {
   sha256: string | null;
   sha512: string | null;
   piece_size: number | null;
-}
-
-interface OriginRow extends StoredFileColumns {
-  pieces: Uint8Array | null;
 }
 
 export function buildIndex(db: StateDb, config: Config): DesiredIndex {
@@ -61,13 +67,14 @@ export function buildIndex(db: StateDb, config: Config): DesiredIndex {
     list.push(r.mirror_id);
   }
   const files: IndexedFile[] = [];
-  for (const o of db.prepare("SELECT path, size, mtime, changed_at, md5, sha1, sha256, sha512, piece_size, pieces FROM origin_files ORDER BY path").iterate() as Iterable<OriginRow>) {
+  // piece_size only where the pieces exist: the two are written together, and together absent.
+  const query = "SELECT path, size, mtime, changed_at, md5, sha1, sha256, sha512, CASE WHEN pieces IS NULL THEN NULL ELSE piece_size END AS piece_size FROM origin_files ORDER BY path";
+  for (const o of db.prepare(query).iterate() as Iterable<StoredFileColumns>) {
     files.push({
       path: o.path,
       record: fileRecordOf({ ...o, changed: o.changed_at, mirrors: (holders.get(o.path) ?? []).sort((a, b) => a - b) }),
       sha512: o.sha512,
       pieceSize: o.piece_size,
-      pieces: o.pieces,
     });
   }
   return { table: { format: 1, policy: config.policy, mirrors }, files };

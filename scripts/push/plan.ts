@@ -10,7 +10,8 @@ import { detailKey, encodeFileRecord, fileKey, listingKey } from "../../src/core
 import type { MirrorTable } from "../../src/core/mirror-table.js";
 import { compilePathGlobs } from "../../src/core/policy.js";
 import type { StateDb } from "../state/db.js";
-import type { DesiredIndex, IndexedFile } from "./index-build.js";
+import { type DesiredIndex, type IndexedFile, loadPieces } from "./index-build.js";
+import type { FileToWrite } from "./sql.js";
 import { lit, upsertMeta } from "../../src/db/sql-literal.js";
 import { deleteFiles, deleteMirrorsExcept, upsertFiles, upsertMirror } from "./sql.js";
 
@@ -46,9 +47,8 @@ export interface PushPlan {
 export class EmptyIndexGuard extends Error {}
 
 export function fileDigest(f: IndexedFile): string {
-  const h = createHash("sha1").update(encodeFileRecord(f.record)).update(f.sha512 ?? "").update(String(f.pieceSize ?? ""));
-  if (f.pieces) h.update(f.pieces);
-  return h.digest("hex");
+  // The piece hashes follow from the content (its SHA-256 is in the record) and the piece size.
+  return createHash("sha1").update(encodeFileRecord(f.record)).update(f.sha512 ?? "").update(String(f.pieceSize ?? "")).digest("hex");
 }
 
 /** Below this many pushed files the mass-deletion guard stays quiet: small trees lose half their files legitimately. */
@@ -84,7 +84,7 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
   const transitionTable: MirrorTable | null =
     table && removed.length ? { ...table, mirrors: [...table.mirrors, ...removed.map((m) => ({ ...m, enabled: false }))] } : null;
 
-  const changed: IndexedFile[] = [];
+  const changed: FileToWrite[] = [];
   const kvPut: KvFilePut[] = [];
   const detailPut: KvFilePut[] = [];
   let unchanged = 0;
@@ -96,10 +96,11 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
       unchanged++;
       continue;
     }
-    changed.push(f);
+    const pieces = f.pieceSize ? loadPieces(db, f.path) : null;
+    changed.push({ ...f, pieces });
     kvPut.push({ path: f.path, key: await fileKey(f.path), value: encodeFileRecord(f.record), digest, main: true });
-    if (f.sha512 || f.pieces) {
-      const detail = encodeDetailRecord({ ...(f.sha512 ? { sha512: f.sha512 } : {}), ...(f.pieces && f.pieceSize ? { pieceSize: f.pieceSize, pieces: f.pieces } : {}) });
+    if (f.sha512 || pieces) {
+      const detail = encodeDetailRecord({ ...(f.sha512 ? { sha512: f.sha512 } : {}), ...(pieces && f.pieceSize ? { pieceSize: f.pieceSize, pieces } : {}) });
       detailPut.push({ path: f.path, key: await detailKey(f.path), value: detail, digest, main: false });
     }
   }

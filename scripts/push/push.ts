@@ -95,7 +95,7 @@ export async function push(db: StateDb, config: Config, target: Target, opts: Pu
     }
     log(`D1: ${plan.d1.length} statements in ${files.sql.length} file(s) (${target.kind})`);
     for (const [i, f] of files.sql.entries()) {
-      await d1ExecuteFile(target, f);
+      await d1ExecuteFile(target, f.file);
       await wrote(`d1:${i}`);
     }
     if (plan.statsDigest) db.prepare("INSERT INTO pushed_meta (key, value) VALUES ('stats_digest', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(plan.statsDigest);
@@ -104,25 +104,25 @@ export async function push(db: StateDb, config: Config, target: Target, opts: Pu
       await kvBulkPut(target, files.table);
       await wrote("table");
     }
-    await chunked(files.kvPut, plan.kvPut, bulkMax, async (f, chunk, i) => {
-      log(`KV: file records ${i * bulkMax + 1}-${i * bulkMax + chunk.length} of ${plan.kvPut.length}`);
+    await chunked(files.kvPut, async (f, chunk, i) => {
+      log(`KV: records, bulk ${i + 1} of ${files.kvPut.length} (${chunk.length} entries; ${plan.kvPut.length} in all)`);
       await kvBulkPut(target, f);
       await wrote(`kv-put:${i}`);
       recordEach(db, "INSERT INTO pushed_files (path, digest) VALUES (?, ?) ON CONFLICT(path) DO UPDATE SET digest = excluded.digest", chunk.filter((p) => p.main).map((p) => [p.path, p.digest]));
     });
-    await chunked(files.dirPut, plan.dirPut, bulkMax, async (f, chunk, i) => {
-      log(`KV: directory listings ${i * bulkMax + 1}-${i * bulkMax + chunk.length} of ${plan.dirPut.length}`);
+    await chunked(files.dirPut, async (f, chunk, i) => {
+      log(`KV: directory listings, bulk ${i + 1} of ${files.dirPut.length} (${chunk.length} of ${plan.dirPut.length})`);
       await kvBulkPut(target, f);
       await wrote(`dirs-put:${i}`);
       recordEach(db, "INSERT INTO pushed_dirs (dir, digest) VALUES (?, ?) ON CONFLICT(dir) DO UPDATE SET digest = excluded.digest", chunk.map((d) => [d.dir, d.digest]));
     });
-    await chunked(files.dirDelete, plan.dirDelete, bulkMax, async (f, chunk, i) => {
+    await chunked(files.dirDelete, async (f, chunk, i) => {
       log(`KV: deleting ${chunk.length} listings of directories that are gone`);
       await kvBulkDelete(target, f);
       await wrote(`dirs-delete:${i}`);
       recordEach(db, "DELETE FROM pushed_dirs WHERE dir = ?", chunk.map((d) => [d.dir]));
     });
-    await chunked(files.kvDelete, plan.kvDelete, bulkMax, async (f, chunk, i) => {
+    await chunked(files.kvDelete, async (f, chunk, i) => {
       log(`KV: deleting ${chunk.length} records of files that are gone`);
       await kvBulkDelete(target, f);
       await wrote(`kv-delete:${i}`);
@@ -148,9 +148,9 @@ export async function push(db: StateDb, config: Config, target: Target, opts: Pu
   }
 }
 
-/** Runs one step per bulk file with the slice of the plan that file holds. */
-async function chunked<T>(files: string[], items: T[], size: number, step: (file: string, chunk: T[], i: number) => Promise<void>): Promise<void> {
-  for (const [i, f] of files.entries()) await step(f, items.slice(i * size, (i + 1) * size), i);
+/** Runs one step per bulk file with the part of the plan that file holds. */
+async function chunked<T>(bulks: Bulk<T>[], step: (file: string, chunk: T[], i: number) => Promise<void>): Promise<void> {
+  for (const [i, b] of bulks.entries()) await step(b.file, b.items, i);
 }
 
 function recordEach(db: StateDb, sql: string, rows: string[][]): void {
@@ -160,42 +160,67 @@ function recordEach(db: StateDb, sql: string, rows: string[][]): void {
   });
 }
 
-async function writePlanFiles(plan: PushPlan, dir: string, bulkMax: number) {
-  const sql: string[] = [];
-  for (let i = 0; i < plan.d1.length; i += D1_STATEMENTS_PER_FILE) {
-    const f = path.join(dir, `d1-${String(sql.length).padStart(4, "0")}.sql`);
-    await writeFile(f, plan.d1.slice(i, i + D1_STATEMENTS_PER_FILE).join("\n") + "\n");
-    sql.push(f);
+export interface Bulk<T> {
+  file: string;
+  items: T[];
+}
+
+export interface BulkFrame {
+  ext: string;
+  open: string;
+  sep: string;
+  close: string;
+}
+
+/**
+ * Writes items into numbered files of at most `maxCount` entries and `maxBytes` bytes each.
+ * Cloudflare's bulk KV API takes 10,000 pairs and under 100 MB per request, and a count-only split
+ * of large values (piece hashes) would also outgrow what one string can hold in V8.
+ */
+export async function writeBulks<T>(dir: string, name: string, items: T[], encode: (t: T) => string, frame: BulkFrame, maxCount: number, maxBytes: number): Promise<Bulk<T>[]> {
+  const out: Bulk<T>[] = [];
+  let parts: string[] = [];
+  let chunk: T[] = [];
+  let bytes = 0;
+  const flush = async () => {
+    if (chunk.length === 0) return;
+    const file = path.join(dir, `${name}-${String(out.length).padStart(4, "0")}${frame.ext}`);
+    await writeFile(file, frame.open + parts.join(frame.sep) + frame.close);
+    out.push({ file, items: chunk });
+    parts = [];
+    chunk = [];
+    bytes = 0;
+  };
+  for (const item of items) {
+    const part = encode(item);
+    if (chunk.length >= maxCount || (chunk.length > 0 && bytes + part.length > maxBytes)) await flush();
+    parts.push(part);
+    chunk.push(item);
+    bytes += part.length + frame.sep.length;
   }
+  await flush();
+  return out;
+}
+
+export const JSON_ARRAY: BulkFrame = { ext: ".json", open: "[", sep: ",", close: "]" };
+const SQL_LINES: BulkFrame = { ext: ".sql", open: "", sep: "\n", close: "\n" };
+const KV_BULK_MAX_BYTES = 64 * 1024 * 1024;
+const D1_FILE_MAX_BYTES = 32 * 1024 * 1024;
+
+async function writePlanFiles(plan: PushPlan, dir: string, bulkMax: number) {
   const tableFile = async (name: string, t: MirrorTable | null) => {
     if (!t) return undefined;
     const f = path.join(dir, name);
     await writeFile(f, JSON.stringify([{ key: MIRROR_TABLE_KEY, value: JSON.stringify(t) }]));
     return f;
   };
-  const kvPut: string[] = [];
-  for (let i = 0; i < plan.kvPut.length; i += bulkMax) {
-    const f = path.join(dir, `kv-put-${String(kvPut.length).padStart(4, "0")}.json`);
-    await writeFile(f, JSON.stringify(plan.kvPut.slice(i, i + bulkMax).map((p) => ({ key: p.key, value: Buffer.from(p.value).toString("base64"), base64: true }))));
-    kvPut.push(f);
-  }
-  const kvDelete: string[] = [];
-  for (let i = 0; i < plan.kvDelete.length; i += bulkMax) {
-    const f = path.join(dir, `kv-delete-${String(kvDelete.length).padStart(4, "0")}.json`);
-    await writeFile(f, JSON.stringify(plan.kvDelete.slice(i, i + bulkMax).map((p) => p.key)));
-    kvDelete.push(f);
-  }
-  const dirPut: string[] = [];
-  for (let i = 0; i < plan.dirPut.length; i += bulkMax) {
-    const f = path.join(dir, `kv-dirs-${String(dirPut.length).padStart(4, "0")}.json`);
-    await writeFile(f, JSON.stringify(plan.dirPut.slice(i, i + bulkMax).map((d) => ({ key: d.key, value: d.value }))));
-    dirPut.push(f);
-  }
-  const dirDelete: string[] = [];
-  for (let i = 0; i < plan.dirDelete.length; i += bulkMax) {
-    const f = path.join(dir, `kv-dirs-delete-${String(dirDelete.length).padStart(4, "0")}.json`);
-    await writeFile(f, JSON.stringify(plan.dirDelete.slice(i, i + bulkMax).map((d) => d.key)));
-    dirDelete.push(f);
-  }
-  return { sql, table: await tableFile("table.json", plan.table), transitionTable: await tableFile("table-transition.json", plan.transitionTable), kvPut, kvDelete, dirPut, dirDelete };
+  return {
+    sql: await writeBulks(dir, "d1", plan.d1, (st) => st, SQL_LINES, D1_STATEMENTS_PER_FILE, D1_FILE_MAX_BYTES),
+    table: await tableFile("table.json", plan.table),
+    transitionTable: await tableFile("table-transition.json", plan.transitionTable),
+    kvPut: await writeBulks(dir, "kv-put", plan.kvPut, (p) => JSON.stringify({ key: p.key, value: Buffer.from(p.value).toString("base64"), base64: true }), JSON_ARRAY, bulkMax, KV_BULK_MAX_BYTES),
+    kvDelete: await writeBulks(dir, "kv-delete", plan.kvDelete, (p) => JSON.stringify(p.key), JSON_ARRAY, bulkMax, KV_BULK_MAX_BYTES),
+    dirPut: await writeBulks(dir, "kv-dirs", plan.dirPut, (d) => JSON.stringify({ key: d.key, value: d.value }), JSON_ARRAY, bulkMax, KV_BULK_MAX_BYTES),
+    dirDelete: await writeBulks(dir, "kv-dirs-delete", plan.dirDelete, (d) => JSON.stringify(d.key), JSON_ARRAY, bulkMax, KV_BULK_MAX_BYTES),
+  };
 }

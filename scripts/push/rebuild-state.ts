@@ -19,7 +19,6 @@ import { d1MigrationsApply, d1Query, type Target } from "./wrangler-target.js";
 /** D1 hands blobs back as hex here (the query uses hex()). */
 interface FileRow extends StoredFileColumns {
   mirrors: string;
-  pieces: string | null;
 }
 
 type RawMirrorRow = Record<string, unknown>;
@@ -28,7 +27,7 @@ export async function rebuildPushState(db: StateDb, target: Target): Promise<{ f
   await d1MigrationsApply(target);
   const files = await d1Query<FileRow>(
     target,
-    "SELECT f.path, f.size, f.mtime, f.changed_at, f.md5, f.sha1, f.sha256, f.sha512, hex(f.mirrors) AS mirrors, p.piece_size, hex(p.hashes) AS pieces FROM files f LEFT JOIN file_pieces p ON p.file_id = f.id",
+    "SELECT f.path, f.size, f.mtime, f.changed_at, f.md5, f.sha1, f.sha256, f.sha512, hex(f.mirrors) AS mirrors, p.piece_size FROM files f LEFT JOIN file_pieces p ON p.file_id = f.id",
   );
   const mirrorRows = await d1Query<RawMirrorRow>(target, "SELECT * FROM mirrors ORDER BY id");
   const meta = new Map((await d1Query<{ key: string; value: string }>(target, "SELECT key, value FROM meta")).map((r) => [r.key, r.value]));
@@ -44,7 +43,6 @@ export async function rebuildPushState(db: StateDb, target: Target): Promise<{ f
         record: fileRecordOf({ ...f, changed: f.changed_at, mirrors: decodeMirrorSet(Buffer.from(f.mirrors, "hex")) }),
         sha512: f.sha512,
         pieceSize: f.piece_size,
-        pieces: f.pieces ? Buffer.from(f.pieces, "hex") : null,
       };
       st.run(f.path, fileDigest(indexed));
     }

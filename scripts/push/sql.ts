@@ -24,8 +24,11 @@ export function deleteMirrorsExcept(ids: number[]): string {
   return `DELETE FROM mirrors WHERE id NOT IN (${ids.length ? ids.join(", ") : "NULL"});`;
 }
 
+/** A file the push writes: its piece hashes loaded from the state. */
+export type FileToWrite = IndexedFile & { pieces: Uint8Array | null };
+
 /** Multi-row upserts, kept well under D1's 100 KB statement limit. */
-export function upsertFiles(files: IndexedFile[], maxBytes = 60_000): string[] {
+export function upsertFiles(files: FileToWrite[], maxBytes = 60_000): string[] {
   const out: string[] = [];
   const head = "INSERT INTO files (path, size, mtime, changed_at, md5, sha1, sha256, sha512, mirrors) VALUES ";
   const tail = " ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime=excluded.mtime, changed_at=excluded.changed_at, md5=excluded.md5, sha1=excluded.sha1, sha256=excluded.sha256, sha512=excluded.sha512, mirrors=excluded.mirrors;";

@@ -1,12 +1,16 @@
 /** The push plan's pure parts, over an in-memory state: what gets listed. */
 
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_POLICY } from "../../src/core/policy.js";
 import type { DesiredIndex } from "../../scripts/push/index-build.js";
 import { buildPlan, EmptyIndexGuard } from "../../scripts/push/plan.js";
+import { JSON_ARRAY, writeBulks } from "../../scripts/push/push.js";
 import { openState } from "../../scripts/state/db.js";
 
-const file = (path: string, mirrors: number[]) => ({ path, record: { size: 10_000, mtime: 1_790_000_000, changed: 1_790_000_000, mirrors }, sha512: null, pieceSize: null, pieces: null });
+const file = (path: string, mirrors: number[]) => ({ path, record: { size: 10_000, mtime: 1_790_000_000, changed: 1_790_000_000, mirrors }, sha512: null, pieceSize: null });
 
 describe("push plan", () => {
   it("lists a staged file only once enough mirrors hold it, so no listing links a 404", async () => {
@@ -48,3 +52,19 @@ describe("push plan", () => {
   });
 });
 
+describe("bulk files", () => {
+  it("split by count and by bytes, in order, each a valid JSON array", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "mirrorhop-bulk-"));
+    try {
+      const items = Array.from({ length: 7 }, (_, i) => ({ key: `k${i}`, value: "x".repeat(i === 5 ? 5000 : 1000) }));
+      const bulks = await writeBulks(dir, "kv-put", items, (t) => JSON.stringify(t), JSON_ARRAY, 3, 2500);
+      // 2 per file by bytes (each item ~1 KB, 2.5 KB per file); the 5 KB item alone; never more than 3.
+      expect(bulks.map((b) => b.items.map((t) => t.key))).toEqual([["k0", "k1"], ["k2", "k3"], ["k4"], ["k5"], ["k6"]]);
+      for (const b of bulks) expect(JSON.parse(readFileSync(b.file, "utf8"))).toEqual(b.items);
+      expect((await writeBulks(dir, "kv-del", items, (t) => JSON.stringify(t.key), JSON_ARRAY, 3, 1e9)).map((b) => b.items.length)).toEqual([3, 3, 1]);
+      expect(await writeBulks(dir, "none", [], (t) => String(t), JSON_ARRAY, 3, 1e9)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
