@@ -1,8 +1,8 @@
 /**
  * Child of the push-plan memory benchmark. `seed STATE N PIECES`: an origin of N files (with 32 KiB
  * of piece hashes each when PIECES is 1, as a 4 GiB ISO has), all held by one mirror, pushed once
- * (the push record is written). `plan STATE`: plans the next push, which has nothing to write, and
- * prints its time and this process's peak RSS.
+ * (the push record is written), printing the first push's planning time and peak RSS. `plan STATE`:
+ * plans the next push, which has nothing to write, and prints the same.
  */
 
 import { parseConfig } from "../scripts/config/load.js";
@@ -27,7 +27,9 @@ if (mode === "seed") {
       m.run(path, 4 * 1024 ** 3 + i);
     }
   });
+  const t = process.hrtime.bigint();
   const plan = await buildPlan(db, buildIndex(db, config), { generation: "g" });
+  const seconds = Number(process.hrtime.bigint() - t) / 1e9;
   transaction(db, () => {
     const st = db.prepare("INSERT OR REPLACE INTO pushed_files (path, digest) VALUES (?, ?)");
     for (const p of plan.kvPut) if (p.main) st.run(p.path, p.digest);
@@ -37,6 +39,7 @@ if (mode === "seed") {
     const dirs = db.prepare("INSERT OR REPLACE INTO pushed_dirs (dir, digest) VALUES (?, ?)");
     for (const d of plan.dirPut) dirs.run(d.dir, d.digest);
   });
+  console.log(JSON.stringify({ seconds, rssMiB: Math.round(process.resourceUsage().maxRSS / 1024), writes: plan.kvPut.length + plan.d1.length + plan.dirPut.length }));
 } else {
   const t = process.hrtime.bigint();
   const plan = await buildPlan(db, buildIndex(db, config), { generation: "g" });

@@ -51,7 +51,7 @@ if (!only || only === "push-diff") {
   console.log(results.pushDiff);
 }
 if (!only || only === "push-memory") {
-  console.log("push plan memory: a no-change push over 10,000 large files, with and without piece hashes ...");
+  console.log("push plan memory: a no-change push over PLAN_FILES (2,000) large files, with and without piece hashes ...");
   results.pushPlanMemory = await runPushPlanMemoryBench();
   console.log(results.pushPlanMemory);
 }

@@ -133,11 +133,11 @@ export async function runPushDiffBench(n = 100_000) {
 }
 
 /**
- * A push that has nothing to write, over an origin of `n` large files: peak RSS of planning it,
- * against the same origin without piece hashes (the baseline: what planning needs regardless).
- * Each side is seeded and pushed once, then planned again in a fresh child process.
+ * Peak RSS of planning a push over an origin of `n` large files with piece hashes, against the
+ * same origin without them (the baseline: what planning needs regardless): the first push, which
+ * writes everything, and the next one, which has nothing to write. Each in a fresh child process.
  */
-export async function runPushPlanMemoryBench(n = 10_000, rounds = 3) {
+export async function runPushPlanMemoryBench(n = Number(process.env.PLAN_FILES ?? 2_000), rounds = 3) {
   const dir = mkdtempSync(path.join(os.tmpdir(), "mirrorhop-bench-plan-"));
   const child = (...args: string[]) => {
     const r = spawnSync(process.execPath, [path.join(process.cwd(), "node_modules/tsx/dist/cli.mjs"), path.join(import.meta.dirname, "push-plan-child.ts"), ...args], { encoding: "utf8" });
@@ -147,8 +147,8 @@ export async function runPushPlanMemoryBench(n = 10_000, rounds = 3) {
   try {
     const withPieces = path.join(dir, "pieces.sqlite");
     const without = path.join(dir, "none.sqlite");
-    child("seed", withPieces, String(n), "1");
-    child("seed", without, String(n), "0");
+    const firstWith = JSON.parse(child("seed", withPieces, String(n), "1"));
+    const firstWithout = JSON.parse(child("seed", without, String(n), "0"));
     const ours: { seconds: number; rssMiB: number; writes: number }[] = [];
     const base: typeof ours = [];
     for (let r = 0; r < rounds; r++) {
@@ -160,9 +160,8 @@ export async function runPushPlanMemoryBench(n = 10_000, rounds = 3) {
       files: n,
       pieceBytesPerFile: 32 * 1024,
       writes: ours[0]!.writes,
-      withoutPiecesRssMiB: rss(base),
-      withPiecesRssMiB: rss(ours),
-      ratio: Number((rss(ours) / rss(base)).toFixed(2)),
+      firstPush: { withoutPiecesRssMiB: firstWithout.rssMiB, withPiecesRssMiB: firstWith.rssMiB, ratio: Number((firstWith.rssMiB / firstWithout.rssMiB).toFixed(2)) },
+      noChangePush: { withoutPiecesRssMiB: rss(base), withPiecesRssMiB: rss(ours), ratio: Number((rss(ours) / rss(base)).toFixed(2)) },
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

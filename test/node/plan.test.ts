@@ -8,6 +8,8 @@ import { DEFAULT_POLICY } from "../../src/core/policy.js";
 import type { DesiredIndex } from "../../scripts/push/index-build.js";
 import { buildPlan, EmptyIndexGuard } from "../../scripts/push/plan.js";
 import { JSON_ARRAY, writeBulks } from "../../scripts/push/push.js";
+import { bytesToHex, hexToBase64, hexToBytes } from "../../src/core/bytes.js";
+import { lit } from "../../src/db/sql-literal.js";
 import { openState } from "../../scripts/state/db.js";
 
 const file = (path: string, mirrors: number[]) => ({ path, record: { size: 10_000, mtime: 1_790_000_000, changed: 1_790_000_000, mirrors }, sha512: null, pieceSize: null });
@@ -68,3 +70,17 @@ describe("bulk files", () => {
     }
   });
 });
+
+describe("hex and base64 of piece hashes", () => {
+  it("agree with Node's own encoders, from 0 bytes to 100 KiB, and round-trip", () => {
+    for (const n of [0, 1, 32, 8191, 8192, 8193, 100 * 1024]) {
+      const bytes = new Uint8Array(n).map((_, i) => (i * 131 + 7) & 0xff);
+      const hex = bytesToHex(bytes);
+      expect(hex).toBe(Buffer.from(bytes).toString("hex"));
+      expect(hexToBase64(hex)).toBe(Buffer.from(bytes).toString("base64"));
+      expect(hexToBytes(hex)).toEqual(bytes);
+    }
+    expect(lit(new Uint8Array([0, 255, 16]))).toBe("X'00ff10'");
+  });
+});
+
