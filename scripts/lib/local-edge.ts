@@ -5,12 +5,12 @@
  */
 
 import { readdir, readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
+import { ROOT } from "./root.js";
 
-export const ROOT = fileURLToPath(new URL("../..", import.meta.url).href);
+export { ROOT };
 export const COMPATIBILITY_DATE = "2026-11-01";
 
 export async function bundleWorker(entry = path.join(ROOT, "src/index.ts")): Promise<string> {

@@ -11,14 +11,14 @@ import type { MirrorTable } from "../../src/core/mirror-table.js";
 import { compilePathGlobs } from "../../src/core/policy.js";
 import type { StateDb } from "../state/db.js";
 import { type DesiredIndex, type IndexedFile, loadPieces } from "./index-build.js";
-import type { FileToWrite } from "./sql.js";
 import { lit, upsertMeta } from "../../src/db/sql-literal.js";
-import { deleteFiles, deleteMirrorsExcept, upsertFiles, upsertMirror } from "./sql.js";
+import { deleteFiles, deleteMirrorsExcept, type Statement, upsertFiles, upsertMirror } from "./sql.js";
 
 export interface KvFilePut {
   path: string;
   key: string;
-  value: Uint8Array;
+  /** Rendered when its bulk file is written: a detail record's piece hashes are read from the state then. */
+  value: () => Uint8Array;
   digest: string;
   /** The record a redirect reads. Detail records (SHA-512, pieces) go first and do not count as pushed on their own. */
   main: boolean;
@@ -30,7 +30,7 @@ export interface PushPlan {
   /** Published before the file records when mirrors are removed: the removed ones disabled, so nothing is sent there meanwhile. */
   transitionTable: MirrorTable | null;
   tableDigest: string;
-  d1: string[];
+  d1: Statement[];
   kvPut: KvFilePut[];
   /** Per path its detail key, then its record: the path counts as deleted only once its record is gone. */
   kvDelete: { path: string; key: string; main: boolean }[];
@@ -84,7 +84,7 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
   const transitionTable: MirrorTable | null =
     table && removed.length ? { ...table, mirrors: [...table.mirrors, ...removed.map((m) => ({ ...m, enabled: false }))] } : null;
 
-  const changed: FileToWrite[] = [];
+  const changed: IndexedFile[] = [];
   const kvPut: KvFilePut[] = [];
   const detailPut: KvFilePut[] = [];
   let unchanged = 0;
@@ -96,12 +96,16 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
       unchanged++;
       continue;
     }
-    const pieces = f.pieceSize ? loadPieces(db, f.path) : null;
-    changed.push({ ...f, pieces });
-    kvPut.push({ path: f.path, key: await fileKey(f.path), value: encodeFileRecord(f.record), digest, main: true });
-    if (f.sha512 || pieces) {
-      const detail = encodeDetailRecord({ ...(f.sha512 ? { sha512: f.sha512 } : {}), ...(pieces && f.pieceSize ? { pieceSize: f.pieceSize, pieces } : {}) });
-      detailPut.push({ path: f.path, key: await detailKey(f.path), value: detail, digest, main: false });
+    changed.push(f);
+    const record = encodeFileRecord(f.record);
+    kvPut.push({ path: f.path, key: await fileKey(f.path), value: () => record, digest, main: true });
+    if (f.sha512 || f.pieceSize) {
+      const { sha512, pieceSize, path } = f;
+      const detail = () => {
+        const pieces = pieceSize ? loadPieces(db, path) : null;
+        return encodeDetailRecord({ ...(sha512 ? { sha512 } : {}), ...(pieces && pieceSize ? { pieceSize, pieces } : {}) });
+      };
+      detailPut.push({ path, key: await detailKey(path), value: detail, digest, main: false });
     }
   }
   const gone = [...pushed.keys()].filter((p) => !seen.has(p));
@@ -114,12 +118,12 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
   }
   const kvDelete = (await Promise.all(gone.map(async (p) => [{ path: p, key: await detailKey(p), main: false }, { path: p, key: await fileKey(p), main: true }]))).flat();
 
-  const d1: string[] = [];
+  const d1: Statement[] = [];
   if (table) {
     for (const m of table.mirrors) d1.push(upsertMirror(m));
     d1.push(upsertMeta("policy", JSON.stringify(table.policy)), upsertMeta("generation", table.generation));
   }
-  d1.push(...upsertFiles(changed), ...deleteFiles(gone));
+  d1.push(...upsertFiles(changed, (path) => loadPieces(db, path)), ...deleteFiles(gone));
   // Mirrors leave D1 last, after no file row can still be served by them.
   if (table && removed.length) d1.push(deleteMirrorsExcept([...keep]));
   // Coverage for the status page: one small UPDATE per mirror, only when a number moved.

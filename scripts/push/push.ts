@@ -22,6 +22,7 @@ import type { Config } from "../config/schema.js";
 import { type StateDb, transaction } from "../state/db.js";
 import { buildIndex } from "./index-build.js";
 import { buildPlan, type PushPlan } from "./plan.js";
+import { renderStatement } from "./sql.js";
 import { d1ExecuteFile, d1MigrationsApply, kvBulkDelete, kvBulkPut, type Target } from "./wrangler-target.js";
 
 export interface PushResult {
@@ -174,8 +175,10 @@ export interface BulkFrame {
 
 /**
  * Writes items into numbered files of at most `maxCount` entries and `maxBytes` bytes each.
- * Cloudflare's bulk KV API takes 10,000 pairs and under 100 MB per request, and a count-only split
- * of large values (piece hashes) would also outgrow what one string can hold in V8.
+ * Cloudflare's bulk KV API takes 10,000 pairs and under 100 MB per request, and each file is one
+ * string in memory while it is written: 16 MiB keeps a first push of thousands of ISOs near
+ * 300 MiB (bench/README.md). Items are encoded here, one at a time, so late-rendered values
+ * (piece hashes) are read from the state only now.
  */
 export async function writeBulks<T>(dir: string, name: string, items: T[], encode: (t: T) => string, frame: BulkFrame, maxCount: number, maxBytes: number): Promise<Bulk<T>[]> {
   const out: Bulk<T>[] = [];
@@ -204,8 +207,8 @@ export async function writeBulks<T>(dir: string, name: string, items: T[], encod
 
 export const JSON_ARRAY: BulkFrame = { ext: ".json", open: "[", sep: ",", close: "]" };
 const SQL_LINES: BulkFrame = { ext: ".sql", open: "", sep: "\n", close: "\n" };
-const KV_BULK_MAX_BYTES = 64 * 1024 * 1024;
-const D1_FILE_MAX_BYTES = 32 * 1024 * 1024;
+const KV_BULK_MAX_BYTES = 16 * 1024 * 1024;
+const D1_FILE_MAX_BYTES = 16 * 1024 * 1024;
 
 async function writePlanFiles(plan: PushPlan, dir: string, bulkMax: number) {
   const tableFile = async (name: string, t: MirrorTable | null) => {
@@ -215,10 +218,10 @@ async function writePlanFiles(plan: PushPlan, dir: string, bulkMax: number) {
     return f;
   };
   return {
-    sql: await writeBulks(dir, "d1", plan.d1, (st) => st, SQL_LINES, D1_STATEMENTS_PER_FILE, D1_FILE_MAX_BYTES),
+    sql: await writeBulks(dir, "d1", plan.d1, renderStatement, SQL_LINES, D1_STATEMENTS_PER_FILE, D1_FILE_MAX_BYTES),
     table: await tableFile("table.json", plan.table),
     transitionTable: await tableFile("table-transition.json", plan.transitionTable),
-    kvPut: await writeBulks(dir, "kv-put", plan.kvPut, (p) => JSON.stringify({ key: p.key, value: Buffer.from(p.value).toString("base64"), base64: true }), JSON_ARRAY, bulkMax, KV_BULK_MAX_BYTES),
+    kvPut: await writeBulks(dir, "kv-put", plan.kvPut, (p) => JSON.stringify({ key: p.key, value: Buffer.from(p.value()).toString("base64"), base64: true }), JSON_ARRAY, bulkMax, KV_BULK_MAX_BYTES),
     kvDelete: await writeBulks(dir, "kv-delete", plan.kvDelete, (p) => JSON.stringify(p.key), JSON_ARRAY, bulkMax, KV_BULK_MAX_BYTES),
     dirPut: await writeBulks(dir, "kv-dirs", plan.dirPut, (d) => JSON.stringify({ key: d.key, value: d.value }), JSON_ARRAY, bulkMax, KV_BULK_MAX_BYTES),
     dirDelete: await writeBulks(dir, "kv-dirs-delete", plan.dirDelete, (d) => JSON.stringify(d.key), JSON_ARRAY, bulkMax, KV_BULK_MAX_BYTES),

@@ -24,12 +24,17 @@ export function deleteMirrorsExcept(ids: number[]): string {
   return `DELETE FROM mirrors WHERE id NOT IN (${ids.length ? ids.join(", ") : "NULL"});`;
 }
 
-/** A file the push writes: its piece hashes loaded from the state. */
-export type FileToWrite = IndexedFile & { pieces: Uint8Array | null };
+/**
+ * A statement, or one rendered only when its SQL file is written: a file's piece hashes (up to
+ * 64 KiB of hex) are read from the state then, one at a time, never all at once.
+ */
+export type Statement = string | (() => string);
 
-/** Multi-row upserts, kept well under D1's 100 KB statement limit. */
-export function upsertFiles(files: FileToWrite[], maxBytes = 60_000): string[] {
-  const out: string[] = [];
+export const renderStatement = (st: Statement): string => (typeof st === "string" ? st : st());
+
+/** Multi-row upserts, kept well under D1's 100 KB statement limit; piece hashes through `piecesOf`. */
+export function upsertFiles(files: IndexedFile[], piecesOf: (path: string) => Uint8Array | null, maxBytes = 60_000): Statement[] {
+  const out: Statement[] = [];
   const head = "INSERT INTO files (path, size, mtime, changed_at, md5, sha1, sha256, sha512, mirrors) VALUES ";
   const tail = " ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime=excluded.mtime, changed_at=excluded.changed_at, md5=excluded.md5, sha1=excluded.sha1, sha256=excluded.sha256, sha512=excluded.sha512, mirrors=excluded.mirrors;";
   let rows: string[] = [];
@@ -47,8 +52,12 @@ export function upsertFiles(files: FileToWrite[], maxBytes = 60_000): string[] {
   }
   if (rows.length) out.push(head + rows.join(", ") + tail);
   for (const f of files) {
-    if (f.pieces && f.pieceSize) {
-      out.push(`INSERT INTO file_pieces (file_id, piece_size, hashes) SELECT id, ${lit(f.pieceSize)}, ${lit(f.pieces)} FROM files WHERE path = ${lit(f.path)} ON CONFLICT(file_id) DO UPDATE SET piece_size=excluded.piece_size, hashes=excluded.hashes;`);
+    if (f.pieceSize) {
+      const pieceSize = f.pieceSize;
+      out.push(
+        () =>
+          `INSERT INTO file_pieces (file_id, piece_size, hashes) SELECT id, ${lit(pieceSize)}, ${lit(piecesOf(f.path))} FROM files WHERE path = ${lit(f.path)} ON CONFLICT(file_id) DO UPDATE SET piece_size=excluded.piece_size, hashes=excluded.hashes;`,
+      );
     }
   }
   return out;

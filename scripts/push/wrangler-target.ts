@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { parse } from "smol-toml";
-import { ROOT } from "../lib/local-edge.js";
+import { ROOT } from "../lib/root.js";
 
 export interface Target {
   kind: "local" | "remote";

@@ -260,6 +260,14 @@ describe("push --local and the Worker", () => {
       const sp = await fetch(`${w.url}/releases/1.0/name%20with%20spaces.iso`, { redirect: "manual", headers: { "x-debug-country": "DE" } });
       expect(sp.headers.get("location")).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/releases\/1\.0\/name%20with%20spaces\.iso$/);
       expect((await fetch(`${w.url}/escape`, { redirect: "manual" })).status).toBe(404);
+      // The detail record the push rendered from the state: SHA-512 and every piece hash of the file.
+      const { createHash } = await import("node:crypto");
+      const { readFileSync } = await import("node:fs");
+      const bytes = readFileSync(path.join(origin, BIG));
+      const meta4 = await (await fetch(`${w.url}/${BIG}.meta4`)).text();
+      expect(meta4).toContain(`<hash type="sha-512">${createHash("sha512").update(bytes).digest("hex")}</hash>`);
+      const pieces = [bytes.subarray(0, 262144), bytes.subarray(262144)].map((b) => `<hash>${createHash("sha256").update(b).digest("hex")}</hash>`);
+      expect(meta4).toMatch(new RegExp(`<pieces length="262144" type="sha-256">\\s*${pieces.join("\\s*")}\\s*</pieces>`));
     } finally {
       await w.stop();
     }
