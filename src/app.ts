@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { Env } from "./env.js";
 import { downloadRoute } from "./http/routes/download.js";
 import { explainRoute } from "./http/routes/explain.js";
+import { repoMirrorListRoute } from "./http/routes/repo-mirrorlist.js";
 import { healthRoute } from "./http/routes/health.js";
 import { metricsRoute, statusJsonRoute, statusPageRoute } from "./http/routes/status.js";
 import { canonicalisePath } from "./core/path.js";
@@ -15,6 +16,7 @@ export function createApp() {
   app.get("/_mirrorhop/status", statusPageRoute);
   app.get("/_mirrorhop/api/status", statusJsonRoute);
   app.get("/_mirrorhop/metrics", metricsRoute);
+  app.get("/_mirrorhop/mirrorlist/*", repoMirrorListRoute);
   app.get("/_mirrorhop/*", (c) => textError(404, `not found: ${new URL(c.req.url).pathname}`));
   app.get("*", downloadRoute);
   app.all("*", (c) => textError(405, `method ${c.req.method} not allowed; use GET or HEAD`, { Allow: "GET, HEAD" }));

@@ -8,6 +8,7 @@ import { continentOf } from "../../src/core/geo.js";
 import { parseCidr } from "../../src/core/ip.js";
 import { type Mirror, MAX_MIRROR_ID, mirrorUrls } from "../../src/core/mirror.js";
 import { DEFAULT_POLICY, type Policy } from "../../src/core/policy.js";
+import { REPOSITORY_KINDS } from "../../src/core/repository.js";
 
 const country = z.string().regex(/^[A-Za-z]{2}$/, "must be a two-letter ISO 3166 country code").transform((s) => s.toUpperCase());
 const baseUrl = (scheme: string) =>
@@ -66,6 +67,19 @@ const policySchema = z
       .default({ repo_depth: DEFAULT_POLICY.stickiness.repoDepth, ipv4_bits: DEFAULT_POLICY.stickiness.ipv4Bits, ipv6_bits: DEFAULT_POLICY.stickiness.ipv6Bits }),
     distance_half_km: z.number().min(0).default(DEFAULT_POLICY.distanceHalfKm),
     max_links: z.number().int().min(0).max(20).default(DEFAULT_POLICY.maxLinks),
+    unknown_paths: z.enum(["origin", "404"]).default(DEFAULT_POLICY.unknownPaths),
+    metalink_origin: z.boolean().default(DEFAULT_POLICY.metalinkOrigin),
+  })
+  .strict();
+
+const repositorySchema = z
+  .object({
+    root: z
+      .string()
+      .transform((r) => r.replace(/^\/+|\/+$/g, ""))
+      .refine((r) => r === "" || !r.split("/").some((seg) => seg === "" || seg === "." || seg === ".."), "must be a directory of the tree, like debian or fedora/42/x86_64 (\"\" for the whole tree)"),
+    kind: z.enum([...REPOSITORY_KINDS, "detect"]).default("detect"),
+    metadata: z.enum(["mirrors", "origin"]).default("mirrors"),
   })
   .strict();
 
@@ -130,9 +144,15 @@ export const configSchema = z
     release: releaseSchema.default(releaseSchema.parse({})),
     scan: scanSchema.default(scanSchema.parse({})),
     mirror: z.array(mirrorSchema).default([]),
+    repository: z.array(repositorySchema).default([]),
   })
   .strict()
   .superRefine((c, ctx) => {
+    const roots = new Map<string, number>();
+    c.repository.forEach((r, i) => {
+      if (roots.has(r.root)) ctx.addIssue({ code: "custom", path: ["repository", i, "root"], message: `root "${r.root}" is declared twice (also repository ${roots.get(r.root)! + 1})` });
+      roots.set(r.root, i);
+    });
     const ids = new Map<number, number>();
     const names = new Map<string, number>();
     c.mirror.forEach((m, i) => {
@@ -183,7 +203,7 @@ export function mirrorOf(m: MirrorConfig): Mirror {
   };
 }
 
-export function policyOf(c: Pick<RawConfig, "policy" | "health" | "release" | "origin">): Policy {
+export function policyOf(c: Pick<RawConfig, "policy" | "health" | "release" | "origin"> & Partial<Pick<RawConfig, "repository">>): Policy {
   const { policy: p, health: h, release: r } = c;
   return {
     minSize: p.min_size,
@@ -192,6 +212,9 @@ export function policyOf(c: Pick<RawConfig, "policy" | "health" | "release" | "o
     stickiness: { repoDepth: p.stickiness.repo_depth, ipv4Bits: p.stickiness.ipv4_bits, ipv6Bits: p.stickiness.ipv6_bits },
     distanceHalfKm: p.distance_half_km,
     maxLinks: p.max_links,
+    unknownPaths: p.unknown_paths,
+    metalinkOrigin: p.metalink_origin,
+    repositories: (c.repository ?? []).map((r) => ({ root: r.root, kind: r.kind, metadata: r.metadata })),
     health: {
       traceFile: c.origin.trace ?? null,
       downAfter: h.down_after,

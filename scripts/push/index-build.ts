@@ -10,6 +10,7 @@ import type { MirrorTable } from "../../src/core/mirror-table.js";
 import { type Config, mirrorOf } from "../config/schema.js";
 import { holdsVersion } from "../scan/listing.js";
 import type { StateDb } from "../state/db.js";
+import { applyRepositories, type RepositorySummary } from "./repositories.js";
 
 export interface IndexedFile {
   path: string;
@@ -32,6 +33,8 @@ export function loadPieces(db: StateDb, path: string): Uint8Array | null {
 export interface DesiredIndex {
   table: Omit<MirrorTable, "generation">;
   files: IndexedFile[];
+  /** Declared repositories found on the origin, with their consistent mirrors. */
+  repositories?: RepositorySummary[];
 }
 
 /** A file's stored columns, as origin_files (local state) and files (D1) both hold them. */
@@ -77,5 +80,6 @@ export function buildIndex(db: StateDb, config: Config): DesiredIndex {
       pieceSize: o.piece_size,
     });
   }
-  return { table: { format: 1, policy: config.policy, mirrors }, files };
+  const repositories = applyRepositories(files, config.policy.repositories);
+  return { table: { format: 1, policy: config.policy, mirrors }, files, repositories };
 }

@@ -65,7 +65,13 @@ export async function push(db: StateDb, config: Config, target: Target, opts: Pu
   const log = opts.log ?? (() => {});
   const wrote = opts.afterWrite ?? (() => {});
   const bulkMax = opts.kvBulkMax ?? KV_BULK_MAX;
-  const plan = await buildPlan(db, buildIndex(db, config), { allowEmpty: opts.allowEmpty ?? false, ...(opts.maxDeleteFraction !== undefined ? { maxDeleteFraction: opts.maxDeleteFraction } : {}), generation: new Date().toISOString() });
+  const index = buildIndex(db, config);
+  const names = new Map(index.table.mirrors.map((m) => [m.id, m.name]));
+  const named = (ids: number[]) => (ids.length ? ids.map((id) => names.get(id) ?? `#${id}`).join(", ") : "none");
+  for (const r of index.repositories ?? []) {
+    log(`repository ${r.unit.id} (${r.unit.kind}, ${r.files} metadata files, metadata from ${r.metadata === "origin" ? "the origin" : "consistent mirrors"}): consistent: ${named(r.consistent)}${r.partial.length ? `; partial or mid-sync: ${named(r.partial)}` : ""}`);
+  }
+  const plan = await buildPlan(db, index, { allowEmpty: opts.allowEmpty ?? false, ...(opts.maxDeleteFraction !== undefined ? { maxDeleteFraction: opts.maxDeleteFraction } : {}), generation: new Date().toISOString() });
   const result: PushResult = {
     d1Statements: plan.d1.length - plan.statsStatements,
     statsWritten: plan.statsDigest !== null,

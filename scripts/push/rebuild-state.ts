@@ -19,6 +19,7 @@ import { d1MigrationsApply, d1Query, type Target } from "./wrangler-target.js";
 /** D1 hands blobs back as hex here (the query uses hex()). */
 interface FileRow extends StoredFileColumns {
   mirrors: string;
+  repo_meta: "consistent" | "origin" | null;
 }
 
 type RawMirrorRow = Record<string, unknown>;
@@ -27,7 +28,7 @@ export async function rebuildPushState(db: StateDb, target: Target): Promise<{ f
   await d1MigrationsApply(target);
   const files = await d1Query<FileRow>(
     target,
-    "SELECT f.path, f.size, f.mtime, f.changed_at, f.md5, f.sha1, f.sha256, f.sha512, hex(f.mirrors) AS mirrors, p.piece_size FROM files f LEFT JOIN file_pieces p ON p.file_id = f.id",
+    "SELECT f.path, f.size, f.mtime, f.changed_at, f.md5, f.sha1, f.sha256, f.sha512, hex(f.mirrors) AS mirrors, f.repo_meta, p.piece_size FROM files f LEFT JOIN file_pieces p ON p.file_id = f.id",
   );
   const mirrorRows = await d1Query<RawMirrorRow>(target, "SELECT * FROM mirrors ORDER BY id");
   const meta = new Map((await d1Query<{ key: string; value: string }>(target, "SELECT key, value FROM meta")).map((r) => [r.key, r.value]));
@@ -40,7 +41,7 @@ export async function rebuildPushState(db: StateDb, target: Target): Promise<{ f
     for (const f of files) {
       const indexed: IndexedFile = {
         path: f.path,
-        record: fileRecordOf({ ...f, changed: f.changed_at, mirrors: decodeMirrorSet(Buffer.from(f.mirrors, "hex")) }),
+        record: fileRecordOf({ ...f, changed: f.changed_at, mirrors: decodeMirrorSet(Buffer.from(f.mirrors, "hex")), repoMeta: f.repo_meta }),
         sha512: f.sha512,
         pieceSize: f.piece_size,
       };

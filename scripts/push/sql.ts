@@ -35,13 +35,13 @@ export const renderStatement = (st: Statement): string => (typeof st === "string
 /** Multi-row upserts, kept well under D1's 100 KB statement limit; piece hashes through `piecesOf`. */
 export function upsertFiles(files: IndexedFile[], piecesOf: (path: string) => Uint8Array | null, maxBytes = 60_000): Statement[] {
   const out: Statement[] = [];
-  const head = "INSERT INTO files (path, size, mtime, changed_at, md5, sha1, sha256, sha512, mirrors) VALUES ";
-  const tail = " ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime=excluded.mtime, changed_at=excluded.changed_at, md5=excluded.md5, sha1=excluded.sha1, sha256=excluded.sha256, sha512=excluded.sha512, mirrors=excluded.mirrors;";
+  const head = "INSERT INTO files (path, size, mtime, changed_at, md5, sha1, sha256, sha512, mirrors, repo_meta) VALUES ";
+  const tail = " ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime=excluded.mtime, changed_at=excluded.changed_at, md5=excluded.md5, sha1=excluded.sha1, sha256=excluded.sha256, sha512=excluded.sha512, mirrors=excluded.mirrors, repo_meta=excluded.repo_meta;";
   let rows: string[] = [];
   let bytes = 0;
   for (const f of files) {
     const r = f.record;
-    const row = `(${[lit(f.path), lit(r.size), lit(r.mtime), lit(r.changed), lit(r.md5), lit(r.sha1), lit(r.sha256), lit(f.sha512), lit(encodeMirrorSet(r.mirrors))].join(", ")})`;
+    const row = `(${[lit(f.path), lit(r.size), lit(r.mtime), lit(r.changed), lit(r.md5), lit(r.sha1), lit(r.sha256), lit(f.sha512), lit(encodeMirrorSet(r.mirrors)), lit(r.repoMeta ?? null)].join(", ")})`;
     if (rows.length && bytes + row.length > maxBytes) {
       out.push(head + rows.join(", ") + tail);
       rows = [];

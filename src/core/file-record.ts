@@ -3,7 +3,9 @@
  * KV bills and caches by size and a release tree holds millions of files. See docs/index-format.md.
  *
  *   byte 0      format version (1)
- *   byte 1      flags: bit0 md5, bit1 sha1, bit2 sha256 present
+ *   byte 1      flags: bit0 md5, bit1 sha1, bit2 sha256 present; bit3 repository metadata whose
+ *               mirror set is its repository's consistent set; bit4 repository metadata that
+ *               the origin serves (docs/repositories.md)
  *   varint      size in bytes
  *   varint      mtime, Unix seconds
  *   varint      changed: Unix seconds when the content last changed (the version's birth)
@@ -26,10 +28,20 @@ export interface FileRecord {
   sha256?: string;
   /** Ids of the mirrors that hold exactly this version, ascending. */
   mirrors: number[];
+  /**
+   * Set on a declared repository's metadata. "consistent": `mirrors` holds only mirrors seen with
+   * every metadata file of the repository at the origin's version, so they may serve it;
+   * "origin": the operator keeps this repository's metadata on the origin. Bound into the record,
+   * not the table, so the rule and the mirror set it applies to always arrive together.
+   */
+  repoMeta?: RepoMeta;
 }
 
+export type RepoMeta = "consistent" | "origin";
+const REPO_META_BITS: Record<RepoMeta, number> = { consistent: 8, origin: 16 };
+
 /** A record from stored columns, where an unknown hash is NULL rather than absent. */
-export function fileRecordOf(r: { size: number; mtime: number; changed: number; md5?: string | null; sha1?: string | null; sha256?: string | null; mirrors: number[] }): FileRecord {
+export function fileRecordOf(r: { size: number; mtime: number; changed: number; md5?: string | null; sha1?: string | null; sha256?: string | null; mirrors: number[]; repoMeta?: RepoMeta | null }): FileRecord {
   return {
     size: r.size,
     mtime: r.mtime,
@@ -38,6 +50,7 @@ export function fileRecordOf(r: { size: number; mtime: number; changed: number; 
     ...(r.sha1 ? { sha1: r.sha1 } : {}),
     ...(r.sha256 ? { sha256: r.sha256 } : {}),
     mirrors: r.mirrors,
+    ...(r.repoMeta ? { repoMeta: r.repoMeta } : {}),
   };
 }
 
@@ -49,7 +62,7 @@ const HASHES = [
 ] as const;
 
 export function encodeFileRecord(r: FileRecord): Uint8Array {
-  const out: number[] = [FILE_RECORD_VERSION, 0];
+  const out: number[] = [FILE_RECORD_VERSION, r.repoMeta ? REPO_META_BITS[r.repoMeta] : 0];
   writeVarint(out, r.size);
   writeVarint(out, r.mtime);
   writeVarint(out, r.changed);
@@ -76,6 +89,8 @@ export function decodeFileRecord(buf: Uint8Array): FileRecord {
   const mtime = readVarint(reader);
   const changed = readVarint(reader);
   const rec: FileRecord = { size, mtime, changed, mirrors: [] };
+  if (flags & REPO_META_BITS.consistent) rec.repoMeta = "consistent";
+  else if (flags & REPO_META_BITS.origin) rec.repoMeta = "origin";
   for (const [name, len, bit] of HASHES) {
     if (!(flags & bit)) continue;
     if (reader.pos + len > buf.length) throw new Error("file record truncated in a hash");

@@ -1,5 +1,7 @@
 /** The redirect policy an operator sets in mirrorhop.toml and the push carries to the edge. */
 
+import { REPOSITORY_KINDS, type RepositoryDecl } from "./repository.js";
+
 export interface Policy {
   /** Files smaller than this many bytes go to the origin: a redirect would cost more than the file. */
   minSize: number;
@@ -18,6 +20,19 @@ export interface Policy {
   distanceHalfKm: number;
   /** How many mirrors the Link rel=duplicate header lists. */
   maxLinks: number;
+  /**
+   * A path the index does not know (published after the last push): "origin" redirects it there,
+   * and the origin answers 404 for what it lacks (MirrorBrain's rule); "404" answers it here.
+   */
+  unknownPaths: "origin" | "404";
+  /**
+   * List the origin in Metalinks that name mirrors too. Off by default: libzypp and aria2c fetch
+   * pieces from every listed URL whatever its priority, so the origin would carry a share of every
+   * download. A Metalink with no mirror always names the origin.
+   */
+  metalinkOrigin: boolean;
+  /** Declared package repositories: their metadata is served as a unit (docs/repositories.md). */
+  repositories: RepositoryDecl[];
   health: HealthPolicy;
   release: ReleasePolicy;
 }
@@ -71,6 +86,9 @@ export const DEFAULT_POLICY: Policy = {
   stickiness: { repoDepth: 2, ipv4Bits: 24, ipv6Bits: 48 },
   distanceHalfKm: 2000,
   maxLinks: 5,
+  unknownPaths: "origin",
+  metalinkOrigin: false,
+  repositories: [],
   health: {
     traceFile: null,
     downAfter: 2,
@@ -94,7 +112,17 @@ export function policyWithDefaults(p: Partial<Policy> | undefined): Policy {
     stickiness: { ...DEFAULT_POLICY.stickiness, ...p?.stickiness },
     health: { ...DEFAULT_POLICY.health, ...p?.health },
     release: { ...DEFAULT_POLICY.release, ...p?.release },
+    // Read from KV at the boundary: a malformed declaration is dropped, never trusted.
+    repositories: Array.isArray(p?.repositories) ? p.repositories.filter(isRepositoryDecl) : [],
   };
+}
+
+function isRepositoryDecl(r: unknown): r is RepositoryDecl {
+  const d = r as Partial<RepositoryDecl> | null;
+  return (
+    typeof d === "object" && d !== null && typeof d.root === "string" && !d.root.startsWith("/") && !d.root.endsWith("/") &&
+    (d.kind === "detect" || (REPOSITORY_KINDS as readonly string[]).includes(d.kind as string)) && (d.metadata === "mirrors" || d.metadata === "origin")
+  );
 }
 
 /**

@@ -68,7 +68,7 @@ export function mirrorToRow(m: Mirror): Omit<MirrorRow, "filesHeld" | "lastScanA
   };
 }
 
-export function fileRecordFromRow(r: Pick<FileRow, "size" | "mtime" | "changedAt" | "md5" | "sha1" | "sha256" | "mirrors">): FileRecord {
+export function fileRecordFromRow(r: Pick<FileRow, "size" | "mtime" | "changedAt" | "md5" | "sha1" | "sha256" | "mirrors" | "repoMeta">): FileRecord {
   return fileRecordOf({ ...r, changed: r.changedAt, mirrors: decodeMirrorSet(toBytes(r.mirrors)) });
 }
 
@@ -83,6 +83,7 @@ export function fileRowFrom(path: string, rec: FileRecord & { sha512?: string })
     sha256: rec.sha256 ?? null,
     sha512: rec.sha512 ?? null,
     mirrors: encodeMirrorSet(rec.mirrors),
+    repoMeta: rec.repoMeta ?? null,
   };
 }
 

@@ -106,6 +106,8 @@ export const files = sqliteTable("files", {
   sha512: text("sha512"),
   /** The same mirror bitset as the KV record (one bit per mirror id): 1M files × 64 mirrors stay at 8 MB. */
   mirrors: blob("mirrors", { mode: "buffer" }).$type<Uint8Array>().notNull(),
+  /** A declared repository's metadata: "consistent" (mirrors is its repository's consistent set) or "origin". */
+  repoMeta: text("repo_meta", { enum: ["consistent", "origin"] }),
 });
 
 export const filePieces = sqliteTable("file_pieces", {

@@ -11,6 +11,10 @@ export interface DownloadView {
   /** The chosen mirrors, best first. */
   mirrors: { url: string; country: string }[];
   originUrl: string;
+  /** Whether a Metalink lists the origin (last) besides the mirrors. */
+  listOrigin: boolean;
+  /** Add MirrorManager's `mm0:` extensions (a repomd.xml Metalink for dnf/librepo). */
+  mirrorManager?: boolean;
   /** Where this document itself is served (Metalink's origin). */
   selfUrl: string;
   generator: string;

@@ -1,6 +1,6 @@
 /**
  * Metalink 4 (RFC 5854, application/metalink4+xml). The mirrors come in selection order with
- * priority 1, 2, …, each with its lowercase country as location; the origin is last. Hash names
+ * priority 1, 2, …, each with its lowercase country as location; the origin is last where listed. Hash names
  * follow the IANA "Hash Function Textual Names" registry (md5, sha-1, sha-256, sha-512).
  */
 
@@ -32,7 +32,7 @@ export function metalink4(v: DownloadView): string {
     lines.push("    </pieces>");
   }
   v.mirrors.forEach((m, i) => lines.push(`    <url location="${esc(m.country.toLowerCase())}" priority="${i + 1}">${esc(m.url)}</url>`));
-  lines.push(`    <url priority="${v.mirrors.length + 1}">${esc(v.originUrl)}</url>`);
+  if (v.listOrigin) lines.push(`    <url priority="${v.mirrors.length + 1}">${esc(v.originUrl)}</url>`);
   lines.push("  </file>", "</metalink>", "");
   return lines.join("\n");
 }

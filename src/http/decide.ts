@@ -4,14 +4,15 @@ import type { Scheme } from "../core/mirror.js";
 import type { Env } from "../env.js";
 import type { SelectionRequest } from "../selection/client.js";
 import { type Decision, selectMirror } from "../selection/select.js";
-import { type FileLookup, lookupFile } from "../storage/file-lookup.js";
+import { type FileLookup, lookupFile, lookupFileInD1 } from "../storage/file-lookup.js";
 import { type LoadedTable, getMirrorTable } from "../storage/mirror-table.js";
 import { clientFromRequest, type PlatformGeo } from "./client-info.js";
 import { applyOverrides } from "./overrides.js";
 
 export type Outcome =
   | { kind: "bad-request"; reason: string }
-  | { kind: "not-found" }
+  /** The index has no such file; `originFallback`: the policy sends unknown paths to the origin. */
+  | { kind: "not-found"; originFallback: boolean }
   /** A staged path not yet on enough mirrors: not served at all until it is. */
   | { kind: "staged"; holders: number; needed: number }
   /** Storage could not answer: the origin takes the request. */
@@ -38,8 +39,13 @@ export async function decide(env: Env, req: Request, url: URL, path: string, mod
     ...(over.value.newMirror ? { salt: crypto.randomUUID() } : {}),
   };
   // Both reads start at once: the table is usually cached, and when it is not, its read overlaps the file's.
-  const [lookup, table] = await Promise.all([lookupFile(env, path), getMirrorTable(env)]);
-  if (lookup.kind === "missing") return { kind: "not-found" };
+  const [first, table] = await Promise.all([lookupFile(env, path, Date.now(), { d1OnMiss: false }), getMirrorTable(env)]);
+  // A KV miss is asked of D1 only where the answer would otherwise be wrong, not merely slower:
+  // when unknown paths get our own 404, or KV holds no table at all (KV empty or unreachable).
+  // Otherwise the path goes to the origin, which has every file the index has, and answers 404
+  // for the rest: a file whose record is still propagating loses a mirror redirect, nothing more.
+  const lookup = first.kind === "missing" && (!table || table.source !== "kv" || table.table.policy.unknownPaths === "404") ? await lookupFileInD1(env, path) : first;
+  if (lookup.kind === "missing") return { kind: "not-found", originFallback: table !== null && table.table.policy.unknownPaths === "origin" };
   if (lookup.kind === "unavailable" || !table) return { kind: "unavailable", lookup, table, selection };
   const decision = selectMirror(table.table, lookup.record, selection, mode.explain ? { listNonHolders: true } : { limit: mode.limit ?? table.table.policy.maxLinks });
   if (decision.staged && !mode.explain) return { kind: "staged", holders: decision.holders, needed: decision.staged.needed };

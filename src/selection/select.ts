@@ -8,6 +8,7 @@ import { networkOf } from "../core/ip.js";
 import { type Mirror, type Scheme, type Tier, TIERS } from "../core/mirror.js";
 import type { FileRecord } from "../core/file-record.js";
 import { encodePathForUrl, repositoryOf } from "../core/path.js";
+import { declaredRepositoryOf } from "../core/repository.js";
 import type { SelectionRequest } from "./client.js";
 import type { CompiledMirror, CompiledTable } from "./compiled-table.js";
 import { exclusionReason, urlSchemeFor } from "./filters.js";
@@ -30,7 +31,10 @@ export interface ExcludedMirror {
   tier?: Tier;
 }
 
-export type OriginReason = "small-file" | "origin-pattern" | "release-gate" | "no-mirror";
+export type OriginReason = "small-file" | "origin-pattern" | "repository-metadata" | "release-gate" | "no-mirror";
+
+/** Reasons under which a Metalink or mirror list names the origin alone, whatever mirrors hold the file. */
+export const ORIGIN_ONLY_REASONS: ReadonlySet<OriginReason> = new Set(["origin-pattern", "repository-metadata", "release-gate"]);
 
 export interface Decision {
   /** The mirror a plain download goes to; null means the origin. */
@@ -59,7 +63,10 @@ export function stickinessKey(table: CompiledTable, req: SelectionRequest): stri
   const network = c.ip
     ? networkOf(c.ip, c.ip.family === 4 ? s.ipv4Bits : s.ipv6Bits)
     : `as${c.asn ?? "?"}:${c.country ?? "?"}`;
-  const key = `${network}|${repositoryOf(req.path, s.repoDepth)}`;
+  // A declared repository is one unit for stickiness too: its root file, indexes and packages
+  // come from one mirror per client network while that mirror qualifies.
+  const repo = declaredRepositoryOf(req.path, table.policy.repositories);
+  const key = `${network}|${repo ? `repo:${repo.root}` : repositoryOf(req.path, s.repoDepth)}`;
   return req.salt ? `${key}|${req.salt}` : key;
 }
 
@@ -134,10 +141,15 @@ export function selectMirror(table: CompiledTable, file: FileRecord, req: Select
   const gate = table.policy.release;
   const short = gate.minMirrors > 0 && holders < gate.minMirrors;
   const staged = short && table.isStagedPath(req.path);
+  // A declared repository's metadata is judged by its record alone: its mirror set is already the
+  // repository's consistent set, and size or name rules must not split InRelease from its indexes.
+  const repoMeta = file.repoMeta;
   const originReason: OriginReason | undefined =
-    file.size < table.policy.minSize
+    repoMeta === "origin"
+      ? "repository-metadata"
+      : repoMeta === undefined && file.size < table.policy.minSize
       ? "small-file"
-      : table.isOriginPath(req.path)
+      : repoMeta === undefined && table.isOriginPath(req.path)
         ? "origin-pattern"
         : short && req.now - file.changed < gate.minAgeSeconds
           ? "release-gate"

@@ -47,10 +47,10 @@ describe("directory listings from the index", () => {
     expect(html.indexOf("sub/")).toBeLessThan(html.indexOf("a file.iso"));
   });
 
-  it("a directory without its slash is redirected to it; an unknown one is 404", async () => {
+  it("a directory without its slash is redirected to it; an unknown path goes to the origin, an unknown directory is 404", async () => {
     const res = await get("releases/1.0?json");
     expect([res.status, res.headers.get("location")]).toEqual([301, "/releases/1.0/?json"]);
-    expect((await get("releases/3.0")).status).toBe(404);
+    expect((await get("releases/3.0")).headers.get("x-mirrorhop-tier")).toBe("unknown-path");
     expect((await get("nope/?json")).status).toBe(404);
   });
 
@@ -60,7 +60,7 @@ describe("directory listings from the index", () => {
     // Neighbours in byte order ("releases.iso", "releases0.txt") stay out of the range.
     expect(body.entries.map((e) => e.name)).toEqual(["1.0", "2.0"]);
     expect((await get("releases/1.0/sub/?json")).status).toBe(200);
-    expect((await get("releases/1.0")).status).toBe(404);
+    expect((await get("releases/1.0")).headers.get("x-mirrorhop-tier")).toBe("unknown-path");
   });
 
   it("leaves a staged file out until enough mirrors hold it, from KV and from D1 alike", async () => {

@@ -29,7 +29,7 @@ describe("derived documents", () => {
     );
   });
 
-  it(".meta4: name, size, every hash, pieces, mirrors in selection order with locations, origin last", async () => {
+  it(".meta4: name, size, every hash, pieces, mirrors in selection order with locations; the origin left out", async () => {
     const res = await get(`${ISO}.meta4`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("application/metalink4+xml; charset=utf-8");
@@ -48,16 +48,32 @@ describe("derived documents", () => {
       ["de", "1", "https://de1.test/pub/releases/1.0/foo.iso"],
       ["fr", "2", "https://fr1.test/pub/releases/1.0/foo.iso"],
       ["us", "3", "https://us1.test/pub/releases/1.0/foo.iso"],
-      ["", "4", "https://origin.test/pub/releases/1.0/foo.iso"],
     ]);
     expect(xml).toContain('<origin dynamic="true">https://get.test/releases/1.0/foo.iso.meta4</origin>');
     expect(xml).toMatch(/<published>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ<\/published>/);
     expect(xml).toContain("<generator>mirrorhop/");
   });
 
-  it("?limit bounds the mirror URLs; the origin stays last", async () => {
+  it("?limit bounds the mirror URLs", async () => {
     const xml = await (await get(`${ISO}.meta4?limit=1`)).text();
-    expect([...xml.matchAll(/<url[^>]*>([^<]+)</g)].map((m) => m[1])).toEqual(["https://de1.test/pub/releases/1.0/foo.iso", "https://origin.test/pub/releases/1.0/foo.iso"]);
+    expect([...xml.matchAll(/<url[^>]*>([^<]+)</g)].map((m) => m[1])).toEqual(["https://de1.test/pub/releases/1.0/foo.iso"]);
+  });
+
+  it("metalink_origin = true lists the origin last, after the mirrors, in both versions", async () => {
+    await seed(table([de, fr, us], { metalinkOrigin: true }), { [ISO]: file([1, 2, 3]) });
+    for (const doc of ["meta4", "metalink"]) {
+      const urls = [...(await (await get(`${ISO}.${doc}`)).text()).matchAll(/<url[^>]*>([^<]+)</g)].map((m) => m[1]);
+      expect(urls, doc).toEqual(["de1", "fr1", "us1"].map((n) => `https://${n}.test/pub/${ISO}`).concat(`https://origin.test/pub/${ISO}`));
+    }
+  });
+
+  it("a negotiated Metalink that would name the origin alone is the plain redirect instead", async () => {
+    const accept = { accept: "*/*, application/metalink+xml, application/metalink4+xml" };
+    for (const p of ["releases/1.0/lonely.iso", "dists/stable/Release"]) {
+      const res = await get(p, accept);
+      expect([res.status, res.headers.get("location")], p).toEqual([302, `https://origin.test/pub/${p}`]);
+      expect(res.headers.get("content-disposition"), p).toBeNull();
+    }
   });
 
   it("a known file no mirror holds: the Metalink lists the origin alone; metadata likewise", async () => {
@@ -94,7 +110,6 @@ describe("derived documents", () => {
       ["https", "de", "100"],
       ["https", "fr", "99"],
       ["https", "us", "98"],
-      ["https", "", "97"],
     ]);
   });
 

@@ -51,6 +51,12 @@ function assertSane(res: Response, target: string) {
     if (res.status === 301) {
       // The only relative redirect: a directory without its slash. Same site, never "//host" or "/\host".
       expect(loc!, target).toMatch(/^\/(?![/\\])/);
+    } else if (res.headers.get("x-mirrorhop-tier") === "unknown-path") {
+      // A path the index does not know goes to the origin, joined with its canonical form: never
+      // another host, never a dot segment or an empty one.
+      expect(loc!.startsWith(ORIGIN), `${target} -> ${loc}`).toBe(true);
+      expect(new URL(loc!).host, target).toBe("origin.test");
+      expect(loc!.slice(ORIGIN.length), `${target} -> ${loc}`).not.toMatch(/(^|\/)(\.\.?)?(\/|$)/);
     } else {
       expect(ALLOWED.has(loc!), `${target} -> ${loc}`).toBe(true);
     }
@@ -94,16 +100,18 @@ describe("hostile request input", () => {
       ["/releases/1.0/%E.iso", /malformed/],
       ["/releases/1.0/a%5c..%5cb.iso", /backslash/],
       // The URL parser resolves an encoded dot segment before the Worker runs: it can only name a path inside the tree.
-      ["/releases/%2e%2e/etc/passwd", /not found: \/etc\/passwd/],
+      ["/releases/%2e%2e/etc/passwd", /^https:\/\/origin\.test\/pub\/etc\/passwd$/],
       [`/releases/${"x".repeat(1100)}.iso`, /longer than 1024 bytes/],
     ];
     for (const [target, reason] of cases) {
       const res = await SELF.fetch(`https://get.test${target}`, { redirect: "manual" });
       const body = await res.text();
       if (target.includes("%252f") || target.includes("%2e%2e")) {
-        // Double encoding is not an encoded slash: it names a file "%2f" literally, which the index does not hold.
-        expect(res.status, target).toBe(404);
-        expect(body, target).toMatch(reason);
+        // Double encoding is not an encoded slash: it names a file "%2f" literally, which the index
+        // does not hold, so the origin is asked (and answers 404 for what it lacks).
+        expect(res.status, target).toBe(302);
+        expect(res.headers.get("x-mirrorhop-tier"), target).toBe("unknown-path");
+        expect(res.headers.get("location"), target).toMatch(reason);
         continue;
       }
       expect(res.status, target).toBe(400);
@@ -113,8 +121,10 @@ describe("hostile request input", () => {
 
   it("look-alike slashes and dots name ordinary (absent) files, never another directory", async () => {
     for (const p of ["/releases\u22151.0\u2215a.iso", "/releases/1.0\uFF0Fa.iso", "/releases/\u2024\u2024/1.0/a.iso"]) {
-      const res = await SELF.fetch(new URL(p, "https://get.test").href, { redirect: "manual" });
-      expect(res.status, p).toBe(404);
+      const url = new URL(p, "https://get.test");
+      const res = await SELF.fetch(url.href, { redirect: "manual" });
+      expect(res.headers.get("x-mirrorhop-tier"), p).toBe("unknown-path");
+      expect(res.headers.get("location"), p).toBe(ORIGIN + url.pathname.slice(1));
       await res.arrayBuffer();
     }
   });

@@ -116,11 +116,25 @@ describe("download redirect", () => {
     expect(res.headers.get("x-mirrorhop-mirror")).toBe("fr1");
   });
 
-  it("404s a path the index does not hold, and a directory it does not hold", async () => {
+  it("sends a path the index does not hold to the origin; its derived documents and unknown directories stay 404", async () => {
+    const res = await get("releases/1.0/missing.iso", GERMAN);
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe("https://origin.test/pub/releases/1.0/missing.iso");
+    expect(res.headers.get("x-mirrorhop-tier")).toBe("unknown-path");
+    expect(res.headers.get("link")).toBeNull();
+    expect(res.headers.get("digest")).toBeNull();
+    // A client that asks every download for a Metalink (libzypp) is sent there too.
+    const negotiated = await get("releases/1.0/missing.iso", { ...GERMAN, accept: "*/*, application/metalink+xml, application/metalink4+xml" });
+    expect([negotiated.status, negotiated.headers.get("location")]).toEqual([302, "https://origin.test/pub/releases/1.0/missing.iso"]);
+    for (const doc of ["meta4", "metalink", "sha256", "mirrorlist"]) expect((await get(`releases/1.0/missing.iso.${doc}`, GERMAN)).status).toBe(404);
+    expect((await get("releases/9.9/", GERMAN)).status).toBe(404);
+  });
+
+  it("404s an unknown path itself with unknown_paths = 404", async () => {
+    await seed(table([de, fr, us, at], { unknownPaths: "404" }), FILES);
     const res = await get("releases/1.0/missing.iso", GERMAN);
     expect(res.status).toBe(404);
     expect(await res.text()).toBe("not found: /releases/1.0/missing.iso\n");
-    expect((await get("releases/9.9/", GERMAN)).status).toBe(404);
   });
 
   it.each(["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])("%s is 405 with Allow", async (method) => {
@@ -150,7 +164,8 @@ describe("download redirect", () => {
     const explain = (await (await get(`_mirrorhop/explain/${ISO}`, GERMAN)).json()) as { file: { source: string }; table: { source: string } };
     expect(explain.file.source).toBe("d1");
     expect(explain.table.source).toBe("d1");
-    expect((await get("releases/1.0/missing.iso", GERMAN)).status).toBe(404);
+    // D1 confirmed the miss: the origin takes it.
+    expect((await get("releases/1.0/missing.iso", GERMAN)).headers.get("x-mirrorhop-tier")).toBe("unknown-path");
   });
 });
 
@@ -185,7 +200,8 @@ describe("storage failures", () => {
   it("D1 failing with KV healthy changes nothing for downloads; health says degraded", async () => {
     const e = { ...env, DB: failingD1() } as Env;
     expect((await call(ISO, e)).headers.get("x-mirrorhop-mirror")).toBe("de1");
-    expect((await call("releases/1.0/missing.iso", e)).headers.get("x-mirrorhop-tier")).toBe("storage-unavailable");
+    // A KV miss goes to the origin without asking D1, so D1's outage does not even show there.
+    expect((await call("releases/1.0/missing.iso", e)).headers.get("x-mirrorhop-tier")).toBe("unknown-path");
     const health = (await (await call("_mirrorhop/health", e)).json()) as { status: string; kv: boolean; d1: boolean };
     expect(health).toMatchObject({ status: "degraded", kv: true, d1: false });
   });

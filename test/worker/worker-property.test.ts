@@ -32,7 +32,10 @@ describe("Worker properties", () => {
             const res = await SELF.fetch(`${https ? "https" : "http"}://get.test/${path}${q}`, { redirect: "manual", headers });
             expect(res.status).toBeLessThan(500);
             if (!(path in index)) {
-              expect(res.status).toBe(404);
+              // Unknown paths go to the origin, which answers 404 for what it lacks.
+              expect(res.status).toBe(302);
+              expect(res.headers.get("x-mirrorhop-tier")).toBe("unknown-path");
+              expect(res.headers.get("location")).toBe(joinUrl(ORIGIN, path));
               continue;
             }
             expect(res.status).toBe(302);

@@ -16,6 +16,11 @@ import { esc } from "../../formats/xml.js";
 import { lookupDetail } from "../../storage/detail-lookup.js";
 import { decide } from "../decide.js";
 import { NO_STORE, originUrl, redirectResponse, selfUrlOf, textError, stagedMessage } from "../responses.js";
+import { ORIGIN_ONLY_REASONS } from "../../selection/select.js";
+import { redirectFor, unknownPathRedirect } from "./redirect.js";
+
+/** The Metalink 3 dnf reads with `metalink=`: `…/repodata/repomd.xml.metalink` (MirrorManager's format). */
+const isRepomd = (base: string, format: DerivedFormat) => format === "metalink" && (base === "repodata/repomd.xml" || base.endsWith("/repodata/repomd.xml"));
 
 export type DerivedFormat = "meta4" | "metalink" | "mirrorlist" | ChecksumKind;
 const SUFFIXES: DerivedFormat[] = ["meta4", "metalink", "mirrorlist", "sha256", "sha1", "md5", "sha512"];
@@ -47,6 +52,9 @@ export async function derivedResponse(env: Env, req: Request, url: URL, base: st
   const outcome = await decide(env, req, url, base, { limit: isMetalink ? limit : isList ? 1000 : 1 });
   const selfPath = `${base}.${format}`;
   if (outcome.kind === "bad-request") return textError(400, outcome.reason);
+  // A client that asks every download for a Metalink (libzypp, aria2c) must still get a file the
+  // index does not know yet from the origin, as a plain download would.
+  if (outcome.kind === "not-found" && negotiated && outcome.originFallback) return unknownPathRedirect(env, base);
   if (outcome.kind === "not-found" || outcome.kind === "staged") {
     const message = outcome.kind === "staged" ? stagedMessage(base, outcome.holders, outcome.needed) : `not found: /${base}`;
     if (wantsJson) return Response.json({ error: message }, { status: 404, headers: { "Cache-Control": NO_STORE } });
@@ -61,15 +69,24 @@ export async function derivedResponse(env: Env, req: Request, url: URL, base: st
     return redirectResponse({ location: originUrl(env.ORIGIN_URL, negotiated ? base : selfPath), mirror: "origin", tier: "storage-unavailable", selfUrl: "", maxLinks: 0 });
   }
   const d = outcome.decision;
+  // Repository metadata kept on the origin, and gated files: the few mirrors that have a new
+  // release must not take every Metalink client.
+  const mirrors = d.originReason && ORIGIN_ONLY_REASONS.has(d.originReason) ? [] : d.ranked.map((r) => ({ url: r.url, country: r.mirror.country }));
+  // A Metalink that would name the origin alone says nothing a redirect does not: the client gets
+  // the plain 302, and libzypp does not fail once on an origin-only Metalink and retry.
+  if (negotiated && mirrors.length === 0) return redirectFor(env, url, base, outcome);
   const needDetail = isMetalink || isList || format === "sha512";
   const view: DownloadView = {
     name: baseName(base),
     record: outcome.lookup.record,
     detail: needDetail ? await lookupDetail(env, base) : null,
-    // Repository metadata must come from the origin, so its Metalink names the origin alone.
-    // Gated files too: the few mirrors that have a new release must not take every Metalink client.
-    mirrors: d.originReason === "origin-pattern" || d.originReason === "release-gate" ? [] : d.ranked.map((r) => ({ url: r.url, country: r.mirror.country })),
+    mirrors,
+    // libzypp and aria2c fetch from every URL listed, priority notwithstanding: the origin is listed
+    // only when no mirror is, or the operator asks for it. librepo tries one URL after another, so a
+    // repomd.xml Metalink keeps the origin last, as a fallback that costs nothing until it is needed.
     originUrl: originUrl(env.ORIGIN_URL, base),
+    listOrigin: mirrors.length === 0 || outcome.table.table.policy.metalinkOrigin || isRepomd(base, format),
+    ...(isRepomd(base, format) ? { mirrorManager: true } : {}),
     selfUrl: selfUrlOf(url, selfPath),
     generator: GENERATOR,
   };

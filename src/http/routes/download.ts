@@ -5,7 +5,8 @@ import { directoryResponse } from "./directory.js";
 import type { Env } from "../../env.js";
 import { decide } from "../decide.js";
 import { derivedOf, derivedResponse, negotiatedMetalink } from "./derived.js";
-import { NO_STORE, originUrl, redirectResponse, selfUrlOf, stagedMessage, textError } from "../responses.js";
+import { NO_STORE, stagedMessage, textError } from "../responses.js";
+import { redirectFor, unknownPathRedirect } from "./redirect.js";
 
 export async function downloadRoute(c: Context<{ Bindings: Env }>): Promise<Response> {
   const url = new URL(c.req.url);
@@ -19,7 +20,6 @@ export async function downloadRoute(c: Context<{ Bindings: Env }>): Promise<Resp
   const wants = derived ? null : negotiatedMetalink(c.req.header("accept") ?? null);
   if (wants) return derivedResponse(c.env, c.req.raw, url, path, wants, true);
   const outcome = await decide(c.env, c.req.raw, url, path);
-  const selfUrl = selfUrlOf(url, path);
   switch (outcome.kind) {
     case "bad-request":
       return textError(400, outcome.reason);
@@ -29,31 +29,13 @@ export async function downloadRoute(c: Context<{ Bindings: Env }>): Promise<Resp
       // A directory asked for without its slash gets the slash, as web servers do.
       const dir = await lookupListing(c.env, path + "/", false);
       if (dir.kind === "found") return new Response(null, { status: 301, headers: { Location: `/${encodePathForUrl(path)}/${url.search}`, "Cache-Control": NO_STORE } });
+      if (outcome.originFallback) return unknownPathRedirect(c.env, path);
       return textError(404, `not found: /${path}`);
     }
     case "staged":
       return textError(404, stagedMessage(path, outcome.holders, outcome.needed));
     case "unavailable":
-      return redirectResponse({
-        location: originUrl(c.env.ORIGIN_URL, path),
-        mirror: "origin",
-        tier: "storage-unavailable",
-        ...(outcome.lookup.kind === "found" ? { file: outcome.lookup.record } : {}),
-        selfUrl,
-        maxLinks: 0,
-      });
-    case "decided": {
-      const { decision } = outcome;
-      const w = decision.winner;
-      return redirectResponse({
-        location: w ? w.url : originUrl(c.env.ORIGIN_URL, path),
-        mirror: w ? w.mirror.name : "origin",
-        tier: w ? w.tier : decision.originReason!,
-        decision,
-        file: outcome.lookup.record,
-        selfUrl,
-        maxLinks: outcome.table.table.policy.maxLinks,
-      });
-    }
+    case "decided":
+      return redirectFor(c.env, url, path, outcome);
   }
 }
