@@ -16,19 +16,44 @@ export interface StaticServer {
   url: string;
   port: number;
   root: string;
+  /** Every request answered, when started with `accessLog` (what the tests read to see who served what). */
+  log: AccessEntry[];
   stop(): Promise<void>;
   start(): Promise<void>;
 }
 
+export interface AccessEntry {
+  method: string;
+  path: string;
+  status: number;
+  /** Body bytes sent. */
+  bytes: number;
+}
+
 /** `host` "::" listens on both families (IPv4-mapped), "::1" on IPv6 loopback only; 127.0.0.1 by default. */
-export async function startStaticServer(root: string, port = 0, host = "127.0.0.1"): Promise<StaticServer> {
+export async function startStaticServer(root: string, port = 0, host = "127.0.0.1", opts: { accessLog?: boolean } = {}): Promise<StaticServer> {
   let server: http.Server | null = null;
   const self: StaticServer = {
     url: "",
     port,
     root,
+    log: [],
     async start() {
       server = http.createServer((req, res) => {
+        if (opts.accessLog) {
+          let bytes = 0;
+          const write = res.write.bind(res);
+          res.write = ((chunk: Buffer | string, ...rest: never[]) => {
+            bytes += Buffer.byteLength(chunk);
+            return write(chunk, ...rest);
+          }) as typeof res.write;
+          const end = res.end.bind(res);
+          res.end = ((chunk?: unknown, ...rest: never[]) => {
+            if (typeof chunk === "string" || Buffer.isBuffer(chunk)) bytes += Buffer.byteLength(chunk);
+            return end(chunk as string, ...rest);
+          }) as typeof res.end;
+          res.once("finish", () => self.log.push({ method: req.method ?? "", path: decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname), status: res.statusCode, bytes }));
+        }
         serve(root, req, res).catch(() => {
           if (!res.headersSent) res.writeHead(500);
           res.end();
