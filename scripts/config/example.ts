@@ -16,13 +16,19 @@ trace = "TIME"
 [policy]
 # Files smaller than this (bytes) go to the origin: a redirect would cost more than the file.
 min_size = 4096
-# Files that always go to the origin: repository metadata must be current. '*' and '?' match
+# Files that always go to the origin (outside declared repositories, see [[repository]] below). '*' and '?' match
 # within a name; a pattern with '/' matches the whole path.
 origin_patterns = ["repomd.xml", "repomd.xml.*", "InRelease", "Release", "Release.gpg", "Packages*", "Sources*", "*.sig", "*.asc"]
 # A mirror this many km away counts half as much as one next door (region and world tiers).
 distance_half_km = 2000
 # How many mirrors the Link header lists.
 max_links = 5
+# A path the index does not know yet (published after the last push): "origin" redirects it there
+# (the origin answers 404 for what it lacks); "404" answers it here.
+unknown_paths = "origin"
+# List the origin in Metalinks that name mirrors too. libzypp and aria2c fetch from every URL
+# listed, so the origin would carry a share of every download.
+metalink_origin = false
 
 # Operator regions: clients and mirrors in one region share the region tier (else: continent).
 [policy.regions]
@@ -52,6 +58,14 @@ history_days = 14              # probe history for the rollout chart
 min_mirrors = 0                # 0: no gating
 min_age_seconds = 21600
 # staged = ["releases/16.0/*"]
+
+# Package repositories are a unit: their metadata goes only to mirrors holding the current version
+# of every metadata file, and apt, dnf, zypper and pacman get those mirrors in their own formats
+# (docs/repositories.md). kind: "apt", "rpm-md", "pacman" or "detect"; metadata: "mirrors" or "origin".
+# [[repository]]
+# root = "debian"
+# kind = "apt"
+# metadata = "mirrors"
 
 [scan]
 # Protocols tried per mirror, in order; the first one the mirror has a URL for is used.
