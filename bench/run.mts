@@ -11,6 +11,7 @@ import { ROOT } from "../scripts/lib/local-edge.js";
 import { runThroughputBench } from "./redirect-throughput.js";
 import { runLoadBench } from "./load.js";
 import { runSelectionBench } from "./selection.js";
+import { runPackageOriginShareBench } from "./package-origin-share.js";
 import { runHashingBench, runPushDiffBench, runPushPlanMemoryBench, runRsyncListingBench } from "./scanner.js";
 
 const only = process.argv[2];
@@ -59,6 +60,16 @@ if (!only || only === "rsync-listing") {
   console.log("rsync listing: list, store and diff 1,000,000 entries vs rsync --list-only alone (first run builds the tree) ...");
   results.rsyncListing = await runRsyncListingBench();
   console.log(results.rsyncListing);
+}
+
+if (!only || only === "package-origin-share") {
+  console.log("package origin share: one refresh + install per package manager, before / metadata on the origin / default ...");
+  const p = await runPackageOriginShareBench();
+  results.packageOriginShare = p;
+  for (const [variant, clients] of Object.entries(p)) {
+    console.log(variant);
+    console.table(Object.fromEntries(Object.entries(clients).map(([c, s]) => [c, { requests: `${s.originRequests}/${s.requests}`, bytes: `${s.originBytes}/${s.bytes}`, "origin share (requests)": s.originRequestShare, "origin share (bytes)": s.originByteShare }])));
+  }
 }
 
 await mkdir(path.join(ROOT, "bench/results"), { recursive: true });

@@ -147,11 +147,11 @@ export function selectMirror(table: CompiledTable, file: FileRecord, req: Select
   const originReason: OriginReason | undefined =
     repoMeta === "origin"
       ? "repository-metadata"
-      : repoMeta === undefined && file.size < table.policy.minSize
-      ? "small-file"
       : repoMeta === undefined && table.isOriginPath(req.path)
         ? "origin-pattern"
-        : short && req.now - file.changed < gate.minAgeSeconds
+        : repoMeta === undefined && file.size < table.policy.minSize
+          ? "small-file"
+          : short && req.now - file.changed < gate.minAgeSeconds
           ? "release-gate"
           : ranked.length === 0
             ? "no-mirror"

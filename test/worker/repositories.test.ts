@@ -79,9 +79,10 @@ describe("selection of repository metadata", () => {
     expect([consistent.winner?.mirror.name, consistent.originReason]).toEqual(["de1", undefined]);
     const kept = decide(ms, file([1, 2], { ...small, repoMeta: "origin" }), German, { path: "debian/dists/stable/InRelease" });
     expect([kept.winner, kept.originReason]).toEqual([null, "repository-metadata"]);
-    // An undeclared repository keeps the old rules: size, then origin patterns.
-    expect(decide(ms, file([1, 2], small), German, { path: "debian/dists/stable/InRelease" }).originReason).toBe("small-file");
+    // An undeclared repository keeps the general rules: origin patterns (whatever the size), then size.
+    expect(decide(ms, file([1, 2], small), German, { path: "debian/dists/stable/InRelease" }).originReason).toBe("origin-pattern");
     expect(decide(ms, file([1, 2]), German, { path: "debian/dists/stable/InRelease" }).originReason).toBe("origin-pattern");
+    expect(decide(ms, file([1, 2], small), German, { path: "debian/README" }).originReason).toBe("small-file");
   });
 
   it("one client network gets one mirror for a declared repository's root file, indexes and packages", () => {
