@@ -133,6 +133,18 @@ describe("mirror lists for package managers", () => {
     expect(await bad.text()).toMatch(/names no repository root file/);
   });
 
+  it("explain names the repository, its unit and what the record says", async () => {
+    await seed(table([de, fr], { repositories: [{ root: "rpm", kind: "rpm-md", metadata: "mirrors" }] }), {
+      "rpm/repodata/repomd.xml": file([2], { size: 900, repoMeta: "consistent" }),
+      "rpm/Packages/a.rpm": file([1, 2]),
+    });
+    const meta = (await (await SELF.fetch("https://get.test/_mirrorhop/explain/rpm/repodata/repomd.xml", { headers: H })).json()) as Record<string, unknown>;
+    expect(meta.repository).toEqual({ root: "rpm", metadataFrom: "mirrors", unit: "rpm", kind: "rpm-md", rootFile: "rpm/repodata/repomd.xml", record: "mirrors are the repository's consistent set" });
+    expect((meta.winner as { name: string }).name).toBe("fr1");
+    const pkg = (await (await SELF.fetch("https://get.test/_mirrorhop/explain/rpm/Packages/a.rpm", { headers: H })).json()) as Record<string, unknown>;
+    expect(pkg.repository).toEqual({ root: "rpm", metadataFrom: "mirrors", metadata: false });
+  });
+
   it("repomd.xml.metalink: MirrorManager's extensions, the origin last (librepo tries one URL after another)", async () => {
     await seed(table([de, fr]), { "rpm/repodata/repomd.xml": file([1, 2], { size: 900, mtime: 1_765_000_000, repoMeta: "consistent" }) });
     const xml = await (await SELF.fetch("https://get.test/rpm/repodata/repomd.xml.metalink", { headers: H })).text();

@@ -4,6 +4,24 @@ import type { Env } from "../../env.js";
 import type { RankedMirror } from "../../selection/select.js";
 import { decide } from "../decide.js";
 import { NO_STORE, originUrl } from "../responses.js";
+import type { RepoMeta } from "../../core/file-record.js";
+import { declaredRepositoryOf, type RepositoryDecl, repositoryMetadataOf } from "../../core/repository.js";
+
+/** Which declared repository the path is in, and what its record says: why metadata went where it went. */
+function repositoryView(path: string, repos: RepositoryDecl[], repoMeta: RepoMeta | undefined) {
+  const decl = declaredRepositoryOf(path, repos);
+  if (!decl) return {};
+  const meta = repositoryMetadataOf(path, repos);
+  return {
+    repository: {
+      root: decl.root,
+      metadataFrom: decl.metadata,
+      ...(meta ? { unit: meta.unit.id, kind: meta.unit.kind, rootFile: meta.unit.rootFile } : { metadata: false }),
+      // The record, not the table, decides: it says whether its mirror set is the consistent set.
+      ...(repoMeta ? { record: repoMeta === "consistent" ? "mirrors are the repository's consistent set" : "metadata kept on the origin" } : {}),
+    },
+  };
+}
 
 const PREFIX = "/_mirrorhop/explain";
 
@@ -47,6 +65,7 @@ export async function explainRoute(c: Context<{ Bindings: Env }>): Promise<Respo
     file: { ...outcome.lookup.record, mirrors: outcome.lookup.record.mirrors.length, source: outcome.lookup.source },
     table: { generation: outcome.table.table.generation, source: outcome.table.source, mirrors: outcome.table.table.mirrors.length },
     stickinessKey: d.stickinessKey,
+    ...repositoryView(canon.path, outcome.table.table.policy.repositories, outcome.lookup.record.repoMeta),
     target: d.winner ? "mirror" : "origin",
     ...(d.originReason ? { reason: d.originReason } : {}),
     holders: d.holders,
