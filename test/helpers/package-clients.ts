@@ -82,7 +82,12 @@ export async function zypperInstall(work: string, baseUrl: string, pkgs: string[
   mkdirSync(root, { recursive: true });
   const env = { ZYPP_LOGFILE: path.join(dir, "zypp.log"), ZYPP_LOCKFILE_ROOT: dir };
   const z = (...args: string[]) => sh("zypper", ["-n", "--root", root, "--no-gpg-checks", ...args], env);
-  const steps = [await z("ar", "-G", "-f", baseUrl, "mirrorhop"), await z("refresh"), await z("install", "--no-recommends", ...pkgs)];
+  // The type given up front: a libzypp probing an untyped repository checks for repodata/repomd.xml
+  // with HEAD, which a redirector answers with a plain 302 (no Metalink, so no failover).
+  const repoFile = path.join(dir, "mirrorhop.repo");
+  writeFileSync(repoFile, `[mirrorhop]\nname=mirrorhop test\n${baseUrl.includes("=") ? baseUrl : `baseurl=${baseUrl}`}\ntype=rpm-md\nenabled=1\nautorefresh=1\ngpgcheck=0\n`);
+  const steps = [await z("ar", repoFile), await z("refresh"), await z("install", "--no-recommends", ...pkgs)];
   const failed = steps.find((s) => s.code !== 0);
-  return { code: failed?.code ?? 0, out: steps.map((s) => s.out).join("\n"), root };
+  const log = failed ? `\n--- zypp.log (requests) ---\n${(await sh("grep", ["-E", "MediaCurl|Metalink|metalink|HEAD|GET|127\\.0\\.0", env.ZYPP_LOGFILE])).out.split("\n").slice(-80).join("\n")}` : "";
+  return { code: failed?.code ?? 0, out: steps.map((s) => s.out).join("\n") + log, root };
 }

@@ -243,6 +243,16 @@ describe("failover: the mirror each client would use first is down", () => {
     expect(served("midsync", "/rpm/")).toEqual([]);
   }, 240_000);
 
+  // With baseurl= the edge, libzypp's refresh first checks repodata/repomd.xml with HEAD, which
+  // follows the plain 302 to the dead mirror until the probes mark it down (docs/repositories.md).
+  it("zypper with mirrorlist= (a .repo file) takes the next mirror of the list; the origin serves nothing", async () => {
+    clearLogs();
+    const r = await zypperInstall(net.work, `mirrorlist=${edgeUrl()}_mirrorhop/mirrorlist/rpm/repodata/repomd.xml`, ["hello", "world"]);
+    expect(r.code, r.out).toBe(0);
+    expectInstalled(r.root, ["hello", "world"], "rpm");
+    expect(bytesServed("origin", "/rpm/")).toBe(0);
+  }, 240_000);
+
   it("pacman tries the next Server line; the origin serves no package", async () => {
     clearLogs();
     const r = await pacmanInstall(net.work, await mirrorList("arch/core/os/x86_64/core.db"), ["hello", "world"]);
