@@ -24,6 +24,11 @@ export interface DecideMode {
   explain?: boolean;
   /** How many mirrors to rank (a Metalink lists more than the Link header); policy.maxLinks by default. */
   limit?: number;
+  /**
+   * Ask D1 on a KV miss even where the origin could take the request: documents derived from a
+   * file have no origin to fall back to, and a listing built from D1 during a push links them.
+   */
+  confirmMiss?: boolean;
 }
 
 export async function decide(env: Env, req: Request, url: URL, path: string, mode: DecideMode = {}): Promise<Outcome> {
@@ -41,10 +46,12 @@ export async function decide(env: Env, req: Request, url: URL, path: string, mod
   // Both reads start at once: the table is usually cached, and when it is not, its read overlaps the file's.
   const [first, table] = await Promise.all([lookupFile(env, path, Date.now(), { d1OnMiss: false }), getMirrorTable(env)]);
   // A KV miss is asked of D1 only where the answer would otherwise be wrong, not merely slower:
-  // when unknown paths get our own 404, or KV holds no table at all (KV empty or unreachable).
-  // Otherwise the path goes to the origin, which has every file the index has, and answers 404
-  // for the rest: a file whose record is still propagating loses a mirror redirect, nothing more.
-  const lookup = first.kind === "missing" && (!table || table.source !== "kv" || table.table.policy.unknownPaths === "404") ? await lookupFileInD1(env, path) : first;
+  // derived documents, unknown paths answered with our own 404, or no table in KV at all (KV
+  // empty or unreachable). A download goes to the origin instead, which has every file the index
+  // has and answers 404 for the rest: a file whose record is still propagating loses a mirror
+  // redirect, nothing more, and random paths cost no D1 query.
+  const askD1 = mode.confirmMiss || !table || table.source !== "kv" || table.table.policy.unknownPaths === "404";
+  const lookup = first.kind === "missing" && askD1 ? await lookupFileInD1(env, path) : first;
   if (lookup.kind === "missing") return { kind: "not-found", originFallback: table !== null && table.table.policy.unknownPaths === "origin" };
   if (lookup.kind === "unavailable" || !table) return { kind: "unavailable", lookup, table, selection };
   const decision = selectMirror(table.table, lookup.record, selection, mode.explain ? { listNonHolders: true } : { limit: mode.limit ?? table.table.policy.maxLinks });

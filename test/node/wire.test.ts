@@ -92,9 +92,17 @@ describe("on the wire", () => {
 
   it.each([
     // workerd resolves dot segments (WHATWG URL rules) before the Worker runs, clamping at the
-    // root: the Worker sees /etc/passwd, which the index does not hold.
-    ["GET /releases/../../etc/passwd HTTP/1.1", /^HTTP\/1\.1 404 [^]*not found: \/etc\/passwd\n$/],
-    ["GET /releases/%2e%2e/%2e%2e/etc/passwd HTTP/1.1", /^HTTP\/1\.1 404 [^]*not found: \/etc\/passwd\n$/],
+    // root: the Worker sees /etc/passwd, which the index does not hold, so it goes to the origin's
+    // own tree (the origin answers 404 for what it lacks), never above it.
+    ["GET /releases/../../etc/passwd HTTP/1.1", /^HTTP\/1\.1 302 [^]*\r\nlocation: http:\/\/127\.0\.0\.1:8080\/etc\/passwd\r\n/i],
+    ["GET /releases/%2e%2e/%2e%2e/etc/passwd HTTP/1.1", /^HTTP\/1\.1 302 [^]*\r\nlocation: http:\/\/127\.0\.0\.1:8080\/etc\/passwd\r\n/i],
+  ])("%s names a path inside the origin's tree", async (line, status) => {
+    const res = await rawRequest(line);
+    expect(res).toMatch(status);
+    expect(res).toMatch(/\r\nx-mirrorhop-tier: unknown-path\r\n/i);
+  });
+
+  it.each([
     ["GET //evil.example/releases/1.0/foo.iso HTTP/1.1", /^HTTP\/1\.1 400/],
     ["GET /releases/1.0/foo.iso%0d%0aX-Injected:%201 HTTP/1.1", /^HTTP\/1\.1 400/],
     ["GET /releases/1.0/foo%2f..%2f..%2fx HTTP/1.1", /^HTTP\/1\.1 400/],

@@ -49,7 +49,7 @@ export async function derivedResponse(env: Env, req: Request, url: URL, base: st
   const wantsJson = isList && (url.searchParams.has("json") || (req.headers.get("accept") ?? "").includes("application/json"));
   const limitParam = Number(url.searchParams.get("limit"));
   const limit = Number.isInteger(limitParam) && limitParam > 0 ? Math.min(limitParam, MAX_METALINK_URLS) : MAX_METALINK_URLS;
-  const outcome = await decide(env, req, url, base, { limit: isMetalink ? limit : isList ? 1000 : 1 });
+  const outcome = await decide(env, req, url, base, { limit: isMetalink ? limit : isList ? 1000 : 1, confirmMiss: !negotiated });
   const selfPath = `${base}.${format}`;
   if (outcome.kind === "bad-request") return textError(400, outcome.reason);
   // A client that asks every download for a Metalink (libzypp, aria2c) must still get a file the

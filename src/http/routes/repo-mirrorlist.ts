@@ -25,7 +25,7 @@ export async function repoMirrorListRoute(c: Context<{ Bindings: Env }>): Promis
   if (!unit) {
     return textError(400, `/${canon.path} names no repository root file: ask for …/dists/<suite>/InRelease (apt), …/repodata/repomd.xml (dnf) or …/<repo>.db (pacman)`);
   }
-  const outcome = await decide(c.env, c.req.raw, url, canon.path, { limit: MAX_ENTRIES });
+  const outcome = await decide(c.env, c.req.raw, url, canon.path, { limit: MAX_ENTRIES, confirmMiss: true });
   if (outcome.kind === "bad-request") return textError(400, outcome.reason);
   if (outcome.kind === "not-found") return textError(404, `not found: /${canon.path}`);
   if (outcome.kind === "staged") return textError(404, `not yet released: /${canon.path}`);
