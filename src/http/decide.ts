@@ -40,6 +40,7 @@ export async function decide(env: Env, req: Request, url: URL, path: string, mod
     now: Math.floor(Date.now() / 1000),
     scheme: url.protocol === "https:" ? "https" : ("http" as Scheme),
     client: over.value.client,
+    ...(over.value.client !== client ? { platform: client } : {}),
     avoid: over.value.avoid,
     ...(over.value.newMirror ? { salt: crypto.randomUUID() } : {}),
   };

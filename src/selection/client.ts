@@ -19,6 +19,12 @@ export interface SelectionRequest {
   path: string;
   scheme: Scheme;
   client: Client;
+  /**
+   * The platform's own view of the client, set when an override (?country=) replaced `client`:
+   * overrides change the ranking, never what a mirror's policy permits, so allow and deny lists
+   * and confinement are judged on this one.
+   */
+  platform?: Client;
   /** Countries the client asked to avoid (?avoid=). */
   avoid: string[];
   /** Unix seconds: release gating compares it with the file's age. */

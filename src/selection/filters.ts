@@ -18,7 +18,8 @@ export function exclusionReason(table: CompiledTable, cm: CompiledMirror, file: 
   const family = req.client.ip?.family;
   if (family === 6 && !m.ipv6) return "not reachable over IPv6";
   if (family === 4 && !m.ipv4) return "not reachable over IPv4";
-  const cc = req.client.country;
+  // The platform's country, not one a ?country= override named: overrides rank, never permit.
+  const cc = (req.platform ?? req.client).country;
   if (cm.allow && (!cc || !cm.allow.has(cc))) return `client country ${cc ?? "unknown"} not in the mirror's allow list`;
   if (cc && cm.deny.has(cc)) return `client country ${cc} is in the mirror's deny list`;
   if (m.maxFileSize !== undefined && file.size > m.maxFileSize) return `file size ${file.size} exceeds max_file_size ${m.maxFileSize}`;

@@ -84,6 +84,7 @@ export function selectMirror(table: CompiledTable, file: FileRecord, req: Select
   const key = stickinessKey(table, req);
   const keyHash = fnv1a32(key);
   const clientRegion = clientRegionOf(table, req.client);
+  const platformRegion = req.platform ? clientRegionOf(table, req.platform) : undefined;
   const limit = opts.limit ?? Infinity;
   // The best `limit` candidates, kept sorted by insertion: K is small (5), so this beats sorting all n.
   const top: Scored[] = [];
@@ -102,8 +103,10 @@ export function selectMirror(table: CompiledTable, file: FileRecord, req: Select
       continue;
     }
     const t = TIER_INDEX[tier];
-    if (t > cm.confine) {
-      excluded.push({ mirror: cm.mirror, reason: `confined to the ${TIERS[cm.confine]} tier; client is in its ${tier} tier`, tier });
+    // Confinement is judged where the platform places the client, whatever ?country= says.
+    const confTier = req.platform && cm.confine < TIER_INDEX.world ? tierOf(cm, req.platform, platformRegion) : tier;
+    if (TIER_INDEX[confTier] > cm.confine) {
+      excluded.push({ mirror: cm.mirror, reason: `confined to the ${TIERS[cm.confine]} tier; client is in its ${confTier} tier${req.platform ? " (as the platform locates it)" : ""}`, tier });
       continue;
     }
     if (top.length >= limit && t > top[top.length - 1]!.tier) continue;

@@ -34,7 +34,7 @@ export function decide(
   mirrors: Mirror[],
   f: FileRecord,
   c: ClientSpec,
-  opts: { path?: string; scheme?: Scheme; avoid?: string[]; policy?: Partial<Policy>; salt?: string; now?: number } = {},
+  opts: { path?: string; scheme?: Scheme; avoid?: string[]; policy?: Partial<Policy>; salt?: string; now?: number; platform?: ClientSpec } = {},
 ): Decision {
   const req: SelectionRequest = {
     path: opts.path ?? "releases/1.0/foo.iso",
@@ -43,6 +43,7 @@ export function decide(
     client: client(c),
     avoid: opts.avoid ?? [],
     ...(opts.salt ? { salt: opts.salt } : {}),
+    ...(opts.platform ? { platform: client(opts.platform) } : {}),
   };
   return selectMirror(compileTable(table(mirrors, opts.policy)), f, req, { listNonHolders: true });
 }
