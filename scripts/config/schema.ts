@@ -4,13 +4,22 @@
  */
 
 import { z } from "zod";
-import { continentOf } from "../../src/core/geo.js";
+import { COUNTRY_ALIASES, continentOf, isKnownCountry } from "../../src/core/geo.js";
 import { parseCidr } from "../../src/core/ip.js";
 import { type Mirror, MAX_MIRROR_ID, mirrorUrls } from "../../src/core/mirror.js";
 import { DEFAULT_POLICY, type Policy } from "../../src/core/policy.js";
 import { REPOSITORY_KINDS } from "../../src/core/repository.js";
 
-const country = z.string().regex(/^[A-Za-z]{2}$/, "must be a two-letter ISO 3166 country code").transform((s) => s.toUpperCase());
+const country = z
+  .string()
+  .regex(/^[A-Za-z]{2}$/, "must be a two-letter ISO 3166 country code")
+  .transform((s) => s.toUpperCase())
+  // A code the platform never reports would never match a client: refused, never silently kept.
+  .superRefine((cc, ctx) => {
+    if (isKnownCountry(cc)) return;
+    const alias = COUNTRY_ALIASES[cc];
+    ctx.addIssue({ code: "custom", message: `"${cc}" is not an ISO 3166 country code${alias ? `; did you mean "${alias}"? (the platform reports ${cc} as ${alias})` : ""}` });
+  });
 const baseUrl = (scheme: string) =>
   z
     .string()

@@ -22,6 +22,14 @@ export function continentOf(country: string | undefined): string | undefined {
   return country ? CONTINENT_OF.get(country.toUpperCase()) : undefined;
 }
 
+/** An ISO 3166-1 alpha-2 code the platform reports (upper case). */
+export function isKnownCountry(cc: string): boolean {
+  return CONTINENT_OF.has(cc);
+}
+
+/** Codes people write that the platform never reports, and the one it does. */
+export const COUNTRY_ALIASES: Readonly<Record<string, string>> = { UK: "GB", EL: "GR" };
+
 export function isCountryCode(s: string): boolean {
   return /^[A-Z]{2}$/.test(s);
 }

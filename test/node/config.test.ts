@@ -62,3 +62,27 @@ describe("config", () => {
     expect(problems(down).some((x) => x.startsWith(`${FILE}:${lineOf(down, "down_after = 0")}: health.down_after`))).toBe(true);
   });
 });
+
+describe("country codes in mirrorhop.toml", () => {
+  const base = '[origin]\npath = "/srv/pub"\nurl = "https://get.example/pub/"\n';
+  const mirrorWith = (extra: string) => `${base}[[mirror]]\nid = 1\nname = "m"\nhttp = "http://m.example/"\ncountry = "DE"\n${extra}\n`;
+  const problemsOf = (text: string) => {
+    try {
+      parseConfig(text, "/etc/mirrorhop.toml");
+    } catch (err) {
+      if (err instanceof ConfigError) return err.problems;
+      throw err;
+    }
+    return [];
+  };
+
+  it("refuses UK (and EL) with the code the platform reports, at the key's line", () => {
+    expect(problemsOf(mirrorWith('allow_countries = ["uk"]'))).toEqual([
+      '/etc/mirrorhop.toml:9: mirror[1] (m).allow_countries[1]: "UK" is not an ISO 3166 country code; did you mean "GB"? (the platform reports UK as GB)',
+    ]);
+    expect(problemsOf(mirrorWith('extra_countries = ["EL"]'))[0]).toMatch(/did you mean "GR"/);
+    expect(problemsOf(mirrorWith('deny_countries = ["ZZ"]'))[0]).toMatch(/"ZZ" is not an ISO 3166 country code$/);
+    expect(problemsOf(`${base}[policy.regions]\nisles = ["GB", "UK"]\n`)[0]).toMatch(/policy\.regions\.isles\[2\]: "UK" is not/);
+    expect(problemsOf(mirrorWith('allow_countries = ["GB", "IE"]'))).toEqual([]);
+  });
+});
