@@ -49,17 +49,24 @@ export async function writeIndex(stores: Stores, t: MirrorTable, files: Record<s
   ]);
   for (const [p, r] of Object.entries(files)) {
     const d = opts.details?.[p];
-    await db.insert(filesT).values(fileRowFrom(p, { ...r, ...(d?.sha512 ? { sha512: d.sha512 } : {}) }));
+    // A detail naming another version (a test of a push in flight) reaches D1's pieces, never the row's own SHA-512.
+    const ownVersion = !d?.version || (d.version.sha256 === r.sha256 && d.version.size === r.size);
+    await db.insert(filesT).values(fileRowFrom(p, { ...r, ...(d?.sha512 && ownVersion ? { sha512: d.sha512 } : {}) }));
     if (d?.pieces && d.pieceSize) {
       const row = await db.select({ id: filesT.id }).from(filesT).where(eq(filesT.path, p)).get();
-      await db.insert(filePieces).values({ fileId: row!.id, pieceSize: d.pieceSize, hashes: d.pieces });
+      await db.insert(filePieces).values({ fileId: row!.id, pieceSize: d.pieceSize, hashes: d.pieces, sha256: d.version?.sha256 ?? r.sha256 ?? null });
     }
   }
 
   const keys = await stores.INDEX.list();
   await Promise.all(keys.keys.map((k) => stores.INDEX.delete(k.name)));
   if (opts.kv === false) return;
-  for (const [p, d] of Object.entries(opts.details ?? {})) await stores.INDEX.put(await detailKey(p), encodeDetailRecord(d));
+  for (const [p, d] of Object.entries(opts.details ?? {})) {
+    // Bound to the file's version as the push binds it, unless the caller names another (a test of a mixed state).
+    const r = files[p];
+    const version = d.version ?? (r?.sha256 ? { size: r.size, sha256: r.sha256 } : undefined);
+    if (version) await stores.INDEX.put(await detailKey(p), encodeDetailRecord({ ...d, version }));
+  }
   for (const [p, r] of Object.entries(files)) await stores.INDEX.put(await fileKey(p), encodeFileRecord(r));
   const staged = compilePathGlobs(t.policy.release.staged);
   const listed = Object.entries(files).filter(([path, r]) => isListed(path, r.mirrors.length, t.policy.release.minMirrors, staged));

@@ -46,9 +46,12 @@ export interface PushPlan {
 
 export class EmptyIndexGuard extends Error {}
 
+/** Bumped when what a push writes for an unchanged file changes shape: each file is then written once more. */
+const WRITTEN_FORMAT = "detail-v2";
+
 export function fileDigest(f: IndexedFile): string {
   // The piece hashes follow from the content (its SHA-256 is in the record) and the piece size.
-  return createHash("sha1").update(encodeFileRecord(f.record)).update(f.sha512 ?? "").update(String(f.pieceSize ?? "")).digest("hex");
+  return createHash("sha1").update(WRITTEN_FORMAT).update(encodeFileRecord(f.record)).update(f.sha512 ?? "").update(String(f.pieceSize ?? "")).digest("hex");
 }
 
 /** Below this many pushed files the mass-deletion guard stays quiet: small trees lose half their files legitimately. */
@@ -99,11 +102,13 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
     changed.push(f);
     const record = encodeFileRecord(f.record);
     kvPut.push({ path: f.path, key: await fileKey(f.path), value: () => record, digest, main: true });
-    if (f.sha512 || f.pieceSize) {
+    // A detail record names the version it describes: without a SHA-256 there is nothing to bind it to.
+    if ((f.sha512 || f.pieceSize) && f.record.sha256) {
       const { sha512, pieceSize, path } = f;
+      const version = { size: f.record.size, sha256: f.record.sha256 };
       const detail = () => {
         const pieces = pieceSize ? loadPieces(db, path) : null;
-        return encodeDetailRecord({ ...(sha512 ? { sha512 } : {}), ...(pieces && pieceSize ? { pieceSize, pieces } : {}) });
+        return encodeDetailRecord({ version, ...(sha512 ? { sha512 } : {}), ...(pieces && pieceSize ? { pieceSize, pieces } : {}) });
       };
       detailPut.push({ path, key: await detailKey(path), value: detail, digest, main: false });
     }

@@ -56,7 +56,7 @@ export function upsertFiles(files: IndexedFile[], piecesOf: (path: string) => Ui
       const pieceSize = f.pieceSize;
       out.push(
         () =>
-          `INSERT INTO file_pieces (file_id, piece_size, hashes) SELECT id, ${lit(pieceSize)}, ${lit(piecesOf(f.path))} FROM files WHERE path = ${lit(f.path)} ON CONFLICT(file_id) DO UPDATE SET piece_size=excluded.piece_size, hashes=excluded.hashes;`,
+          `INSERT INTO file_pieces (file_id, piece_size, hashes, sha256) SELECT id, ${lit(pieceSize)}, ${lit(piecesOf(f.path))}, ${lit(f.record.sha256 ?? null)} FROM files WHERE path = ${lit(f.path)} ON CONFLICT(file_id) DO UPDATE SET piece_size=excluded.piece_size, hashes=excluded.hashes, sha256=excluded.sha256;`,
       );
     }
   }

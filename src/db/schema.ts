@@ -117,6 +117,8 @@ export const filePieces = sqliteTable("file_pieces", {
   pieceSize: integer("piece_size").notNull(),
   /** Concatenated SHA-256 digests, 32 bytes per piece. */
   hashes: blob("hashes", { mode: "buffer" }).$type<Uint8Array>().notNull(),
+  /** SHA-256 of the file version the pieces belong to: a row left by an interrupted push matches no newer version. */
+  sha256: text("sha256"),
 });
 
 /**

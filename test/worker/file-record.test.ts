@@ -34,3 +34,19 @@ describe("KV file record", () => {
     expect(await fileKey(long + "x")).not.toBe(key);
   });
 });
+
+describe("detail record versions", () => {
+  it("a detail record carries the version it describes; a version-1 record matches none", async () => {
+    const { decodeDetailRecord, encodeDetailRecord, matchesVersion } = await import("../../src/core/detail-record.js");
+    const version = { size: 4_700_000_000, sha256: "ab".repeat(32) };
+    const d = decodeDetailRecord(encodeDetailRecord({ version, sha512: "cd".repeat(64), pieceSize: 262144, pieces: new Uint8Array(64).fill(7) }));
+    expect(d.version).toEqual(version);
+    expect([d.sha512, d.pieceSize, d.pieces?.length]).toEqual(["cd".repeat(64), 262144, 64]);
+    expect(matchesVersion(d, { size: 4_700_000_000, sha256: "ab".repeat(32) })).toBe(true);
+    expect(matchesVersion(d, { size: 4_700_000_001, sha256: "ab".repeat(32) })).toBe(false);
+    expect(matchesVersion(d, { size: 4_700_000_000 })).toBe(false);
+    const v1 = decodeDetailRecord(Uint8Array.from([1, 1, ...new Uint8Array(64).fill(0xcd)]));
+    expect([v1.version, v1.sha512]).toEqual([undefined, "cd".repeat(64)]);
+    expect(matchesVersion(v1, version)).toBe(false);
+  });
+});

@@ -143,6 +143,30 @@ describe("derived documents", () => {
     expect(xml.match(/<pieces[^]*<\/pieces>/)![0].match(/<hash>/g)).toHaveLength(2);
   });
 
+  it("a detail record of another version (a push still propagating) is never mixed in: no pieces, no SHA-512", async () => {
+    // KV's detail key already holds the next version's hashes while the record is the old one.
+    const next = { size: 10485760, sha256: "55".repeat(32) };
+    await seed(table([de]), { [ISO]: file([1]) }, { details: { [ISO]: { version: next, sha512: SHA512, pieceSize: 262144, pieces: PIECES } } });
+    const xml = await (await get(`${ISO}.meta4`)).text();
+    expect(xml).toContain(`<hash type="sha-256">${"33".repeat(32)}</hash>`);
+    expect(xml).not.toContain("<pieces");
+    expect(xml).not.toContain("sha-512");
+    expect((await get(`${ISO}.sha512`)).status).toBe(404);
+    // The same size with another SHA-256, or the same SHA-256 with another size: neither matches.
+    await seed(table([de]), { [ISO]: file([1]) }, { details: { [ISO]: { version: { size: 1, sha256: "33".repeat(32) }, sha512: SHA512 } } });
+    expect(await (await get(`${ISO}.meta4`)).text()).not.toContain("sha-512");
+    // Its own version's hashes are used.
+    await seed(table([de]), { [ISO]: file([1]) }, { details: { [ISO]: { sha512: SHA512, pieceSize: 262144, pieces: PIECES } } });
+    expect(await (await get(`${ISO}.meta4`)).text()).toContain("<pieces");
+  });
+
+  it("D1 holds the detail to the same rule: pieces written for another version are left out", async () => {
+    await seed(table([de]), { [ISO]: file([1]) }, { kv: false, details: { [ISO]: { version: { size: 10485760, sha256: "55".repeat(32) }, sha512: SHA512, pieceSize: 262144, pieces: PIECES } } });
+    const xml = await (await get(`${ISO}.meta4`)).text();
+    expect(xml).toContain(`<hash type="sha-256">${"33".repeat(32)}</hash>`);
+    expect(xml).not.toContain("<pieces");
+  });
+
   it(".mirrorlist as JSON (?json or Accept): facts, hashes, mirrors by tier with the chosen one marked", async () => {
     const body = (await (await get(`${ISO}.mirrorlist?json`)).json()) as Record<string, any>;
     expect(body).toMatchObject({ path: ISO, name: "foo.iso", size: 10485760, chosen: "de1", origin: "https://origin.test/pub/releases/1.0/foo.iso" });

@@ -79,7 +79,7 @@ export async function derivedResponse(env: Env, req: Request, url: URL, base: st
   const view: DownloadView = {
     name: baseName(base),
     record: outcome.lookup.record,
-    detail: needDetail ? await lookupDetail(env, base) : null,
+    detail: needDetail ? await lookupDetail(env, base, outcome.lookup.record) : null,
     mirrors,
     // libzypp and aria2c fetch from every URL listed, priority notwithstanding: the origin is listed
     // only when no mirror is, or the operator asks for it. librepo tries one URL after another, so a

@@ -1,0 +1,1 @@
+ALTER TABLE `file_pieces` ADD `sha256` text;
