@@ -3,7 +3,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse, TomlError } from "smol-toml";
-import { type Config, configSchema, policyOf } from "./schema.js";
+import { mirrorProblems } from "../../src/core/mirror.js";
+import { type Config, configSchema, mirrorOf, policyOf } from "./schema.js";
 import { lineOf } from "./locate.js";
 
 export class ConfigError extends Error {
@@ -44,6 +45,14 @@ export function parseConfig(text: string, file: string): Config {
     throw new ConfigError(file, problems);
   }
   const c = result.data;
+  // The Worker's own validator over what the edge will read: a mirror it would refuse is refused here.
+  const edgeProblems = c.mirror.flatMap((m, i) =>
+    mirrorProblems(mirrorOf(m)).map((p) => {
+      const where = lineOf(text, ["mirror", i]);
+      return `${file}${where ? `:${where}` : ""}: ${describePath(["mirror", i], raw)}: ${p} (the Worker would refuse this mirror)`;
+    }),
+  );
+  if (edgeProblems.length) throw new ConfigError(file, edgeProblems);
   return {
     file,
     origin: { ...c.origin, path: path.resolve(path.dirname(file), c.origin.path) },

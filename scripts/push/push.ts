@@ -21,6 +21,7 @@ import type { MirrorTable } from "../../src/core/mirror-table.js";
 import type { Config } from "../config/schema.js";
 import { type StateDb, transaction } from "../state/db.js";
 import { buildIndex } from "./index-build.js";
+import { parseMirrorTable } from "../../src/core/mirror-table.js";
 import { buildPlan, type PushPlan } from "./plan.js";
 import { renderStatement } from "./sql.js";
 import { d1ExecuteFile, d1MigrationsApply, kvBulkDelete, kvBulkPut, type Target } from "./wrangler-target.js";
@@ -71,6 +72,8 @@ export async function push(db: StateDb, config: Config, target: Target, opts: Pu
   for (const r of index.repositories ?? []) {
     log(`repository ${r.unit.id} (${r.unit.kind}, ${r.files} metadata files, metadata from ${r.metadata === "origin" ? "the origin" : "consistent mirrors"}): consistent: ${named(r.consistent)}${r.partial.length ? `; partial or mid-sync: ${named(r.partial)}` : ""}`);
   }
+  // The Worker's validator, strict, before anything is written: the edge should never have to drop a mirror.
+  parseMirrorTable({ ...index.table, generation: "" });
   const plan = await buildPlan(db, index, { allowEmpty: opts.allowEmpty ?? false, ...(opts.maxDeleteFraction !== undefined ? { maxDeleteFraction: opts.maxDeleteFraction } : {}), generation: new Date().toISOString() });
   const result: PushResult = {
     d1Statements: plan.d1.length - plan.statsStatements,

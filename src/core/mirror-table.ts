@@ -17,28 +17,51 @@ export interface MirrorTable {
 
 export class TableError extends Error {}
 
-export function parseMirrorTable(json: unknown): MirrorTable {
+export interface ReadTable {
+  table: MirrorTable;
+  /** One line per mirror left out, and why. */
+  dropped: string[];
+}
+
+/**
+ * The table as the edge reads it: a mirror that fails validation is left out (and reported), the
+ * others keep serving. Only a table that is not a table at all is refused.
+ */
+export function readMirrorTable(json: unknown): ReadTable {
   if (typeof json !== "object" || json === null) throw new TableError("mirror table is not an object");
   const t = json as Record<string, unknown>;
   if (t.format !== 1) throw new TableError(`mirror table format ${String(t.format)} is not 1`);
   if (!Array.isArray(t.mirrors)) throw new TableError("mirror table has no mirrors array");
-  const problems: string[] = [];
+  const dropped: string[] = [];
   const seenIds = new Set<number>();
   const seenNames = new Set<string>();
-  const mirrors = t.mirrors.map((raw: Mirror) => {
+  const mirrors: Mirror[] = [];
+  for (const raw of t.mirrors as Mirror[]) {
+    if (typeof raw !== "object" || raw === null) {
+      dropped.push("a mirror entry is not an object");
+      continue;
+    }
     const m = mirrorWithDefaults(raw);
-    for (const p of mirrorProblems(m)) problems.push(`mirror ${m.name ?? m.id}: ${p}`);
-    if (seenIds.has(m.id)) problems.push(`mirror ${m.name}: duplicate id ${m.id}`);
-    if (seenNames.has(m.name)) problems.push(`mirror ${m.name}: duplicate name`);
+    const problems = mirrorProblems(m);
+    if (seenIds.has(m.id)) problems.push(`duplicate id ${m.id}`);
+    if (seenNames.has(m.name)) problems.push("duplicate name");
+    if (problems.length) {
+      dropped.push(`mirror ${String(m.name ?? m.id)}: ${problems.join("; ")}`);
+      continue;
+    }
     seenIds.add(m.id);
     seenNames.add(m.name);
-    return m;
-  });
-  if (problems.length) throw new TableError(`invalid mirror table: ${problems.join("; ")}`);
+    mirrors.push(m);
+  }
   return {
-    format: 1,
-    generation: String(t.generation ?? ""),
-    policy: policyWithDefaults(t.policy as Partial<Policy> | undefined),
-    mirrors,
+    table: { format: 1, generation: String(t.generation ?? ""), policy: policyWithDefaults(t.policy as Partial<Policy> | undefined), mirrors },
+    dropped,
   };
+}
+
+/** The same validation, strict: what the push runs before its first write, so the edge never has to drop one. */
+export function parseMirrorTable(json: unknown): MirrorTable {
+  const { table, dropped } = readMirrorTable(json);
+  if (dropped.length) throw new TableError(`invalid mirror table: ${dropped.join("; ")}`);
+  return table;
 }

@@ -10,20 +10,20 @@ export const SCHEMES: readonly Scheme[] = ["http", "https"];
 export const TIERS = ["prefix", "asn", "country", "region", "world"] as const;
 export type Tier = (typeof TIERS)[number];
 
+/**
+ * The URLs clients are sent to. ftp:// and rsync:// URLs are the scanner's business and stay in
+ * mirrorhop.toml: they may carry credentials, and the edge never needs them.
+ */
 export interface MirrorUrls {
   http?: string;
   https?: string;
-  ftp?: string;
-  rsync?: string;
 }
 
-/** The URLs a mirror has, from stored columns where a missing one is NULL or undefined. */
-export function mirrorUrls(u: { http?: string | null | undefined; https?: string | null | undefined; ftp?: string | null | undefined; rsync?: string | null | undefined }): MirrorUrls {
+/** The URLs a mirror redirects to, from stored columns where a missing one is NULL or undefined. */
+export function mirrorUrls(u: { http?: string | null | undefined; https?: string | null | undefined }): MirrorUrls {
   const urls: MirrorUrls = {};
   if (u.http) urls.http = u.http;
   if (u.https) urls.https = u.https;
-  if (u.ftp) urls.ftp = u.ftp;
-  if (u.rsync) urls.rsync = u.rsync;
   return urls;
 }
 
@@ -111,7 +111,9 @@ export function mirrorProblems(m: Mirror): string[] {
     }
     if (parsed.protocol !== `${scheme}:`) p.push(`${scheme} URL must start with ${scheme}://: ${url}`);
     if (!url.endsWith("/")) p.push(`${scheme} URL must end with '/': ${url}`);
-    if (parsed.search || parsed.hash || parsed.username || parsed.password) p.push(`${scheme} URL must not carry a query, fragment or credentials: ${url}`);
+    // Said without the URL's user and password: this line goes to logs.
+    if (parsed.username || parsed.password) p.push(`${scheme} URL must not carry credentials (clients would be sent to them): ${scheme}://***@${parsed.host}${parsed.pathname}`);
+    else if (parsed.search || parsed.hash) p.push(`${scheme} URL must not carry a query or fragment: ${url}`);
   }
   if (!/^[A-Z]{2}$/.test(m.country)) p.push(`country must be an upper-case ISO 3166 code: ${m.country}`);
   if (!/^(AF|AN|AS|EU|NA|OC|SA)$/.test(m.continent)) p.push(`continent must be one of AF AN AS EU NA OC SA: ${m.continent}`);

@@ -13,7 +13,7 @@ export function mirrorFromRow(r: MirrorRow): Mirror {
   return {
     id: r.id,
     name: r.name,
-    urls: mirrorUrls({ http: r.httpUrl, https: r.httpsUrl, ftp: r.ftpUrl, rsync: r.rsyncUrl }),
+    urls: mirrorUrls({ http: r.httpUrl, https: r.httpsUrl }),
     country: r.country,
     continent: r.continent,
     ...(r.region !== null ? { region: r.region } : {}),
@@ -44,8 +44,9 @@ export function mirrorToRow(m: Mirror): Omit<MirrorRow, "filesHeld" | "lastScanA
     name: m.name,
     httpUrl: m.urls.http ?? null,
     httpsUrl: m.urls.https ?? null,
-    ftpUrl: m.urls.ftp ?? null,
-    rsyncUrl: m.urls.rsync ?? null,
+    // Never written: the scanner's URLs (and their credentials) stay in mirrorhop.toml.
+    ftpUrl: null,
+    rsyncUrl: null,
     country: m.country,
     continent: m.continent,
     region: m.region ?? null,

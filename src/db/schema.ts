@@ -14,6 +14,7 @@ export const mirrors = sqliteTable("mirrors", {
   name: text("name").notNull().unique(),
   httpUrl: text("http_url"),
   httpsUrl: text("https_url"),
+  /** Always NULL: the scanner's URLs (and their credentials) stay in mirrorhop.toml. Kept for old rows. */
   ftpUrl: text("ftp_url"),
   rsyncUrl: text("rsync_url"),
   country: text("country").notNull(),

@@ -6,7 +6,7 @@
 
 import { drizzle } from "drizzle-orm/d1";
 import { MIRROR_TABLE_KEY } from "../core/file-record.js";
-import { type MirrorTable, parseMirrorTable } from "../core/mirror-table.js";
+import { type MirrorTable, readMirrorTable } from "../core/mirror-table.js";
 import { meta, mirrorHealth, mirrors, mirrorStatus } from "../db/schema.js";
 import { applyHealth, healthDocOf } from "../health/health-doc.js";
 import { healthStateFromRows } from "../health/state-rows.js";
@@ -54,11 +54,18 @@ export function invalidateMirrorTable(env: Env): void {
   cache.delete(env.INDEX);
 }
 
+/** One mirror the validator refuses is left out and logged (once per isolate); the others keep serving. */
+function readLogged(json: unknown): MirrorTable {
+  const { table, dropped } = readMirrorTable(json);
+  for (const d of dropped) logOnce(`mirror table: left out ${d}`, "the other mirrors keep serving");
+  return table;
+}
+
 async function fromKv(env: Env): Promise<{ table: MirrorTable; source: "kv" } | null> {
   try {
     // The push owns the table and the probers own the health document; they are merged here.
     const [json, health] = await withDeadline(Promise.all([env.INDEX.get(MIRROR_TABLE_KEY, "json"), readHealthDoc(env)]), KV_DEADLINE_MS, "KV mirror table read");
-    return json ? { table: applyHealth(parseMirrorTable(json), health), source: "kv" } : null;
+    return json ? { table: applyHealth(readLogged(json), health), source: "kv" } : null;
   } catch (err) {
     logOnce("KV mirror table read failed", err);
     return null;
@@ -76,7 +83,7 @@ async function fromD1(env: Env): Promise<{ table: MirrorTable; source: "d1" } | 
     ]), D1_DEADLINE_MS, "D1 mirror table read");
     if (mirrorRows.length === 0) return null;
     const metaMap = new Map(metaRows.map((r) => [r.key, r.value]));
-    const table = parseMirrorTable({
+    const table = readLogged({
       format: 1,
       generation: metaMap.get("generation") ?? "",
       policy: JSON.parse(metaMap.get("policy") ?? "{}"),

@@ -86,3 +86,26 @@ describe("country codes in mirrorhop.toml", () => {
     expect(problemsOf(mirrorWith('allow_countries = ["GB", "IE"]'))).toEqual([]);
   });
 });
+
+describe("credentials stay with the scanner", () => {
+  const base = '[origin]\npath = "/srv/pub"\nurl = "https://get.example/pub/"\n';
+  it("a credentialed rsync or ftp URL is the scanner's alone: the edge's table and D1 rows never carry it", async () => {
+    const { mirrorOf } = await import("../../scripts/config/schema.js");
+    const { mirrorToRow } = await import("../../src/db/rows.js");
+    const c = parseConfig(`${base}[[mirror]]\nid = 1\nname = "m"\nhttp = "http://m.example/pub/"\nrsync = "rsync://scan:s3cret@m.example/pub/"\nftp = "ftp://scan:s3cret@m.example/pub/"\ncountry = "DE"\n`, FILE);
+    expect(c.mirrors[0]!.rsync).toBe("rsync://scan:s3cret@m.example/pub/");
+    const edge = mirrorOf(c.mirrors[0]!);
+    expect(edge.urls).toEqual({ http: "http://m.example/pub/" });
+    expect(JSON.stringify(edge) + JSON.stringify(mirrorToRow(edge))).not.toContain("s3cret");
+  });
+
+  it("a credentialed client URL is refused at its mirror's line, the way the Worker would refuse it", () => {
+    let problems: string[] = [];
+    try {
+      parseConfig(`${base}[[mirror]]\nid = 1\nname = "m"\nhttps = "https://u:pw@m.example/pub/"\ncountry = "DE"\n`, FILE);
+    } catch (err) {
+      problems = (err as ConfigError).problems;
+    }
+    expect(problems).toEqual([`${FILE}:4: mirror[1] (m): https URL must not carry credentials (clients would be sent to them): https://***@m.example/pub/ (the Worker would refuse this mirror)`]);
+  });
+});
