@@ -20,6 +20,8 @@ import { scanMirrors } from "./scan/mirrors.js";
 import { progress } from "./cli/progress.js";
 import { push } from "./push/push.js";
 import { EmptyIndexGuard } from "./push/plan.js";
+import { MirrorIdError } from "./push/mirror-ids.js";
+import { TableError } from "../src/core/mirror-table.js";
 import { rebuildPushState } from "./push/rebuild-state.js";
 import { probeFromNode } from "./probe/probe.js";
 import type { Target } from "./push/wrangler-target.js";
@@ -161,7 +163,7 @@ function targetOf(o: { local?: boolean; remote?: boolean; persistTo?: string; en
 try {
   await program.parseAsync();
 } catch (err) {
-  if (err instanceof ConfigError || err instanceof UserError || err instanceof EmptyIndexGuard) {
+  if (err instanceof ConfigError || err instanceof UserError || err instanceof EmptyIndexGuard || err instanceof MirrorIdError || err instanceof TableError) {
     console.error(`mirrorhop: ${err.message}`);
     process.exit(2);
   }

@@ -78,8 +78,12 @@ max_depth = 64
 # Claims checked per mirror and scan with HEAD where clients would be sent (new claims first);
 # one denied claim voids the mirror's listing until a scan checks out. 0 turns this off.
 verify = 16
+# A claim counts this long after the scan that saw it; a mirror whose scans keep failing then holds
+# nothing (a week).
+max_claim_age_seconds = 604800
 
-# One [[mirror]] table per mirror. id is a small, stable integer: never reuse one.
+# One [[mirror]] table per mirror. id is a small, stable integer that never changes meaning: push
+# refuses to give a pushed id to another mirror (docs/scanner.md says how to retire one).
 [[mirror]]
 id = 1
 name = "de-fra"

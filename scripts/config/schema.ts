@@ -121,6 +121,8 @@ const releaseSchema = z
   .refine((r) => r.staged.length === 0 || r.min_mirrors > 0, { message: "staged paths need min_mirrors > 0 (they open when that many mirrors hold them)", path: ["staged"] });
 
 export const PROTOCOLS = ["rsync", "ftp", "http"] as const;
+/** A week: long enough to ride out a mirror's bad weekend, short enough that a dead one stops counting. */
+export const DEFAULT_MAX_CLAIM_AGE_SECONDS = 7 * 86_400;
 export type ScanProtocol = (typeof PROTOCOLS)[number];
 
 const scanSchema = z
@@ -132,6 +134,8 @@ const scanSchema = z
     max_entries: z.number().int().min(1).default(5_000_000),
     max_depth: z.number().int().min(1).default(64),
     verify: z.number().int().min(0).max(1000).default(16),
+    /** A claim is as old as the scan that saw it; older than this, it no longer counts (docs/scanner.md). */
+    max_claim_age_seconds: z.number().int().min(60).default(DEFAULT_MAX_CLAIM_AGE_SECONDS),
   })
   .strict();
 

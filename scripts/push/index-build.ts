@@ -11,6 +11,7 @@ import { type Config, mirrorOf } from "../config/schema.js";
 import { holdsVersion } from "../scan/listing.js";
 import type { StateDb } from "../state/db.js";
 import { applyRepositories, type RepositorySummary } from "./repositories.js";
+import { reconcileMirrorState } from "../state/mirror-identity.js";
 
 export interface IndexedFile {
   path: string;
@@ -35,6 +36,8 @@ export interface DesiredIndex {
   files: IndexedFile[];
   /** Declared repositories found on the origin, with their consistent mirrors. */
   repositories?: RepositorySummary[];
+  /** What the build dropped and why (identity changes, expired claims), for the push to report. */
+  notes?: string[];
 }
 
 /** A file's stored columns, as origin_files (local state) and files (D1) both hold them. */
@@ -50,18 +53,26 @@ export interface StoredFileColumns {
   piece_size: number | null;
 }
 
-export function buildIndex(db: StateDb, config: Config): DesiredIndex {
+export function buildIndex(db: StateDb, config: Config, now = Math.floor(Date.now() / 1000)): DesiredIndex {
+  // Scan results of an id that now names another mirror, or of a mirror that left, are not claims.
+  const notes = reconcileMirrorState(db, config.mirrors);
   const mirrors = config.mirrors.map(mirrorOf);
   const ids = new Set(mirrors.map((m) => m.id));
   const tolerance = config.scan.mtime_tolerance_seconds;
+  const claimsFrom = now - config.scan.max_claim_age_seconds;
+  for (const m of config.mirrors) {
+    const last = (db.prepare("SELECT MAX(started_at) AS at FROM mirror_scans WHERE mirror_id = ? AND ok = 1").get(m.id) as { at: number | null }).at;
+    if (last !== null && last < claimsFrom) notes.push(`mirror ${m.name}: no successful scan for ${Math.round((now - last) / 3600)} h (scan.max_claim_age_seconds ${config.scan.max_claim_age_seconds}): it holds nothing until one succeeds`);
+  }
   const holders = new Map<string, number[]>();
-  // SQL narrows to same size and a scan after the change; holdsVersion decides on mtimes.
+  // SQL narrows to same size, a scan after the change and a claim young enough; holdsVersion decides on mtimes.
   const rows = db
     .prepare(
       `SELECT m.path, m.mirror_id, m.mtime, m.mtime_res, o.size, o.mtime AS omtime FROM mirror_files m
-       JOIN origin_files o ON o.path = m.path AND o.size = m.size AND m.seen_at >= o.changed_at`,
+       JOIN origin_files o ON o.path = m.path AND o.size = m.size AND m.seen_at >= o.changed_at
+       WHERE m.seen_at >= ?`,
     )
-    .iterate() as Iterable<{ path: string; mirror_id: number; mtime: number | null; mtime_res: number; size: number; omtime: number }>;
+    .iterate(claimsFrom) as Iterable<{ path: string; mirror_id: number; mtime: number | null; mtime_res: number; size: number; omtime: number }>;
   for (const r of rows) {
     if (!ids.has(r.mirror_id)) continue;
     if (!holdsVersion({ size: r.size, mtime: r.omtime }, { size: r.size, mtime: r.mtime, mtimeRes: r.mtime_res }, tolerance)) continue;
@@ -81,5 +92,5 @@ export function buildIndex(db: StateDb, config: Config): DesiredIndex {
     });
   }
   const repositories = applyRepositories(files, config.policy.repositories);
-  return { table: { format: 1, policy: config.policy, mirrors }, files, repositories };
+  return { table: { format: 1, policy: config.policy, mirrors }, files, repositories, notes };
 }

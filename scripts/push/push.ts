@@ -22,6 +22,7 @@ import type { Config } from "../config/schema.js";
 import { type StateDb, transaction } from "../state/db.js";
 import { buildIndex } from "./index-build.js";
 import { parseMirrorTable } from "../../src/core/mirror-table.js";
+import { checkMirrorIds, pushedMirrors, recordRetiredIds } from "./mirror-ids.js";
 import { buildPlan, type PushPlan } from "./plan.js";
 import { renderStatement } from "./sql.js";
 import { d1ExecuteFile, d1MigrationsApply, kvBulkDelete, kvBulkPut, type Target } from "./wrangler-target.js";
@@ -66,7 +67,10 @@ export async function push(db: StateDb, config: Config, target: Target, opts: Pu
   const log = opts.log ?? (() => {});
   const wrote = opts.afterWrite ?? (() => {});
   const bulkMax = opts.kvBulkMax ?? KV_BULK_MAX;
+  // Before the index is built: building it drops the state's rows of an id that changed meaning.
+  checkMirrorIds(db, config.mirrors, Math.floor(Date.now() / 1000));
   const index = buildIndex(db, config);
+  for (const n of index.notes ?? []) log(n);
   const names = new Map(index.table.mirrors.map((m) => [m.id, m.name]));
   const named = (ids: number[]) => (ids.length ? ids.map((id) => names.get(id) ?? `#${id}`).join(", ") : "none");
   for (const r of index.repositories ?? []) {
@@ -74,6 +78,7 @@ export async function push(db: StateDb, config: Config, target: Target, opts: Pu
   }
   // The Worker's validator, strict, before anything is written: the edge should never have to drop a mirror.
   parseMirrorTable({ ...index.table, generation: "" });
+  const pushedBefore = pushedMirrors(db);
   const plan = await buildPlan(db, index, { allowEmpty: opts.allowEmpty ?? false, ...(opts.maxDeleteFraction !== undefined ? { maxDeleteFraction: opts.maxDeleteFraction } : {}), generation: new Date().toISOString() });
   const result: PushResult = {
     d1Statements: plan.d1.length - plan.statsStatements,
@@ -149,6 +154,7 @@ export async function push(db: StateDb, config: Config, target: Target, opts: Pu
         const { generation: _g, ...rest } = plan.table!;
         st.run("table", JSON.stringify(rest));
         st.run("table_digest", plan.tableDigest);
+        recordRetiredIds(db, pushedBefore, rest.mirrors, Math.floor(Date.now() / 1000));
       });
     }
     log(`pushed: ${result.kvPut} records written, ${result.kvDelete} deleted, ${plan.unchanged} unchanged`);

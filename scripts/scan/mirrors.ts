@@ -18,6 +18,7 @@ import { type Lister, ListingError } from "./listing.js";
 import { listRsync } from "./rsync.js";
 import { StagedListing } from "./staging.js";
 import { describeLies, verifyClaims } from "./verify.js";
+import { reconcileMirrorState } from "../state/mirror-identity.js";
 
 export interface MirrorScanResult {
   mirror: string;
@@ -51,6 +52,8 @@ export async function scanMirrors(
 ): Promise<MirrorScanResult[]> {
   const unknown = (opts.names ?? []).filter((n) => !config.mirrors.some((m) => m.name === n));
   if (unknown.length) throw new Error(`no such mirror in ${config.file}: ${unknown.join(", ")}`);
+  // Before any listing is stored: an id that now names another mirror must not keep the old one's rows.
+  for (const note of reconcileMirrorState(db, config.mirrors)) console.warn(note);
   const mirrors = config.mirrors.filter((m) => !opts.names?.length || opts.names.includes(m.name));
   const subtree = (opts.subtree ?? "").replace(/^\/+|\/+$/g, "");
   const dirs = originDirs(db);

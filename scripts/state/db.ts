@@ -42,6 +42,11 @@ CREATE TABLE IF NOT EXISTS mirror_scans (
   entries INTEGER,
   error TEXT
 );
+CREATE TABLE IF NOT EXISTS mirror_identity (
+  id INTEGER PRIMARY KEY,          -- the mirror id that mirror_files and mirror_scans rows carry
+  name TEXT NOT NULL,              -- the mirror those rows were scanned from
+  urls TEXT NOT NULL               -- SHA-256 of its URLs: rows scanned elsewhere are not its claims
+);
 CREATE TABLE IF NOT EXISTS pushed_files (
   path TEXT PRIMARY KEY,
   digest TEXT NOT NULL             -- of the KV record and the D1 row as pushed

@@ -155,6 +155,13 @@ describe("mirrorhop CLI", () => {
     expect(empty.err).toMatch(/the origin index is empty but 2 files were pushed before; refusing to delete them all \(scan origin again, or push --allow-empty\)/);
     expect({ edge: digestTree(persist), pushed: pushedState() }).toEqual(before);
     expect((await cli("scan", "origin")).code).toBe(0);
+
+    // An id that was pushed for m2 must not come to mean another mirror.
+    writeFileSync(path.join(tmp, "renamed.toml"), good.replace('name = "m2"', 'name = "m2-new"'));
+    const renamed = await cli("-c", "renamed.toml", "push", "--local", "--persist-to", persist);
+    expect(renamed.code).toBe(2);
+    expect(renamed.err).toMatch(/mirror id 2 is m2-new in the config but was m2 in the last push: an id never changes meaning/);
+    expect({ edge: digestTree(persist), pushed: pushedState() }).toEqual(before);
   }, 120_000);
 
   it("refuses a push that would empty the edge, unless told", async () => {
