@@ -7,7 +7,9 @@ export type Scheme = "http" | "https";
 export const SCHEMES: readonly Scheme[] = ["http", "https"];
 
 /** Tiers from the most specific to the least; a confinement flag names the widest tier a mirror may serve. */
-export const TIERS = ["prefix", "asn", "country", "region", "world"] as const;
+// Own-country mirrors before those that only serve the country as an extra (MirrorBrain's order):
+// adding a mirror in a country takes that country's clients, not half of them.
+export const TIERS = ["prefix", "asn", "country", "extra-country", "region", "world"] as const;
 export type Tier = (typeof TIERS)[number];
 
 /**
@@ -66,7 +68,8 @@ export interface Mirror {
 export function confinementOf(m: Mirror): Tier {
   if (m.prefixOnly) return "prefix";
   if (m.asnOnly) return "asn";
-  if (m.countryOnly) return "country";
+  // "Its country" includes the countries it serves as extras.
+  if (m.countryOnly) return "extra-country";
   if (m.regionOnly) return "region";
   return "world";
 }

@@ -30,6 +30,7 @@ const TIER_TITLES: Record<Tier, string> = {
   prefix: "Your network",
   asn: "Your provider",
   country: "Your country",
+  "extra-country": "Serving your country",
   region: "Your region",
   world: "Elsewhere",
 };

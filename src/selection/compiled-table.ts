@@ -12,7 +12,8 @@ export interface CompiledMirror {
   mirror: Mirror;
   cidrs: Cidr[];
   asns: Set<number>;
-  localCountries: Set<string>;
+  /** Countries the mirror serves as extras (extra_countries), a tier after its own. */
+  extraCountries: Set<string>;
   allow: Set<string> | null;
   deny: Set<string>;
   region: string | undefined;
@@ -50,7 +51,7 @@ export function compileTable(table: MirrorTable): CompiledTable {
     // Prefixes were validated at push; one that still fails to parse matches nothing rather than everything.
     cidrs: m.prefixes.map(parseCidr).filter((c): c is Cidr => c !== null),
     asns: new Set(m.asns),
-    localCountries: new Set([m.country, ...m.extraCountries]),
+    extraCountries: new Set(m.extraCountries),
     allow: m.allowCountries.length ? new Set(m.allowCountries) : null,
     deny: new Set(m.denyCountries),
     region: m.region ?? regionOfCountry(m.country),

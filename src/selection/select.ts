@@ -106,7 +106,7 @@ export function selectMirror(table: CompiledTable, file: FileRecord, req: Select
     // Confinement is judged where the platform places the client, whatever ?country= says.
     const confTier = req.platform && cm.confine < TIER_INDEX.world ? tierOf(cm, req.platform, platformRegion) : tier;
     if (TIER_INDEX[confTier] > cm.confine) {
-      excluded.push({ mirror: cm.mirror, reason: `confined to the ${TIERS[cm.confine]} tier; client is in its ${confTier} tier${req.platform ? " (as the platform locates it)" : ""}`, tier });
+      excluded.push({ mirror: cm.mirror, reason: `${CONFINEMENT_FLAG[TIERS[cm.confine]!]}: client is in its ${confTier} tier${req.platform ? " (as the platform locates it)" : ""}`, tier });
       continue;
     }
     if (top.length >= limit && t > top[top.length - 1]!.tier) continue;
@@ -170,4 +170,7 @@ export function selectMirror(table: CompiledTable, file: FileRecord, req: Select
   };
 }
 
-const TIER_INDEX: Record<Tier, number> = { prefix: 0, asn: 1, country: 2, region: 3, world: 4 };
+/** The config flag behind each confinement, as an operator wrote it. */
+const CONFINEMENT_FLAG: Partial<Record<Tier, string>> = { prefix: "prefix_only", asn: "asn_only", "extra-country": "country_only (its country and extra_countries)", region: "region_only" };
+
+const TIER_INDEX = Object.fromEntries(TIERS.map((t, i) => [t, i])) as Record<Tier, number>;

@@ -8,7 +8,8 @@ export function tierOf(cm: CompiledMirror, client: Client, clientRegion: string 
   const ip = client.locatedByOverride ? undefined : client.ip;
   if (ip) for (const c of cm.cidrs) if (cidrContains(c, ip)) return "prefix";
   if (client.asn !== undefined && cm.asns.has(client.asn)) return "asn";
-  if (client.country && cm.localCountries.has(client.country)) return "country";
+  if (client.country && client.country === cm.mirror.country) return "country";
+  if (client.country && cm.extraCountries.has(client.country)) return "extra-country";
   if (sameRegion(cm, client, clientRegion)) return "region";
   return "world";
 }

@@ -20,7 +20,7 @@ describe("?country= against each restriction (pure selection)", () => {
     expect(d.ranked.map((r) => r.mirror.name)).toEqual(["nl-open"]);
     expect(reasonFor(d, "fr-nodeu")).toBe("client country DE is in the mirror's deny list");
     expect(reasonFor(d, "fr-allow")).toBe("client country DE not in the mirror's allow list");
-    expect(reasonFor(d, "fr-local")).toBe("confined to the country tier; client is in its region tier (as the platform locates it)");
+    expect(reasonFor(d, "fr-local")).toBe("country_only (its country and extra_countries): client is in its region tier (as the platform locates it)");
   });
 
   it("the override still ranks: among what the platform's client may use, French mirrors come first", () => {

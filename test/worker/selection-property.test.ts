@@ -14,20 +14,21 @@ import type { FileRecord } from "../../src/core/file-record.js";
 import { avoidArb, clientArb, fileArb, mirrorsArb, pathArb } from "../helpers/arbitraries.js";
 import { type ClientSpec, decide } from "../helpers/select-helpers.js";
 
-const ORDER = ["prefix", "asn", "country", "region", "world"];
+const ORDER = ["prefix", "asn", "country", "extra-country", "region", "world"];
 
 function oracleTier(m: Mirror, c: ClientSpec): number {
   const ip = c.ip ? parseIp(c.ip) : null;
   if (ip && m.prefixes.some((p) => cidrContains(parseCidr(p)!, ip))) return 0;
   if (c.asn !== undefined && m.asns.includes(c.asn)) return 1;
-  if (c.country && (m.country === c.country || m.extraCountries.includes(c.country))) return 2;
-  if (c.continent && c.continent === m.continent) return 3;
-  return 4;
+  if (c.country && m.country === c.country) return 2;
+  if (c.country && m.extraCountries.includes(c.country)) return 3;
+  if (c.continent && c.continent === m.continent) return 4;
+  return 5;
 }
 
 function oracleQualifies(m: Mirror, f: FileRecord, c: ClientSpec, scheme: Scheme, avoid: string[]): boolean {
   const ip = c.ip ? parseIp(c.ip) : null;
-  const widest = m.prefixOnly ? 0 : m.asnOnly ? 1 : m.countryOnly ? 2 : m.regionOnly ? 3 : 4;
+  const widest = m.prefixOnly ? 0 : m.asnOnly ? 1 : m.countryOnly ? 3 : m.regionOnly ? 4 : 5;
   const usable = (s: Scheme) => m.urls[s] !== undefined && m.up[s] !== false;
   const schemeOk = scheme === "https" ? usable("https") : usable("http") || usable("https");
   return (

@@ -38,10 +38,20 @@ describe("tiers", () => {
     expect(d.ranked.map((r) => r.tier)).toEqual(["prefix", "asn", "country", "region", "world"]);
   });
 
-  it("extra countries count as the mirror's own", () => {
+  it("extra countries come after the country's own mirrors, before the region", () => {
     const at = mirror({ id: 6, name: "at-too", country: "DE", continent: "EU", extraCountries: ["AT"] });
     const d = decide([at, reg], file([4, 6]), { country: "AT", continent: "EU" });
-    expect([d.winner?.mirror.name, d.winner?.tier]).toEqual(["at-too", "country"]);
+    expect([d.winner?.mirror.name, d.winner?.tier]).toEqual(["at-too", "extra-country"]);
+    // An Austrian mirror takes every Austrian client, not half of them.
+    const vienna = mirror({ id: 9, name: "vienna", country: "AT", continent: "EU", weight: 1 });
+    for (let i = 0; i < 50; i++) {
+      const w = decide([at, reg, vienna], file([4, 6, 9]), { ip: `198.51.${i}.1`, country: "AT", continent: "EU" }).winner;
+      expect([w?.mirror.name, w?.tier]).toEqual(["vienna", "country"]);
+    }
+    // country_only still lets the mirror serve its extra countries.
+    const confined = mirror({ id: 10, name: "de-only", country: "DE", continent: "EU", extraCountries: ["AT"], countryOnly: true });
+    expect(decide([confined], file([10]), { country: "AT", continent: "EU" }).winner?.mirror.name).toBe("de-only");
+    expect(decide([confined], file([10]), { country: "CH", continent: "EU" }).winner).toBeNull();
   });
 
   it("operator regions override continents", () => {
@@ -69,7 +79,7 @@ describe("confinement flags", () => {
       const out = decide([m], f, c.outside);
       expect(out.winner).toBeNull();
       expect(out.originReason).toBe("no-mirror");
-      expect(reasonFor(out, "m")).toMatch(/^confined to the/);
+      expect(reasonFor(out, "m")).toMatch(new RegExp(`^${c.flag.replace(/[A-Z]/, (l) => `_${l.toLowerCase()}`)}\\b.*: client is in its \\w[-\\w]* tier$`));
     });
   }
 });
