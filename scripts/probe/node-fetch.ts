@@ -41,7 +41,9 @@ export function nodeFetchText(family: 4 | 6 | null, lookupAll: LookupAll = syste
             bytes += c.length;
             if (bytes >= MAX_BYTES) res.destroy();
           });
-          const done = () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).subarray(0, MAX_BYTES).toString("utf8") });
+          // Redirects are not followed here: probeTrace follows them within the mirror's base URLs.
+          const location = typeof res.headers.location === "string" ? res.headers.location : null;
+          const done = () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).subarray(0, MAX_BYTES).toString("utf8"), location });
           res.on("end", done);
           res.on("close", done);
         },

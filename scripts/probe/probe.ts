@@ -53,9 +53,9 @@ export async function probeFromNode(config: Config, target: Target, opts: ProbeO
   // No per-invocation cap here: every mirror, every scheme, each family.
   const targets = probeTargets(table, prev, Number.MAX_SAFE_INTEGER, opts.families === false ? [null] : [4, 6]);
   const timeout = config.policy.health.timeoutMs;
-  const originProbe = await probeTrace(nodeFetchText(null, lookupAll), traceUrl(config.origin.url, traceFile), timeout);
+  const originProbe = await probeTrace(nodeFetchText(null, lookupAll), traceUrl(config.origin.url, traceFile), timeout, Date.now, [config.origin.url]);
   if (!originProbe.ok) log(`origin trace unreadable (${originProbe.error}); lag uses the last known origin trace`);
-  const probes = await mapPool(targets, 16, (t) => probeTrace(nodeFetchText(t.family, lookupAll), t.url, timeout));
+  const probes = await mapPool(targets, 16, (t) => probeTrace(nodeFetchText(t.family, lookupAll), t.url, timeout, Date.now, t.bases));
   const now = Math.floor(Date.now() / 1000);
   const originTrace = originProbe.ok ? originProbe.traceAt : prev.originTrace;
   const { next, history } = applyProbeRound(table, prev, targets.map((target, i) => ({ target, probe: probes[i]! })), originTrace, now);

@@ -29,7 +29,8 @@ export function probeTargets(table: Pick<MirrorTable, "policy" | "mirrors">, sta
     for (const scheme of SCHEMES) {
       const base = m.urls[scheme];
       if (!base) continue;
-      for (const family of families) all.push({ mirrorId: m.id, scheme, url: traceUrl(base, traceFile), family, last: checked.get(`${m.id}/${scheme}`) ?? -1 });
+      const bases = [m.urls.http, m.urls.https].filter((u): u is string => u !== undefined);
+      for (const family of families) all.push({ mirrorId: m.id, scheme, url: traceUrl(base, traceFile), family, bases, last: checked.get(`${m.id}/${scheme}`) ?? -1 });
     }
   }
   all.sort((a, b) => a.last - b.last || a.mirrorId - b.mirrorId || a.scheme.localeCompare(b.scheme) || (a.family ?? 0) - (b.family ?? 0));

@@ -8,10 +8,16 @@
 /** Upper bound on what a trace may claim, against clocks far in the future and garbage. */
 const MAX_FUTURE_SECONDS = 366 * 86_400;
 
+// RFC 3339 (a space for the T allowed), always with its zone.
+const RFC3339 = /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)$/i;
+// `date` output and RFC 2822: a weekday or day first, and a zone stated (UTC, GMT, Z or an offset).
+const DATE_OUTPUT = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun),? .*(\b(UTC|GMT|Z)\b|[+-]\d{4}\b)/;
+
 /**
- * The time a trace file states, in Unix seconds, or null when it states none. Accepts the first
- * line as Unix seconds (Sage, most cron jobs) or a date `Date.parse` understands (`date -u` output,
- * RFC 3339, Debian's trace format).
+ * The time a trace file states, in Unix seconds, or null when it states none. The first line must
+ * be Unix seconds (Sage, most cron jobs), RFC 3339 with a zone, or `date` / RFC 2822 output with a
+ * zone (`date -u`, Debian's trace format). A time without a zone would be read in whatever zone
+ * the prober runs in, so the edge and `mirrorhop probe` could disagree: it is refused.
  */
 export function parseTrace(text: string, now: number): number | null {
   const first = text.trimStart().split("\n", 1)[0]!.trim();
@@ -19,6 +25,7 @@ export function parseTrace(text: string, now: number): number | null {
   let t: number;
   if (/^\d{9,12}$/.test(first)) t = Number(first);
   else {
+    if (!RFC3339.test(first) && !DATE_OUTPUT.test(first)) return null;
     const ms = Date.parse(first);
     if (!Number.isFinite(ms)) return null;
     t = Math.floor(ms / 1000);

@@ -17,8 +17,10 @@ import { getMirrorTable, invalidateMirrorTable } from "../storage/mirror-table.j
 const MAX_TRACE_BYTES = 4096;
 
 export const fetchTraceText: FetchText = async (url, timeoutMs) => {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { "User-Agent": "mirrorhop-probe" }, cache: "no-store" });
-  if (!res.body) return { status: res.status, text: "" };
+  // Redirects are followed by probeTrace, within the mirror's own base URLs only.
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { "User-Agent": "mirrorhop-probe" }, cache: "no-store", redirect: "manual" });
+  const location = res.headers.get("location");
+  if (!res.body) return { status: res.status, text: "", location };
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
   let bytes = 0;
@@ -32,7 +34,7 @@ export const fetchTraceText: FetchText = async (url, timeoutMs) => {
   const all = new Uint8Array(bytes);
   let o = 0;
   for (const c of chunks) all.set(c, (o += c.byteLength) - c.byteLength);
-  return { status: res.status, text: new TextDecoder().decode(all.subarray(0, MAX_TRACE_BYTES)) };
+  return { status: res.status, text: new TextDecoder().decode(all.subarray(0, MAX_TRACE_BYTES)), location };
 };
 
 export interface ProbeRoundSummary {
@@ -54,9 +56,9 @@ export async function probeMirrors(env: Env, fetchText: FetchText = fetchTraceTe
   const prev = await readHealthState(env.DB);
   // One subrequest goes to the origin's own trace; the rest of the budget to mirrors.
   const targets = probeTargets(table, prev, policy.maxProbesPerRun - 1);
-  const [origin, ...probes] = await mapPool([traceUrl(env.ORIGIN_URL, policy.traceFile), ...targets.map((t) => t.url)], policy.concurrency, (url) =>
-    probeTrace(fetchText, url, policy.timeoutMs, clock),
-  );
+  const originBase = env.ORIGIN_URL.endsWith("/") ? env.ORIGIN_URL : `${env.ORIGIN_URL}/`;
+  const all = [{ url: traceUrl(originBase, policy.traceFile), bases: [originBase] }, ...targets];
+  const [origin, ...probes] = await mapPool(all, policy.concurrency, (t) => probeTrace(fetchText, t.url, policy.timeoutMs, clock, t.bases));
   const now = Math.floor(clock() / 1000);
   const originTrace = origin!.ok ? origin!.traceAt : prev.originTrace;
   const { next, history } = applyProbeRound(table, prev, targets.map((target, i) => ({ target, probe: probes[i]! })), originTrace, now);

@@ -4,6 +4,8 @@
  */
 
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -159,5 +161,34 @@ describe("release gating", () => {
 
     await seed({ "releases/2.0/b.iso": file([1, 3], { size: 8192, changed: NOW - 30 * 86_400 }) });
     expect(["alpha", "charlie"]).toContain(await winnerName("releases/2.0/b.iso"));
+  });
+});
+
+describe("redirects seen by the edge's probe (workerd fetch, redirect: manual)", () => {
+  const servers: http.Server[] = [];
+  afterAll(async () => {
+    for (const s of servers) await new Promise((r) => { s.closeAllConnections(); s.close(r); });
+  });
+  async function serve(handler: http.RequestListener): Promise<string> {
+    const s = http.createServer(handler);
+    servers.push(s);
+    await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+    return `http://127.0.0.1:${(s.address() as AddressInfo).port}/`;
+  }
+
+  it("a mirror that redirects within its base stays up; one that sends its trace to the origin goes down", async () => {
+    const hopper = await serve((req, res) => {
+      if (req.url === "/TIME") return void res.writeHead(301, { Location: "/current/TIME" }).end();
+      if (req.url === "/current/TIME") return void res.writeHead(200).end(`${NOW}\n`);
+      res.writeHead(404).end();
+    });
+    // What a mirror does that redirects every file it lacks to the origin: always "fresh" if followed.
+    const leaker = await serve((req, res) => void res.writeHead(302, { Location: `${origin.url}${req.url!.slice(1)}` }).end());
+    const ms = [mirror({ id: 1, name: "hopper", country: "DE", continent: "EU", urls: { http: hopper } }), mirror({ id: 2, name: "leaker", country: "DE", continent: "EU", urls: { http: leaker } })];
+    await writeIndex(edge, table(ms, { health: HEALTH, minSize: 1024 }), { "releases/1.0/a.iso": file([1, 2], { size: 8192 }) });
+    for (let i = 0; i < HEALTH.downAfter; i++) await cron();
+    const e = await explain("releases/1.0/a.iso");
+    expect(e.excluded.map((x) => [x.name, x.reason])).toEqual([["leaker", "down for http"]]);
+    expect(e.winner?.name).toBe("hopper");
   });
 });

@@ -9,6 +9,7 @@ import { nextSchemeStatus } from "../../src/health/hysteresis.js";
 import { applyProbeRound, probeTargets } from "../../src/health/round.js";
 import { EMPTY_HEALTH, newSchemeStatus } from "../../src/health/state.js";
 import { lagOf, parseTrace } from "../../src/health/trace.js";
+import { type FetchText, probeTrace } from "../../src/health/probe.js";
 import type { Env } from "../../src/env.js";
 import { getMirrorTable } from "../../src/storage/mirror-table.js";
 import { statusView } from "../../src/status/status-view.js";
@@ -27,9 +28,42 @@ describe("trace files", () => {
     expect(parseTrace("<html><body>Welcome to nginx!</body></html>", NOW)).toBeNull();
     expect(parseTrace("", NOW)).toBeNull();
     expect(parseTrace(String(NOW + 400 * 86_400), NOW)).toBeNull();
+    expect(parseTrace("Fri, 15 Jan 2027 08:00:00 +0100", NOW)).toBe(Date.UTC(2027, 0, 15, 7) / 1000);
+    expect(parseTrace("2027-01-15 08:00:00+02:00", NOW)).toBe(Date.UTC(2027, 0, 15, 6) / 1000);
+    // Without a zone the time would be read in the prober's own zone: the two probers could disagree.
+    for (const zoneless of ["2027-01-15T08:00:00", "2027-01-15 08:00", "Sat Jan 15 08:00:00 2027", "January 15, 2027", "2027", "12/01/2026"]) {
+      expect(parseTrace(zoneless, NOW), zoneless).toBeNull();
+    }
     expect(lagOf(NOW, NOW - 600)).toBe(600);
     expect(lagOf(NOW - 600, NOW)).toBe(0);
     expect(lagOf(null, NOW)).toBeNull();
+  });
+});
+
+describe("redirects in a probe", () => {
+  const bases = ["http://m.test/pub/", "https://m.test/pub/"];
+  const server = (routes: Record<string, { status: number; location?: string; text?: string }>): FetchText => async (url) => {
+    const r = routes[url];
+    if (!r) return { status: 404, text: "" };
+    return { status: r.status, text: r.text ?? "", location: r.location ?? null };
+  };
+
+  it("follows a redirect within the mirror's own base URLs, http to https included", async () => {
+    const f = server({ "http://m.test/pub/TIME": { status: 301, location: "https://m.test/pub/TIME" }, "https://m.test/pub/TIME": { status: 200, text: "1799990000\n" } });
+    expect(await probeTrace(f, "http://m.test/pub/TIME", 1000, () => NOW * 1000, bases)).toMatchObject({ ok: true, traceAt: 1_799_990_000 });
+    const relative = server({ "http://m.test/pub/TIME": { status: 302, location: "/pub/trace/TIME" }, "http://m.test/pub/trace/TIME": { status: 200, text: "1799990000" } });
+    expect((await probeTrace(relative, "http://m.test/pub/TIME", 1000, () => NOW * 1000, bases)).ok).toBe(true);
+  });
+
+  it("a redirect elsewhere (the origin, another host, above the base) is a failure, whatever it leads to", async () => {
+    for (const location of ["https://origin.test/pub/TIME", "http://m.test/other/TIME", "//evil.test/pub/TIME", "https://m.test.evil/pub/TIME"]) {
+      const f = server({ "http://m.test/pub/TIME": { status: 302, location }, [new URL(location, "http://m.test/pub/TIME").href]: { status: 200, text: "1799990000" } });
+      const p = await probeTrace(f, "http://m.test/pub/TIME", 1000, () => NOW * 1000, bases);
+      expect(p.ok, location).toBe(false);
+      expect(p.error, location).toMatch(/leaves the mirror's base URLs/);
+    }
+    const loop = server({ "http://m.test/pub/TIME": { status: 302, location: "http://m.test/pub/A" }, "http://m.test/pub/A": { status: 302, location: "http://m.test/pub/TIME" } });
+    expect((await probeTrace(loop, "http://m.test/pub/TIME", 1000, () => NOW * 1000, bases)).error).toMatch(/more than 3 redirects/);
   });
 });
 
