@@ -9,7 +9,7 @@ import path from "node:path";
 import { progress } from "../cli/progress.js";
 import { type StateDb, transaction } from "../state/db.js";
 import { HashPool, pieceSizeFor } from "./hash-pool.js";
-import { walkTree } from "./walk.js";
+import { type ReadDir, walkTree } from "./walk.js";
 
 export interface OriginScanResult {
   files: number;
@@ -32,10 +32,20 @@ interface CachedRow {
   changed_at: number;
 }
 
-export async function scanOrigin(db: StateDb, root: string, opts: { subtree?: string; now?: number; threads?: number } = {}): Promise<OriginScanResult> {
+export interface OriginScanOptions {
+  subtree?: string;
+  now?: number;
+  threads?: number;
+  /** Test seams: the walk's directory read, and a hook between walking and hashing (a live tree changes there). */
+  readDir?: ReadDir;
+  beforeHash?: () => void | Promise<void>;
+}
+
+export async function scanOrigin(db: StateDb, root: string, opts: OriginScanOptions = {}): Promise<OriginScanResult> {
   const now = opts.now ?? Math.floor(Date.now() / 1000);
   const subtree = (opts.subtree ?? "").replace(/^\/+|\/+$/g, "");
-  const walked = await walkTree(root, subtree);
+  const walked = await walkTree(root, subtree, opts.readDir);
+  await opts.beforeHash?.();
   const cached = new Map<string, CachedRow>();
   for (const r of db.prepare("SELECT path, size, mtime_ns, ino, sha256, changed_at FROM origin_files").all() as unknown as CachedRow[]) cached.set(r.path, r);
 
@@ -49,12 +59,20 @@ export async function scanOrigin(db: StateDb, root: string, opts: { subtree?: st
   const pool = new HashPool(opts.threads);
   let done = 0;
   const hashes = new Map<string, Awaited<ReturnType<HashPool["hash"]>> & { pieceSize: number }>();
+  // Files that vanished or could not be read while hashed: reported, and their rows left as they were.
+  const unhashed = new Set<string>();
+  const skipped = [...walked.skipped];
   try {
     await Promise.all(
       toHash.map(async (f) => {
         const pieceSize = pieceSizeFor(f.size);
-        const h = await pool.hash(path.join(root, f.path), pieceSize);
-        hashes.set(f.path, { ...h, pieceSize });
+        try {
+          const h = await pool.hash(path.join(root, f.path), pieceSize);
+          hashes.set(f.path, { ...h, pieceSize });
+        } catch (err) {
+          unhashed.add(f.path);
+          skipped.push({ path: f.path, reason: `could not be hashed (vanished or unreadable; what was known of it stands): ${(err as Error).message}` });
+        }
         done += f.size;
         bar.update(done, f.path.length > 40 ? "…" + f.path.slice(-39) : f.path);
       }),
@@ -65,7 +83,9 @@ export async function scanOrigin(db: StateDb, root: string, opts: { subtree?: st
 
   let changed = 0;
   const seen = new Set(walked.files.map((f) => f.path));
-  const removedPaths = [...cached.keys()].filter((p) => (subtree === "" || p === subtree || p.startsWith(subtree + "/")) && !seen.has(p));
+  // Below an unreadable directory nothing is known to be gone: its rows (and their change times) stay.
+  const shadowed = (p: string) => walked.unreadable.some((d) => d === "" || p.startsWith(d + "/"));
+  const removedPaths = [...cached.keys()].filter((p) => (subtree === "" || p === subtree || p.startsWith(subtree + "/")) && !seen.has(p) && !shadowed(p));
   transaction(db, () => {
     const upsert = db.prepare(`INSERT INTO origin_files (path, size, mtime, mtime_ns, ino, md5, sha1, sha256, sha512, piece_size, pieces, changed_at, alias_of)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -74,6 +94,7 @@ export async function scanOrigin(db: StateDb, root: string, opts: { subtree?: st
         pieces=excluded.pieces, changed_at=excluded.changed_at, alias_of=excluded.alias_of`);
     const touch = db.prepare("UPDATE origin_files SET mtime_ns = ?, ino = ?, alias_of = NULL WHERE path = ?");
     for (const f of real) {
+      if (unhashed.has(f.path)) continue;
       const h = hashes.get(f.path);
       if (!h) {
         touch.run(f.mtimeNs, f.ino, f.path);
@@ -107,7 +128,7 @@ export async function scanOrigin(db: StateDb, root: string, opts: { subtree?: st
     changed,
     removed: removedPaths.length,
     aliases: walked.files.length - real.length,
-    skipped: walked.skipped,
+    skipped,
   };
   bar.stop(`${result.files} files, ${result.hashed} hashed, ${result.cached} unchanged, ${result.changed} changed, ${result.removed} removed, ${result.aliases} aliases, ${result.skipped.length} skipped`);
   return result;

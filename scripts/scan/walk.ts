@@ -1,7 +1,9 @@
 /**
  * Walks the origin tree. Symlinks that stay inside the tree become aliases (the path is served
  * with the target's content); links that escape the tree, dangle or loop are reported and
- * skipped. Names are taken as the file system gives them (UTF-8, spaces and all).
+ * skipped. Names are taken as the file system gives them (UTF-8, spaces and all); a name that is
+ * not UTF-8, or holds a control character, cannot be served by the edge and is reported and
+ * skipped. A directory that cannot be read is reported, and its files are not taken as removed.
  */
 
 import { lstat, readdir, readlink, realpath, stat } from "node:fs/promises";
@@ -20,23 +22,49 @@ export interface WalkedFile {
 export interface WalkResult {
   files: WalkedFile[];
   skipped: { path: string; reason: string }[];
+  /** Directories that could not be read: what the state knew below them stands. */
+  unreadable: string[];
 }
 
-export async function walkTree(root: string, subtree = ""): Promise<WalkResult> {
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/** The directory read the walk uses; a test passes one that fails where root cannot be refused. */
+export type ReadDir = (dir: string) => Promise<import("node:fs").Dirent<Buffer>[]>;
+const readDirBytes: ReadDir = (dir) => readdir(dir, { withFileTypes: true, encoding: "buffer" });
+
+export async function walkTree(root: string, subtree = "", readDir: ReadDir = readDirBytes): Promise<WalkResult> {
   const realRoot = await realpath(root);
   const files: WalkedFile[] = [];
   const skipped: WalkResult["skipped"] = [];
+  const unreadable: string[] = [];
   const inTree = (real: string) => real === realRoot || real.startsWith(realRoot + path.sep);
   const toIndexPath = (real: string) => path.relative(realRoot, real).split(path.sep).join("/");
 
   async function visit(rel: string, ancestors: Set<string>): Promise<void> {
     const full = path.join(realRoot, rel);
-    let entries;
+    let raw;
     try {
-      entries = await readdir(full, { withFileTypes: true });
+      // As bytes: a name that is not UTF-8 would otherwise come back altered, naming no file.
+      raw = await readDir(full);
     } catch (err) {
-      skipped.push({ path: rel || ".", reason: `cannot read directory: ${(err as Error).message}` });
+      skipped.push({ path: rel || ".", reason: `cannot read directory (what was known below it stands): ${(err as Error).message}` });
+      unreadable.push(rel);
       return;
+    }
+    const entries: { name: string; isSymbolicLink(): boolean; isDirectory(): boolean; isFile(): boolean }[] = [];
+    for (const e of raw) {
+      let name: string;
+      try {
+        name = UTF8.decode(e.name);
+      } catch {
+        skipped.push({ path: `${rel ? rel + "/" : ""}${e.name.toString("latin1")}`, reason: `name is not UTF-8 (bytes ${e.name.toString("hex")}): no URL can name it` });
+        continue;
+      }
+      if (/[\x00-\x1f\x7f]/.test(name)) {
+        skipped.push({ path: `${rel ? rel + "/" : ""}${JSON.stringify(name).slice(1, -1)}`, reason: "name holds a control character: no URL can name it" });
+        continue;
+      }
+      entries.push({ name, isSymbolicLink: () => e.isSymbolicLink(), isDirectory: () => e.isDirectory(), isFile: () => e.isFile() });
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
@@ -68,8 +96,10 @@ export async function walkTree(root: string, subtree = ""): Promise<WalkResult> 
       if (e.isDirectory()) {
         await visit(childRel, new Set([...ancestors, path.join(realRoot, childRel)]));
       } else if (e.isFile()) {
-        const st = await lstat(childFull);
-        files.push(fileOf(childRel, st));
+        // Gone between the listing and the stat: a live tree; the next scan sees what became of it.
+        const st = await lstat(childFull).catch(() => null);
+        if (st) files.push(fileOf(childRel, st));
+        else skipped.push({ path: childRel, reason: "vanished while the tree was walked" });
       }
     }
   }
@@ -89,7 +119,7 @@ export async function walkTree(root: string, subtree = ""): Promise<WalkResult> 
 
   const start = subtree.replace(/^\/+|\/+$/g, "");
   await visit(start, new Set([path.join(realRoot, start)]));
-  return { files, skipped };
+  return { files, skipped, unreadable };
 }
 
 function fileOf(rel: string, st: { size: number; mtimeMs: number; mtimeNs?: bigint; ino: number | bigint }, aliasOf?: string): WalkedFile {
