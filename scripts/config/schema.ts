@@ -216,7 +216,7 @@ export function mirrorOf(m: MirrorConfig): Mirror {
   };
 }
 
-export function policyOf(c: Pick<RawConfig, "policy" | "health" | "release" | "origin"> & Partial<Pick<RawConfig, "repository">>): Policy {
+export function policyOf(c: Pick<RawConfig, "policy" | "health" | "release" | "origin"> & Partial<Pick<RawConfig, "repository" | "scan">>): Policy {
   const { policy: p, health: h, release: r } = c;
   return {
     minSize: p.min_size,
@@ -228,6 +228,7 @@ export function policyOf(c: Pick<RawConfig, "policy" | "health" | "release" | "o
     unknownPaths: p.unknown_paths,
     metalinkOrigin: p.metalink_origin,
     repositories: (c.repository ?? []).map((r) => ({ root: r.root, kind: r.kind, metadata: r.metadata })),
+    claimMaxAgeSeconds: c.scan?.max_claim_age_seconds ?? DEFAULT_MAX_CLAIM_AGE_SECONDS,
     health: {
       traceFile: c.origin.trace ?? null,
       downAfter: h.down_after,

@@ -33,6 +33,8 @@ export interface Policy {
   metalinkOrigin: boolean;
   /** Declared package repositories: their metadata is served as a unit (docs/repositories.md). */
   repositories: RepositoryDecl[];
+  /** scan.max_claim_age_seconds, for the status page to say why a mirror holds nothing. */
+  claimMaxAgeSeconds: number;
   health: HealthPolicy;
   release: ReleasePolicy;
 }
@@ -89,6 +91,7 @@ export const DEFAULT_POLICY: Policy = {
   unknownPaths: "origin",
   metalinkOrigin: false,
   repositories: [],
+  claimMaxAgeSeconds: 7 * 86_400,
   health: {
     traceFile: null,
     downAfter: 2,

@@ -37,7 +37,12 @@ function family(up: boolean | null): string {
 
 export function statusPageHtml(v: StatusView): string {
   const rows = v.mirrors.map((m) => {
-    const notes = [!m.enabled ? "disabled" : "", m.lagging ? "skipped: lag over limit" : "", m.stalled ? "stalled: not syncing" : ""].filter(Boolean);
+    const notes = [
+      !m.enabled ? "disabled" : "",
+      m.lagging ? "skipped: lag over limit" : "",
+      m.stalled ? "stalled: not syncing" : "",
+      m.claimsExpired ? `holds nothing: no successful scan for ${duration(v.generatedAt - (m.lastScanAt ?? 0))} (scan.max_claim_age_seconds)` : "",
+    ].filter(Boolean);
     return `<tr data-mirror="${esc(m.name)}"${m.enabled ? "" : ' class="disabled"'}>
 <th scope="row">${esc(m.name)}</th><td>${esc(m.country)}</td>${schemeCell(v, m, "http")}${schemeCell(v, m, "https")}
 <td title="IPv4 / IPv6, from mirrorhop probe">${family(m.ipv4Up)} / ${family(m.ipv6Up)}</td>

@@ -35,6 +35,8 @@ export interface MirrorStatusView {
   /** Share of the current file versions this mirror holds, 0..1; null before the first push with files. */
   coverage: number | null;
   lastScanAt: number | null;
+  /** No successful scan within scan.max_claim_age_seconds: the mirror holds nothing until one succeeds. */
+  claimsExpired: boolean;
   lastProbeAt: number | null;
 }
 
@@ -97,6 +99,7 @@ export function statusView(i: StatusInputs): StatusView {
       filesHeld: m.filesHeld,
       coverage: i.fileCount > 0 ? m.filesHeld / i.fileCount : null,
       lastScanAt: m.lastScanAt,
+      claimsExpired: m.lastScanAt !== null && i.now - m.lastScanAt > i.policy.claimMaxAgeSeconds,
       lastProbeAt: checks.length && Math.max(...checks) > 0 ? Math.max(...checks) : null,
     };
   });

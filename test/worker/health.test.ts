@@ -158,3 +158,18 @@ describe("metrics", () => {
     expect(text).not.toMatch(/^mirrorhop_origin_trace_timestamp_seconds /m);
   });
 });
+
+describe("expired claims on the status page", () => {
+  it("a mirror without a successful scan within scan.max_claim_age_seconds is said to hold nothing, and why", async () => {
+    const { statusPageHtml } = await import("../../src/formats/status-page.js");
+    const at = (name: string, id: number, lastScanAt: number) => ({ ...mirror({ id, name, country: "DE", continent: "EU", urls: { http: `http://${name}/` } }), filesHeld: 0, lastScanAt });
+    const v = statusView({
+      now: NOW, generation: "g", policy: { ...DEFAULT_POLICY, claimMaxAgeSeconds: 7 * 86_400, health: health({}) }, mirrors: [at("old", 1, NOW - 8 * 86_400), at("fresh", 2, NOW - 3600)],
+      health: EMPTY_HEALTH, fileCount: 10, probedAt: NOW, history: [], window: { from: NOW - 3600, to: NOW },
+    });
+    expect(v.mirrors.map((m) => [m.name, m.claimsExpired])).toEqual([["old", true], ["fresh", false]]);
+    const html = statusPageHtml(v);
+    expect(html).toMatch(/<tr data-mirror="old"[^]*?holds nothing: no successful scan for 8 d \(scan\.max_claim_age_seconds\)[^]*?<\/tr>/);
+    expect(html).not.toMatch(/<tr data-mirror="fresh"[^]*?holds nothing[^]*?<\/tr>/);
+  });
+});
