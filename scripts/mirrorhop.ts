@@ -69,6 +69,8 @@ scan
     const c = cfg();
     const r = await scanOrigin(state(c.file), c.origin.path, { subtree: o.path ?? "" });
     for (const s of r.skipped) console.warn(`skipped ${s.path}: ${s.reason}`);
+    // The first rule of mirroring: rename instead of rewriting. Said loudly, because it costs every claim.
+    for (const p of r.rewritten) console.warn(`changed in place: ${p} (every mirror's claim on it is void until a rescan sees the new bytes; publish new content under a new name)`);
   });
 scan
   .command("mirrors")
@@ -84,7 +86,7 @@ scan
       onResult: (r) =>
         bar.log(
           r.ok
-            ? `${r.mirror}: ${r.entries} files over ${r.protocol} in ${(r.ms / 1000).toFixed(1)} s${r.verified ? `, ${r.verified.checked} claims checked` : ""}`
+            ? `${r.mirror}: ${r.entries} files over ${r.protocol} in ${(r.ms / 1000).toFixed(1)} s${r.verified ? `, ${r.verified.checked} claims checked` : ""}${r.verified?.content?.mismatches.length ? `; other bytes than the origin's (claims voided): ${r.verified.content.mismatches.join(", ")}` : ""}`
             : `${r.mirror}: FAILED: ${r.error}`,
         ),
       onProgress: (p) => bar.update(p.done, p.listing.map((l) => `${l.mirror} ${l.entries}`).join(", ")),

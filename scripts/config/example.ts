@@ -78,6 +78,9 @@ max_depth = 64
 # Claims checked per mirror and scan with HEAD where clients would be sent (new claims first);
 # one denied claim voids the mirror's listing until a scan checks out. 0 turns this off.
 verify = 16
+# Of those, how many also get one random piece fetched and compared with the origin's hash (same
+# size, other bytes); a piece that differs voids that claim only. 0 turns this off.
+verify_content = 2
 # A claim counts this long after the scan that saw it; a mirror whose scans keep failing then holds
 # nothing (a week).
 max_claim_age_seconds = 604800

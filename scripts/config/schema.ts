@@ -134,6 +134,8 @@ const scanSchema = z
     max_entries: z.number().int().min(1).default(5_000_000),
     max_depth: z.number().int().min(1).default(64),
     verify: z.number().int().min(0).max(1000).default(16),
+    /** Of the verified claims, how many also get one random piece fetched and compared (a piece is up to 4 MiB). */
+    verify_content: z.number().int().min(0).max(1000).default(2),
     /** A claim is as old as the scan that saw it; older than this, it no longer counts (docs/scanner.md). */
     max_claim_age_seconds: z.number().int().min(60).default(DEFAULT_MAX_CLAIM_AGE_SECONDS),
   })

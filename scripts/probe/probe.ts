@@ -42,12 +42,12 @@ export async function probeFromNode(config: Config, target: Target, opts: ProbeO
   const table = { policy: config.policy, mirrors: config.mirrors.map(mirrorOf) };
 
   await d1MigrationsApply(target);
-  // wrangler's JSON gives SQLite's 0/1 for booleans; healthStateFromRows reads both.
-  const [status, health, meta] = await Promise.all([
-    d1Query<StatusRow>(target, STATUS_ROWS_SQL),
-    d1Query<MirrorHealthRow>(target, HEALTH_ROWS_SQL),
-    d1Query<{ key: string; value: string }>(target, ORIGIN_TRACE_SQL),
-  ]);
+  // wrangler's JSON gives SQLite's 0/1 for booleans; healthStateFromRows reads both. One query at
+  // a time: each local `wrangler d1 execute` opens the same SQLite file, and three at once made
+  // one of them fail with SQLITE_BUSY now and then.
+  const status = await d1Query<StatusRow>(target, STATUS_ROWS_SQL);
+  const health = await d1Query<MirrorHealthRow>(target, HEALTH_ROWS_SQL);
+  const meta = await d1Query<{ key: string; value: string }>(target, ORIGIN_TRACE_SQL);
   const prev = healthStateFromRows(status, health, meta);
 
   // No per-invocation cap here: every mirror, every scheme, each family.

@@ -19,6 +19,13 @@ import { listRsync } from "./rsync.js";
 import { StagedListing } from "./staging.js";
 import { describeLies, verifyClaims } from "./verify.js";
 import { reconcileMirrorState } from "../state/mirror-identity.js";
+import { checkContent, type Pieces } from "./content-check.js";
+
+/** The origin's piece hashes of a file, for the content check. */
+function piecesOf(db: StateDb, path: string): Pieces | null {
+  const r = db.prepare("SELECT piece_size, pieces FROM origin_files WHERE path = ? AND alias_of IS NULL").get(path) as { piece_size: number | null; pieces: Uint8Array | null } | undefined;
+  return r?.piece_size && r.pieces ? { pieceSize: r.piece_size, pieces: r.pieces } : null;
+}
 
 export interface MirrorScanResult {
   mirror: string;
@@ -26,8 +33,12 @@ export interface MirrorScanResult {
   url?: string;
   ok: boolean;
   entries: number;
-  /** Claims checked with HEAD, and how many of those the server denied. */
-  verified?: { checked: number; lies: number; inconclusive: number };
+  /**
+   * Claims checked with HEAD, and how many of those the server denied; `content`: claims whose
+   * random piece was fetched and compared with the origin's hash, and the paths that differed
+   * (voided: the mirror keeps its other claims).
+   */
+  verified?: { checked: number; lies: number; inconclusive: number; content?: { checked: number; mismatches: string[]; inconclusive: number } };
   ms: number;
   error?: string;
 }
@@ -108,8 +119,17 @@ async function scanOne(
     await LISTERS[protocol](url, { subtree, signal, maxEntries: config.scan.max_entries, maxDepth: config.scan.max_depth, wantDir: (rel) => dirs.has(rel) }, listing);
     await exactSizes(db, url, listing, signal);
     const downloadUrl = m.https ?? m.http;
-    const check = downloadUrl && config.scan.verify > 0 ? await verifyClaims(downloadUrl, listing.sampleClaims(m.id, config.scan.verify), signal) : undefined;
-    const verified = check && { checked: check.checked, lies: check.lies.length, inconclusive: check.inconclusive };
+    const sample = downloadUrl && config.scan.verify > 0 ? listing.sampleClaims(m.id, config.scan.verify) : [];
+    const check = downloadUrl && config.scan.verify > 0 ? await verifyClaims(downloadUrl, sample, signal) : undefined;
+    // Same size, other bytes: a random piece of a few sampled claims against the origin's hash.
+    const content = downloadUrl && !check?.lies.length && config.scan.verify_content > 0 ? await checkContent(downloadUrl, sample, (p) => piecesOf(db, p), config.scan.verify_content, signal) : undefined;
+    for (const x of content?.mismatches ?? []) listing.dropClaim(x.path);
+    const verified = check && {
+      checked: check.checked,
+      lies: check.lies.length,
+      inconclusive: check.inconclusive,
+      ...(content ? { content: { checked: content.checked, mismatches: content.mismatches.map((x) => x.path).sort(), inconclusive: content.inconclusive } } : {}),
+    };
     if (check?.lies.length) {
       // The listing is not the tree clients would get: none of its claims can be trusted.
       listing.discard();

@@ -21,6 +21,8 @@ export interface OriginScanResult {
   removed: number;
   aliases: number;
   skipped: { path: string; reason: string }[];
+  /** Files whose content changed under the same name: every mirror's claim on them is void until rescanned. */
+  rewritten: string[];
 }
 
 interface CachedRow {
@@ -82,6 +84,7 @@ export async function scanOrigin(db: StateDb, root: string, opts: OriginScanOpti
   }
 
   let changed = 0;
+  const rewritten: string[] = [];
   const seen = new Set(walked.files.map((f) => f.path));
   // Below an unreadable directory nothing is known to be gone: its rows (and their change times) stay.
   const shadowed = (p: string) => walked.unreadable.some((d) => d === "" || p.startsWith(d + "/"));
@@ -104,6 +107,7 @@ export async function scanOrigin(db: StateDb, root: string, opts: OriginScanOpti
       // The same bytes under a new mtime (a touch, a re-sync) keep their birth: claims stay valid.
       const sameContent = prev && prev.sha256 === h.sha256 && prev.size === f.size;
       if (!sameContent) changed++;
+      if (prev && !sameContent) rewritten.push(f.path);
       upsert.run(f.path, f.size, Math.floor(f.mtimeMs / 1000), f.mtimeNs, f.ino, h.md5, h.sha1, h.sha256, h.sha512, h.pieceSize, h.pieces, sameContent ? prev.changed_at : now, null);
     }
     // Aliases take their target's content as it stands after this scan.
@@ -129,6 +133,7 @@ export async function scanOrigin(db: StateDb, root: string, opts: OriginScanOpti
     removed: removedPaths.length,
     aliases: walked.files.length - real.length,
     skipped,
+    rewritten: rewritten.sort(),
   };
   bar.stop(`${result.files} files, ${result.hashed} hashed, ${result.cached} unchanged, ${result.changed} changed, ${result.removed} removed, ${result.aliases} aliases, ${result.skipped.length} skipped`);
   return result;

@@ -61,6 +61,12 @@ export class StagedListing implements ListingSink {
     return (this.db.prepare("SELECT path, size, mtime, mtime_res, approx FROM scan_staging WHERE scan_id = ? AND approx = 1").all(this.scanId) as unknown as StagedRow[]).map(entryOf);
   }
 
+  /** Leaves one claim out of the listing before it is committed (its content differs from the origin's). */
+  dropClaim(path: string): void {
+    this.flush();
+    this.db.prepare("DELETE FROM scan_staging WHERE scan_id = ? AND path = ?").run(this.scanId, path);
+  }
+
   /** The exact size of a rounded entry, or null to drop it (it cannot be the origin's file). */
   settle(path: string, exactSize: number | null): void {
     if (exactSize === null) this.db.prepare("DELETE FROM scan_staging WHERE scan_id = ? AND path = ?").run(this.scanId, path);

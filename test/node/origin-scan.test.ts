@@ -27,6 +27,14 @@ afterEach(() => {
 });
 
 describe("scan origin on a live tree", () => {
+  it("a file rewritten in place is named, so the operator can rename instead", async () => {
+    await scanOrigin(db, root, { threads: 1, now: 1000 });
+    writeFileSync(path.join(root, "pub/a.iso"), "A".repeat(5000));
+    writeFileSync(path.join(root, "pub/fresh.iso"), "f".repeat(5000));
+    const r = await scanOrigin(db, root, { threads: 1, now: 2000 });
+    expect([r.changed, r.rewritten]).toEqual([2, ["pub/a.iso"]]);
+  });
+
   it("a name that is not UTF-8, or holds a control character, is skipped with its bytes; the rest is scanned", async () => {
     writeFileSync(Buffer.from(path.join(root, "pub/") + "caf\xe9.iso", "latin1"), "c".repeat(5000));
     writeFileSync(path.join(root, "pub/line\nbreak.iso"), "d".repeat(5000));
@@ -44,6 +52,7 @@ describe("scan origin on a live tree", () => {
     writeFileSync(path.join(root, "pub/new.iso"), "n".repeat(5000));
     const r = await scanOrigin(db, root, { threads: 1, now: 2000, beforeHash: () => unlinkSync(path.join(root, "pub/a.iso")) });
     expect(r.skipped.map((s) => s.path)).toEqual(["pub/a.iso"]);
+    expect(r.rewritten).toEqual([]);
     expect(r.skipped[0]!.reason).toMatch(/^could not be hashed \(vanished or unreadable; what was known of it stands\): .*ENOENT/);
     expect(rows()).toEqual([
       { path: "pub/a.iso", changed_at: 1000 },

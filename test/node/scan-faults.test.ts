@@ -52,7 +52,7 @@ function autoindex(dir: string): string | undefined {
 async function startFlaky(): Promise<string> {
   const s = http.createServer((req, res) => {
     const p = decodeURIComponent(new URL(req.url!, "http://x").pathname.slice(1));
-    if (FILES[p] !== undefined) return void res.writeHead(200, { "Content-Length": FILES[p] }).end(req.method === "HEAD" ? undefined : Buffer.alloc(FILES[p]));
+    if (FILES[p] !== undefined) return void res.writeHead(200, { "Content-Length": FILES[p] }).end(req.method === "HEAD" ? undefined : Buffer.alloc(FILES[p], 7));
     const page = autoindex(p);
     if (page === undefined) return void res.writeHead(404).end();
     if (mode === "ok" || p !== "pub/1.0/") return void res.writeHead(200, { "Content-Type": "text/html" }).end(page);
