@@ -17,6 +17,9 @@
  */
 
 import { bytesToHex, hexToBytes } from "./bytes.js";
+import { readVarint as readVarintOf, writeVarint as pushVarint } from "./varint.js";
+
+const readVarint = (r: { buf: Uint8Array; pos: number }) => readVarintOf(r, "detail record");
 
 export interface DetailVersion {
   size: number;
@@ -81,24 +84,4 @@ export function decodeDetailRecord(buf: Uint8Array): DetailRecord {
     d.pieces = buf.slice(r.pos);
   }
   return d;
-}
-
-function pushVarint(out: number[], n: number): void {
-  while (n >= 0x80) {
-    out.push((n % 0x80) | 0x80);
-    n = Math.floor(n / 0x80);
-  }
-  out.push(n);
-}
-
-function readVarint(r: { buf: Uint8Array; pos: number }): number {
-  let n = 0;
-  let scale = 1;
-  for (;;) {
-    if (r.pos >= r.buf.length) throw new Error("detail record truncated in a number");
-    const b = r.buf[r.pos++]!;
-    n += (b & 0x7f) * scale;
-    if (b < 0x80) return n;
-    scale *= 0x80;
-  }
 }

@@ -18,6 +18,9 @@
  */
 
 import { bytesToHex, hexToBytes } from "./bytes.js";
+import { readVarint as readVarintOf, writeVarint } from "./varint.js";
+
+const readVarint = (r: { buf: Uint8Array; pos: number }) => readVarintOf(r, "file record");
 
 export interface FileRecord {
   size: number;
@@ -122,28 +125,6 @@ export function decodeMirrorSet(bits: Uint8Array): number[] {
   return ids;
 }
 
-// LEB128 with arithmetic rather than bit operators: sizes and times exceed 32 bits.
-function writeVarint(out: number[], n: number): void {
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`varint out of range: ${n}`);
-  while (n >= 0x80) {
-    out.push((n % 0x80) | 0x80);
-    n = Math.floor(n / 0x80);
-  }
-  out.push(n);
-}
-
-function readVarint(r: { buf: Uint8Array; pos: number }): number {
-  let n = 0;
-  let scale = 1;
-  for (let i = 0; i < 8; i++) {
-    if (r.pos >= r.buf.length) throw new Error("file record truncated in a number");
-    const b = r.buf[r.pos++]!;
-    n += (b & 0x7f) * scale;
-    if (b < 0x80) return n;
-    scale *= 0x80;
-  }
-  throw new Error("varint too long");
-}
 
 /** KV keys are limited to 512 bytes; long paths are keyed by their SHA-256 instead. */
 export function fileKey(path: string): Promise<string> {

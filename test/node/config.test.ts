@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { EXAMPLE_CONFIG } from "../../scripts/config/example.js";
 import { ConfigError, parseConfig } from "../../scripts/config/load.js";
+import { configProblems } from "../helpers/config-problems.js";
 
 const FILE = "/etc/mirrorhop/mirrorhop.toml";
 
@@ -66,15 +67,7 @@ describe("config", () => {
 describe("country codes in mirrorhop.toml", () => {
   const base = '[origin]\npath = "/srv/pub"\nurl = "https://get.example/pub/"\n';
   const mirrorWith = (extra: string) => `${base}[[mirror]]\nid = 1\nname = "m"\nhttp = "http://m.example/"\ncountry = "DE"\n${extra}\n`;
-  const problemsOf = (text: string) => {
-    try {
-      parseConfig(text, "/etc/mirrorhop.toml");
-    } catch (err) {
-      if (err instanceof ConfigError) return err.problems;
-      throw err;
-    }
-    return [];
-  };
+  const problemsOf = (text: string) => configProblems(text);
 
   it("refuses UK (and EL) with the code the platform reports, at the key's line", () => {
     expect(problemsOf(mirrorWith('allow_countries = ["uk"]'))).toEqual([

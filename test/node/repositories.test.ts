@@ -2,7 +2,8 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../../scripts/config/load.js";
+import { parseConfig } from "../../scripts/config/load.js";
+import { configProblems } from "../helpers/config-problems.js";
 import type { IndexedFile } from "../../scripts/push/index-build.js";
 import { applyRepositories } from "../../scripts/push/repositories.js";
 import { repositoryMetadataOf, type RepositoryDecl } from "../../src/core/repository.js";
@@ -51,15 +52,7 @@ describe("applyRepositories", () => {
 
 describe("[[repository]] in mirrorhop.toml", () => {
   const base = '[origin]\npath = "/srv/pub"\nurl = "https://get.example/pub/"\n';
-  const problems = (text: string) => {
-    try {
-      parseConfig(text, "/etc/mirrorhop.toml");
-    } catch (err) {
-      if (err instanceof ConfigError) return err.problems;
-      throw err;
-    }
-    return [];
-  };
+  const problems = (text: string) => configProblems(text);
 
   it("loads roots, kinds and metadata modes into the policy the edge reads", () => {
     const c = parseConfig(`${base}[policy]\nunknown_paths = "404"\n[[repository]]\nroot = "/debian/"\nkind = "apt"\n[[repository]]\nroot = "fedora"\nmetadata = "origin"\n`, "/etc/mirrorhop.toml");
