@@ -14,7 +14,9 @@ export function dirListingJson(l: DirListing) {
 export function dirListingHtml(l: DirListing): string {
   const title = "/" + l.path;
   const rows = l.entries.map((e) => {
-    const href = encodePathForUrl(e.name) + (e.dir ? "/" : "");
+    // "./" first: a name like "home:user" or "javascript:alert(1)" must stay a relative path,
+    // never become a URL scheme.
+    const href = "./" + encodePathForUrl(e.name) + (e.dir ? "/" : "");
     if (e.dir) return `<tr class="dir"><td><a href="${esc(href)}">${esc(e.name)}/</a></td><td></td><td class="size">-</td><td></td></tr>`;
     const date = new Date(e.mtime! * 1000).toISOString().replace("T", " ").slice(0, 16);
     return `<tr class="file"><td><a href="${esc(href)}">${esc(e.name)}</a></td><td class="date">${date}</td><td class="size" data-bytes="${e.size}">${humanSize(e.size!)}</td><td><a class="mirrors" href="${esc(href)}.mirrorlist">mirrors</a></td></tr>`;

@@ -7,6 +7,24 @@ import type { Decision } from "../selection/select.js";
 
 export const NO_STORE = "private, no-store";
 
+/**
+ * Every HTML page: names from mirrors and the origin end up in these pages, so nothing they say may
+ * run. No script, no fetch, no form, no framing; the pages' own inline styles only.
+ */
+export const HTML_HEADERS: Readonly<Record<string, string>> = {
+  "Content-Type": "text/html; charset=utf-8",
+  "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  "X-Content-Type-Options": "nosniff",
+};
+
+/** RFC 6266: an ASCII fallback, and the real name as RFC 8187 UTF-8 where it is not plain ASCII. */
+export function attachmentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, "_");
+  if (ascii === name) return `attachment; filename="${name}"`;
+  const encoded = encodeURIComponent(name).replace(/['()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
 export function originUrl(originBase: string, path: string): string {
   return joinUrl(originBase.endsWith("/") ? originBase : originBase + "/", path);
 }

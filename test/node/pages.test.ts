@@ -31,6 +31,10 @@ describe.skipIf(!existsSync(CHROMIUM))("pages in Chromium", () => {
       "releases/1.0/mirrorhop-1.0.iso": file([1, 2, 3], { size: 734_003_200 }),
       "releases/1.0/mirrorhop-1.0.iso.asc": file([1, 2, 3], { size: 833 }),
       "releases/1.0/notes/README.txt": file([1], { size: 5000 }),
+      // Names a mirror network really has (OBS's home:user) and names an attacker would publish.
+      "hostile/home:user/x.iso": file([1], { size: 5000 }),
+      "hostile/javascript:alert(document.domain)": file([1], { size: 5000 }),
+      "hostile/a:b.iso": file([1], { size: 5000 }),
     });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -71,6 +75,30 @@ describe.skipIf(!existsSync(CHROMIUM))("pages in Chromium", () => {
     await page.screenshot({ path: path.join(ARTIFACTS, "directory.png"), fullPage: true });
     await page.close();
   }, 60_000);
+  it("a listing links names with ':' to themselves, never to a URL scheme; no script runs; every page sends a CSP", async () => {
+    const page = await browser.newPage();
+    let dialogs = 0;
+    page.on("dialog", async (d) => {
+      dialogs++;
+      await d.dismiss();
+    });
+    const base = `${edge.url.origin}/hostile/`;
+    const res = await page.goto(base);
+    expect(res!.headers()["content-security-policy"]).toMatch(/^default-src 'none';/);
+    const hrefs = await page.$$eval("tbody tr td:first-child a", (as) => as.map((a) => (a as unknown as { href: string }).href));
+    expect(hrefs).toEqual([`${edge.url.origin}/`, `${base}home:user/`, `${base}a:b.iso`, `${base}javascript:alert(document.domain)`]);
+    // Clicking the hostile name navigates to that path (answered here, so nothing leaves loopback).
+    await page.route(`${base}javascript*`, (r) => r.fulfill({ status: 200, contentType: "text/plain", body: "a file" }));
+    await page.locator("tbody a", { hasText: "javascript:" }).first().click();
+    await page.waitForURL(/\/hostile\/javascript:alert/);
+    expect(dialogs).toBe(0);
+    for (const p of ["releases/1.0/mirrorhop-1.0.iso.mirrorlist", "_mirrorhop/status"]) {
+      const r = await page.request.get(`${edge.url.origin}/${p}`);
+      expect(r.headers()["content-security-policy"], p).toMatch(/^default-src 'none';/);
+    }
+    await page.close();
+  }, 60_000);
+
   it("the status page shows each mirror's state and draws the rollout chart", async () => {
     await seedRollout(edge);
     const page = await browser.newPage();

@@ -37,12 +37,14 @@ describe("directory listings from the index", () => {
   it("HTML like an autoindex, each file linked to its download and its mirror list", async () => {
     const res = await get("releases/1.0/");
     expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(res.headers.get("content-security-policy")).toMatch(/^default-src 'none';/);
+    expect(res.headers.get("vary")).toBe("Accept");
     const html = await res.text();
     expect(html).toContain("<title>Index of /releases/1.0/</title>");
     expect(html).toContain('<a href="../">../</a>');
-    expect(html).toContain('<a href="sub/">sub/</a>');
-    expect(html).toContain('<a href="a%20file.iso">a file.iso</a>');
-    expect(html).toContain('<a class="mirrors" href="b.iso.mirrorlist">mirrors</a>');
+    expect(html).toContain('<a href="./sub/">sub/</a>');
+    expect(html).toContain('<a href="./a%20file.iso">a file.iso</a>');
+    expect(html).toContain('<a class="mirrors" href="./b.iso.mirrorlist">mirrors</a>');
     expect(html).toContain('data-bytes="2097152">2.0 MiB<');
     expect(html.indexOf("sub/")).toBeLessThan(html.indexOf("a file.iso"));
   });

@@ -98,6 +98,12 @@ describe("derived documents", () => {
     expect(direct.headers.has("content-disposition")).toBe(false);
   });
 
+  it("a negotiated Metalink of a non-ASCII name carries it as RFC 6266 filename*, with an ASCII fallback", async () => {
+    await seed(table([de, fr, us]), { "releases/1.0/café \"1\".iso": file([1, 2]) });
+    const res = await get("releases/1.0/caf%C3%A9%20%221%22.iso", { accept: "application/metalink4+xml" });
+    expect(res.headers.get("content-disposition")).toBe(`attachment; filename="caf_ _1_.iso.meta4"; filename*=UTF-8''caf%C3%A9%20%221%22.iso.meta4`);
+  });
+
   it(".metalink (v3): preference from 100 down, hash names without dashes, RFC 822 dates, type on every URL", async () => {
     const res = await get(`${ISO}.metalink`);
     expect(res.headers.get("content-type")).toBe("application/metalink+xml; charset=utf-8");

@@ -15,7 +15,7 @@ import { METALINK4_TYPE, metalink4 } from "../../formats/metalink4.js";
 import { esc } from "../../formats/xml.js";
 import { lookupDetail } from "../../storage/detail-lookup.js";
 import { decide } from "../decide.js";
-import { NO_STORE, originUrl, redirectResponse, selfUrlOf, textError, stagedMessage } from "../responses.js";
+import { attachmentDisposition, HTML_HEADERS, NO_STORE, originUrl, redirectResponse, selfUrlOf, textError, stagedMessage } from "../responses.js";
 import { ORIGIN_ONLY_REASONS } from "../../selection/select.js";
 import { redirectFor, unknownPathRedirect } from "./redirect.js";
 
@@ -100,8 +100,8 @@ export async function derivedResponse(env: Env, req: Request, url: URL, base: st
       ...(d.originReason ? { originReason: d.originReason } : {}),
     };
     return wantsJson
-      ? Response.json(mirrorListJson(list), { headers: { "Cache-Control": NO_STORE } })
-      : new Response(mirrorListHtml(list), { headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": NO_STORE } });
+      ? Response.json(mirrorListJson(list), { headers: { "Cache-Control": NO_STORE, Vary: "Accept" } })
+      : new Response(mirrorListHtml(list), { headers: { ...HTML_HEADERS, "Cache-Control": NO_STORE, Vary: "Accept" } });
   }
   if (isMetalink) {
     const headers: Record<string, string> = {
@@ -111,7 +111,7 @@ export async function derivedResponse(env: Env, req: Request, url: URL, base: st
     };
     // A negotiated Metalink answers the file's own URL: without this, aria2c saves the XML under the file's name.
     if (negotiated) {
-      headers["Content-Disposition"] = `attachment; filename="${view.name.replace(/["\\\r\n]/g, "_")}.${format}"`;
+      headers["Content-Disposition"] = attachmentDisposition(`${view.name}.${format}`);
       headers.Vary = "Accept";
     }
     return new Response(format === "meta4" ? metalink4(view) : metalink3(view), { headers });

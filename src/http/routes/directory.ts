@@ -1,7 +1,7 @@
 import type { Env } from "../../env.js";
 import { dirListingHtml, dirListingJson } from "../../formats/dirlisting.js";
 import { lookupListing } from "../../storage/listing-lookup.js";
-import { NO_STORE, originUrl, redirectResponse, textError } from "../responses.js";
+import { HTML_HEADERS, NO_STORE, originUrl, redirectResponse, textError } from "../responses.js";
 
 /** `/<dir>/`: the listing from the index as an HTML page, or JSON with ?json / Accept: application/json. */
 export async function directoryResponse(env: Env, req: Request, url: URL, dir: string): Promise<Response> {
@@ -11,9 +11,10 @@ export async function directoryResponse(env: Env, req: Request, url: URL, dir: s
   if (found.kind === "missing") {
     return json ? Response.json({ error: `not found: /${dir}` }, { status: 404, headers: { "Cache-Control": NO_STORE } }) : textError(404, `not found: /${dir}`);
   }
-  // Listings change only with a push: a minute of shared caching is safe and spares KV.
-  const headers = { "Cache-Control": "public, max-age=60" };
+  // Listings change only with a push: a minute of shared caching is safe and spares KV. The
+  // answer depends on Accept, so a shared cache must keep the two apart.
+  const headers = { "Cache-Control": "public, max-age=60", Vary: "Accept" };
   return json
     ? Response.json(dirListingJson(found.listing), { headers })
-    : new Response(dirListingHtml(found.listing), { headers: { ...headers, "Content-Type": "text/html; charset=utf-8" } });
+    : new Response(dirListingHtml(found.listing), { headers: { ...headers, ...HTML_HEADERS } });
 }

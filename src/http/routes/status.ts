@@ -12,7 +12,7 @@ import { statusPageHtml } from "../../formats/status-page.js";
 import { readStatusInputs } from "../../storage/status-read.js";
 import { logOnce } from "../../storage/log-once.js";
 import { type StatusView, statusView } from "../../status/status-view.js";
-import { textError } from "../responses.js";
+import { HTML_HEADERS, textError } from "../responses.js";
 
 const DEFAULT_WINDOW_HOURS = 48;
 /** Short enough for an operator watching a release, long enough that a refreshing dashboard costs little. */
@@ -36,7 +36,7 @@ async function loadView(c: Context<{ Bindings: Env }>): Promise<StatusView | Res
 export async function statusPageRoute(c: Context<{ Bindings: Env }>): Promise<Response> {
   const v = await loadView(c);
   if (v instanceof Response) return v;
-  return c.html(statusPageHtml(v), 200, { "Cache-Control": CACHE });
+  return new Response(statusPageHtml(v), { headers: { ...HTML_HEADERS, "Cache-Control": CACHE } });
 }
 
 export async function statusJsonRoute(c: Context<{ Bindings: Env }>): Promise<Response> {
