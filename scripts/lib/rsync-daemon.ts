@@ -1,7 +1,7 @@
 /** An rsync daemon on loopback serving one directory as a module, for the demo and the tests. */
 
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -51,6 +51,8 @@ export async function startRsyncDaemon(root: string, module = "pub"): Promise<Rs
         child.kill("SIGTERM");
         await new Promise((r) => child.once("exit", r));
       }
+      // Its config, pid file and log: nothing of a stopped daemon is left in the temp directory.
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
