@@ -37,7 +37,7 @@ const TOOLS = ["apt-get", "apt-ftparchive", "dpkg-deb", "gpg", "dnf", "createrep
 export const HOSTS = { origin: "127.0.0.10", m1: "127.0.0.11", m2: "127.0.0.12", stale: "127.0.0.13", midsync: "127.0.0.14" } as const;
 export type Server = keyof typeof HOSTS;
 // Only the rpm: apt 2.6's mirror method moves on after a refused connection or a 404, not after a
-// hash mismatch, and pacman does not fetch a package again elsewhere; librepo does.
+// hash mismatch (seen on loopback); librepo does. pacman's behaviour there is not tested.
 export const STALE_FILES = ["rpm/Packages/hello-1.0-1.noarch.rpm"];
 
 /** The declarations the tests use: one repository of each kind, the pacman one detected. */
