@@ -21,7 +21,8 @@ type Retired = Record<string, { name: string; at: number }>;
 
 const meta = (db: StateDb, key: string) => (db.prepare("SELECT value FROM pushed_meta WHERE key = ?").get(key) as { value: string } | undefined)?.value;
 
-function pushedMirrors(db: StateDb): Map<number, string> {
+/** The mirrors of the last published table, id → name. */
+export function pushedMirrors(db: StateDb): Map<number, string> {
   const table = meta(db, "table");
   const mirrors = table ? (JSON.parse(table) as { mirrors: Pick<Mirror, "id" | "name">[] }).mirrors : [];
   return new Map(mirrors.map((m) => [m.id, m.name]));
@@ -60,4 +61,3 @@ export function recordRetiredIds(db: StateDb, before: Map<number, string>, after
   db.prepare("INSERT INTO pushed_meta (key, value) VALUES ('retired_ids', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(JSON.stringify(retired));
 }
 
-export { pushedMirrors };
