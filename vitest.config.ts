@@ -15,6 +15,7 @@ export default defineConfig({
                 // Re-read the mirror table on every request so each test sees what it seeded.
                 MIRROR_TABLE_TTL_SECONDS: "0",
                 FILE_RECORD_TTL_SECONDS: "0",
+                STATS_CACHE_SECONDS: "0",
                 ORIGIN_URL: "https://origin.test/pub/",
                 DEBUG_HEADERS: "true",
               },

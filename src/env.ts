@@ -10,4 +10,16 @@ export interface Env {
   MIRROR_TABLE_TTL_SECONDS?: string;
   /** How long an isolate trusts a file record it read; "0" disables the record cache. */
   FILE_RECORD_TTL_SECONDS?: string;
+  /** Where download statistics go: "analytics-engine" (needs STATS), "d1" or "off"; by default Analytics Engine when STATS is bound. */
+  STATS_STORE?: string;
+  /** The Workers Analytics Engine dataset the counts are written to. */
+  STATS?: AnalyticsEngineDataset;
+  /** Reading Analytics Engine back for the status page: the account, an API token with Analytics read (a secret), the dataset's name. */
+  STATS_ACCOUNT_ID?: string;
+  STATS_API_TOKEN?: string;
+  STATS_DATASET?: string;
+  /** How long a data centre reuses a statistics report; "0" reads the store on every view (tests). */
+  STATS_CACHE_SECONDS?: string;
+  /** Replaces the SQL API's URL: only for the tests' stand-in of it. */
+  STATS_SQL_URL?: string;
 }

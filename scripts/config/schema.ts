@@ -120,6 +120,15 @@ const releaseSchema = z
   .strict()
   .refine((r) => r.staged.length === 0 || r.min_mirrors > 0, { message: "staged paths need min_mirrors > 0 (they open when that many mirrors hold them)", path: ["staged"] });
 
+const S = DEFAULT_POLICY.stats;
+const statsSchema = z
+  .object({
+    enabled: z.boolean().default(S.enabled),
+    repeat_window_seconds: z.number().int().min(0).max(86_400).default(S.repeatWindowSeconds),
+    retention_days: z.number().int().min(1).max(3660).default(S.retentionDays),
+  })
+  .strict();
+
 export const PROTOCOLS = ["rsync", "ftp", "http"] as const;
 /** A week: long enough to ride out a mirror's bad weekend, short enough that a dead one stops counting. */
 export const DEFAULT_MAX_CLAIM_AGE_SECONDS = 7 * 86_400;
@@ -157,6 +166,7 @@ export const configSchema = z
     policy: policySchema.default(policySchema.parse({})),
     health: healthSchema.default(healthSchema.parse({})),
     release: releaseSchema.default(releaseSchema.parse({})),
+    stats: statsSchema.default(statsSchema.parse({})),
     scan: scanSchema.default(scanSchema.parse({})),
     mirror: z.array(mirrorSchema).default([]),
     repository: z.array(repositorySchema).default([]),
@@ -218,7 +228,7 @@ export function mirrorOf(m: MirrorConfig): Mirror {
   };
 }
 
-export function policyOf(c: Pick<RawConfig, "policy" | "health" | "release" | "origin"> & Partial<Pick<RawConfig, "repository" | "scan">>): Policy {
+export function policyOf(c: Pick<RawConfig, "policy" | "health" | "release" | "origin"> & Partial<Pick<RawConfig, "repository" | "scan" | "stats">>): Policy {
   const { policy: p, health: h, release: r } = c;
   return {
     minSize: p.min_size,
@@ -245,5 +255,6 @@ export function policyOf(c: Pick<RawConfig, "policy" | "health" | "release" | "o
       historyDays: h.history_days,
     },
     release: { minMirrors: r.min_mirrors, minAgeSeconds: r.min_age_seconds, staged: r.staged },
+    stats: c.stats ? { enabled: c.stats.enabled, repeatWindowSeconds: c.stats.repeat_window_seconds, retentionDays: c.stats.retention_days } : DEFAULT_POLICY.stats,
   };
 }

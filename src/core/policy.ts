@@ -37,6 +37,16 @@ export interface Policy {
   claimMaxAgeSeconds: number;
   health: HealthPolicy;
   release: ReleasePolicy;
+  stats: StatsPolicy;
+}
+
+/** Download counting at the edge (docs/statistics.md). */
+export interface StatsPolicy {
+  enabled: boolean;
+  /** A second full download of one file from one client network within this window is a repeat, not a download. */
+  repeatWindowSeconds: number;
+  /** How long the D1 store keeps its daily aggregates (Analytics Engine keeps its events for three months). */
+  retentionDays: number;
 }
 
 /** How probes judge mirrors (docs/health.md). Carried in the table so the edge cron needs nothing else. */
@@ -106,6 +116,7 @@ export const DEFAULT_POLICY: Policy = {
     historyDays: 14,
   },
   release: { minMirrors: 0, minAgeSeconds: 6 * 3600, staged: [] },
+  stats: { enabled: true, repeatWindowSeconds: 600, retentionDays: 90 },
 };
 
 export function policyWithDefaults(p: Partial<Policy> | undefined): Policy {
@@ -115,6 +126,7 @@ export function policyWithDefaults(p: Partial<Policy> | undefined): Policy {
     stickiness: { ...DEFAULT_POLICY.stickiness, ...p?.stickiness },
     health: { ...DEFAULT_POLICY.health, ...p?.health },
     release: { ...DEFAULT_POLICY.release, ...p?.release },
+    stats: { ...DEFAULT_POLICY.stats, ...p?.stats },
     // Read from KV at the boundary: a malformed declaration is dropped, never trusted.
     repositories: Array.isArray(p?.repositories) ? p.repositories.filter(isRepositoryDecl) : [],
   };

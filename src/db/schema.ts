@@ -131,3 +131,29 @@ export const meta = sqliteTable("meta", {
   key: text("key").primaryKey(),
   value: text("value").notNull(),
 });
+
+/**
+ * Download statistics, when D1 is the statistics store (docs/statistics.md): daily aggregates
+ * only, one table per view the status page shows, so no view scans another's dimensions. `kind`
+ * is what was counted (download, resume, repeat, metalink, checksum, mirrorlist); `mirror_id` 0 is
+ * the origin, and for it `tier` says why. No client address or network is stored.
+ */
+const statsCounts = { events: integer("events").notNull().default(0), bytes: integer("bytes").notNull().default(0) };
+
+export const statsMirrorDay = sqliteTable(
+  "stats_mirror_day",
+  { day: text("day").notNull(), kind: text("kind").notNull(), mirrorId: integer("mirror_id").notNull(), tier: text("tier").notNull(), ...statsCounts },
+  (t) => [primaryKey({ columns: [t.day, t.kind, t.mirrorId, t.tier] })],
+);
+
+export const statsUnitDay = sqliteTable(
+  "stats_unit_day",
+  { day: text("day").notNull(), kind: text("kind").notNull(), unit: text("unit").notNull(), ...statsCounts },
+  (t) => [primaryKey({ columns: [t.day, t.kind, t.unit] })],
+);
+
+export const statsCountryDay = sqliteTable(
+  "stats_country_day",
+  { day: text("day").notNull(), kind: text("kind").notNull(), country: text("country").notNull(), ...statsCounts },
+  (t) => [primaryKey({ columns: [t.day, t.kind, t.country] })],
+);

@@ -1,5 +1,6 @@
 /** A directory listing page like an autoindex (name, last modified, size), with each file's mirror list one click away. */
 
+import { humanSize } from "./size.js";
 import { encodePathForUrl } from "../core/path.js";
 import type { DirListing } from "../core/dir-listing.js";
 import { esc } from "./xml.js";
@@ -31,15 +32,4 @@ td,th{padding:.2rem .8rem .2rem 0;text-align:left}td.size{text-align:right;font-
 ${l.path ? '<tr class="parent"><td><a href="../">../</a></td><td></td><td></td><td></td></tr>\n' : ""}${rows.join("\n")}
 </tbody></table></body></html>
 `;
-}
-
-function humanSize(n: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let i = 0;
-  let v = n;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
 }

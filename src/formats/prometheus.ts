@@ -1,15 +1,16 @@
 /** The status as Prometheus text exposition (format 0.0.4): gauges an operator can alert on. */
 
 import type { StatusView } from "../status/status-view.js";
+import type { StatsView } from "../stats/stats-view.js";
 
 export const PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
 const label = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 
-export function prometheusText(v: StatusView): string {
+export function prometheusText(v: StatusView, stats: StatsView | null = null): string {
   const out: string[] = [];
-  const metric = (name: string, help: string, samples: [Record<string, string>, number | null][]) => {
-    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
+  const metric = (name: string, help: string, samples: [Record<string, string>, number | null][], type: "gauge" | "counter" = "gauge") => {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     for (const [labels, value] of samples) {
       if (value === null) continue;
       const ls = Object.entries(labels).map(([k, val]) => `${k}="${label(val)}"`).join(",");
@@ -35,5 +36,20 @@ export function prometheusText(v: StatusView): string {
   metric("mirrorhop_files", "Files in the pushed index.", [[{}, v.fileCount]]);
   metric("mirrorhop_origin_trace_timestamp_seconds", "The time the origin's trace file states.", [[{}, v.originTrace]]);
   metric("mirrorhop_last_probe_round_timestamp_seconds", "When the last probe round ran.", [[{}, v.probedAt]]);
+  if (stats) {
+    // Counted per UTC day: the counters start again at midnight, which rate() and increase() read as a reset.
+    const perMirror: [Record<string, string>, number][] = [];
+    const bytes: [Record<string, string>, number][] = [];
+    for (const m of stats.mirrors) {
+      perMirror.push([{ mirror: m.name }, m.downloads.events1d]);
+      bytes.push([{ mirror: m.name }, m.downloads.bytes1d]);
+    }
+    perMirror.push([{ mirror: "origin" }, stats.origin.downloads.events1d]);
+    bytes.push([{ mirror: "origin" }, stats.origin.downloads.bytes1d]);
+    metric("mirrorhop_downloads_total", "Downloads redirected today (UTC), per mirror; resets at midnight UTC.", perMirror, "counter");
+    metric("mirrorhop_download_bytes_total", "Bytes of the files redirected today (UTC), per mirror; resets at midnight UTC.", bytes, "counter");
+    metric("mirrorhop_requests_counted_total", "Counted requests today (UTC) by kind: downloads, resumes, repeats and documents; resets at midnight UTC.", Object.entries(stats.totals).map(([kind, c]) => [{ kind }, c.events1d]), "counter");
+    metric("mirrorhop_mirror_weight_share_ratio", "The mirror's weight over the enabled mirrors' total, to compare with its download share.", stats.mirrors.map((m) => [{ mirror: m.name }, m.weightShare]));
+  }
   return out.join("\n") + "\n";
 }

@@ -2,6 +2,8 @@
 
 import type { MirrorStatusView, StatusView } from "../status/status-view.js";
 import { lagChartSvg } from "./lag-chart.js";
+import { statsSectionHtml } from "./stats-section.js";
+import type { StatsResult } from "../storage/stats-read.js";
 import { esc } from "./xml.js";
 
 export function ago(now: number, t: number | null): string {
@@ -35,7 +37,7 @@ function family(up: boolean | null): string {
   return up === null ? "?" : up ? "✓" : "✗";
 }
 
-export function statusPageHtml(v: StatusView): string {
+export function statusPageHtml(v: StatusView, stats: StatsResult | null = null): string {
   const rows = v.mirrors.map((m) => {
     const notes = [
       !m.enabled ? "disabled" : "",
@@ -60,6 +62,7 @@ body{font:14px/1.45 system-ui,sans-serif;max-width:78rem;margin:1.5rem auto;padd
 h1{font-size:1.4rem}table{border-collapse:collapse;width:100%}th,td{padding:.3rem .6rem;text-align:left;border-bottom:1px solid #eee;vertical-align:top}
 thead th{background:#f6f6f6}.up{color:#1d6b1d}.down{color:#b02a1a;font-weight:600}.unknown,.na{color:#888}.bad{color:#b02a1a;font-weight:600}
 tr.disabled{opacity:.55}small{color:#666}.summary span{margin-right:1.5rem}.chart{margin:1.5rem 0}.key{margin-right:1rem;white-space:nowrap}
+.wide{overflow-x:auto}.share svg{vertical-align:middle;margin-left:.3rem}
 .key i{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:-1px;border-radius:2px}
 </style></head><body>
 <h1>Mirror status</h1>
@@ -72,6 +75,7 @@ ${rows.join("\n")}
 </tbody></table>
 <h2>Rollout: lag behind the origin</h2>
 ${lagChartSvg(v)}
+${stats ? statsSectionHtml(stats) : ""}
 <p><small>Down after ${v.policy.downAfter} failed probes, up after ${v.policy.upAfter} good ones. Max lag ${v.policy.maxLagSeconds === null ? "off" : duration(v.policy.maxLagSeconds)} (${esc(v.policy.lagScope)} files).
 JSON: <a href="/_mirrorhop/api/status">/_mirrorhop/api/status</a> · Prometheus: <a href="/_mirrorhop/metrics">/_mirrorhop/metrics</a></small></p>
 </body></html>

@@ -12,7 +12,7 @@ import { applyOverrides } from "./overrides.js";
 export type Outcome =
   | { kind: "bad-request"; reason: string }
   /** The index has no such file; `originFallback`: the policy sends unknown paths to the origin. */
-  | { kind: "not-found"; originFallback: boolean }
+  | { kind: "not-found"; originFallback: boolean; table: LoadedTable | null; selection: SelectionRequest }
   /** A staged path not yet on enough mirrors: not served at all until it is. */
   | { kind: "staged"; holders: number; needed: number }
   /** Storage could not answer: the origin takes the request. */
@@ -53,7 +53,7 @@ export async function decide(env: Env, req: Request, url: URL, path: string, mod
   // redirect, nothing more, and random paths cost no D1 query.
   const askD1 = mode.confirmMiss || !table || table.source !== "kv" || table.table.policy.unknownPaths === "404";
   const lookup = first.kind === "missing" && askD1 ? await lookupFileInD1(env, path) : first;
-  if (lookup.kind === "missing") return { kind: "not-found", originFallback: table !== null && table.table.policy.unknownPaths === "origin" };
+  if (lookup.kind === "missing") return { kind: "not-found", originFallback: table !== null && table.table.policy.unknownPaths === "origin", table, selection };
   if (lookup.kind === "unavailable" || !table) return { kind: "unavailable", lookup, table, selection };
   const decision = selectMirror(table.table, lookup.record, selection, mode.explain ? { listNonHolders: true } : { limit: mode.limit ?? table.table.policy.maxLinks });
   if (decision.staged && !mode.explain) return { kind: "staged", holders: decision.holders, needed: decision.staged.needed };

@@ -18,6 +18,7 @@ import { decide } from "../decide.js";
 import { attachmentDisposition, HTML_HEADERS, NO_STORE, originUrl, redirectResponse, selfUrlOf, textError, stagedMessage } from "../responses.js";
 import { ORIGIN_ONLY_REASONS } from "../../selection/select.js";
 import { redirectFor, unknownPathRedirect } from "./redirect.js";
+import { type Counter, countNothing } from "../count.js";
 
 /** The Metalink 3 dnf reads with `metalink=`: `…/repodata/repomd.xml.metalink` (MirrorManager's format). */
 const isRepomd = (base: string, format: DerivedFormat) => format === "metalink" && (base === "repodata/repomd.xml" || base.endsWith("/repodata/repomd.xml"));
@@ -43,7 +44,7 @@ export function negotiatedMetalink(accept: string | null): "meta4" | "metalink" 
 
 const MAX_METALINK_URLS = 50;
 
-export async function derivedResponse(env: Env, req: Request, url: URL, base: string, format: DerivedFormat, negotiated: boolean): Promise<Response> {
+export async function derivedResponse(env: Env, req: Request, url: URL, base: string, format: DerivedFormat, negotiated: boolean, count: Counter = countNothing): Promise<Response> {
   const isMetalink = format === "meta4" || format === "metalink";
   const isList = format === "mirrorlist";
   const wantsJson = isList && (url.searchParams.has("json") || (req.headers.get("accept") ?? "").includes("application/json"));
@@ -54,7 +55,10 @@ export async function derivedResponse(env: Env, req: Request, url: URL, base: st
   if (outcome.kind === "bad-request") return textError(400, outcome.reason);
   // A client that asks every download for a Metalink (libzypp, aria2c) must still get a file the
   // index does not know yet from the origin, as a plain download would.
-  if (outcome.kind === "not-found" && negotiated && outcome.originFallback) return unknownPathRedirect(env, base);
+  if (outcome.kind === "not-found" && negotiated && outcome.originFallback) {
+    count(outcome, base);
+    return unknownPathRedirect(env, base);
+  }
   if (outcome.kind === "not-found" || outcome.kind === "staged") {
     const message = outcome.kind === "staged" ? stagedMessage(base, outcome.holders, outcome.needed) : `not found: /${base}`;
     if (wantsJson) return Response.json({ error: message }, { status: 404, headers: { "Cache-Control": NO_STORE } });
@@ -65,6 +69,7 @@ export async function derivedResponse(env: Env, req: Request, url: URL, base: st
     });
   }
   if (outcome.kind === "unavailable") {
+    if (negotiated) count(outcome, base);
     // Without the index, the origin is the only honest source of the file and its documents.
     return redirectResponse({ location: originUrl(env.ORIGIN_URL, negotiated ? base : selfPath), mirror: "origin", tier: "storage-unavailable", selfUrl: "", maxLinks: 0 });
   }
@@ -74,7 +79,10 @@ export async function derivedResponse(env: Env, req: Request, url: URL, base: st
   const mirrors = d.originReason && ORIGIN_ONLY_REASONS.has(d.originReason) ? [] : d.ranked.map((r) => ({ url: r.url, country: r.mirror.country }));
   // A Metalink that would name the origin alone says nothing a redirect does not: the client gets
   // the plain 302, and libzypp does not fail once on an origin-only Metalink and retry.
-  if (negotiated && mirrors.length === 0) return redirectFor(env, url, base, outcome);
+  if (negotiated && mirrors.length === 0) {
+    count(outcome, base);
+    return redirectFor(env, url, base, outcome);
+  }
   const needDetail = isMetalink || isList || format === "sha512";
   const view: DownloadView = {
     name: baseName(base),
@@ -99,6 +107,7 @@ export async function derivedResponse(env: Env, req: Request, url: URL, base: st
       mirrors: d.ranked.map((r) => ({ name: r.mirror.name, country: r.mirror.country, tier: r.tier, url: r.url, ...(r.distanceKm !== undefined ? { distanceKm: r.distanceKm } : {}), chosen: d.winner?.mirror.id === r.mirror.id })),
       ...(d.originReason ? { originReason: d.originReason } : {}),
     };
+    count(outcome, base, "mirrorlist");
     return wantsJson
       ? Response.json(mirrorListJson(list), { headers: { "Cache-Control": NO_STORE, Vary: "Accept" } })
       : new Response(mirrorListHtml(list), { headers: { ...HTML_HEADERS, "Cache-Control": NO_STORE, Vary: "Accept" } });
@@ -114,9 +123,11 @@ export async function derivedResponse(env: Env, req: Request, url: URL, base: st
       headers["Content-Disposition"] = attachmentDisposition(`${view.name}.${format}`);
       headers.Vary = "Accept";
     }
+    count(outcome, base, "metalink");
     return new Response(format === "meta4" ? metalink4(view) : metalink3(view), { headers });
   }
   const body = checksumFile(view, format as ChecksumKind, url.searchParams.has("only_hash"));
   if (body === null) return textError(404, `no ${format} known for /${base}`);
+  count(outcome, base, "checksum");
   return new Response(body, { headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": NO_STORE } });
 }

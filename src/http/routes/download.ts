@@ -7,6 +7,7 @@ import { decide } from "../decide.js";
 import { derivedOf, derivedResponse, negotiatedMetalink } from "./derived.js";
 import { NO_STORE, stagedMessage, textError } from "../responses.js";
 import { redirectFor, unknownPathRedirect } from "./redirect.js";
+import { counterFor } from "../count.js";
 
 export async function downloadRoute(c: Context<{ Bindings: Env }>): Promise<Response> {
   const url = new URL(c.req.url);
@@ -18,24 +19,29 @@ export async function downloadRoute(c: Context<{ Bindings: Env }>): Promise<Resp
   // already names a derived document is not negotiated again.
   const derived = derivedOf(path);
   const wants = derived ? null : negotiatedMetalink(c.req.header("accept") ?? null);
-  if (wants) return derivedResponse(c.env, c.req.raw, url, path, wants, true);
+  const count = counterFor(c);
+  if (wants) return derivedResponse(c.env, c.req.raw, url, path, wants, true, count);
   const outcome = await decide(c.env, c.req.raw, url, path);
   switch (outcome.kind) {
     case "bad-request":
       return textError(400, outcome.reason);
     case "not-found": {
       // No file of this name: perhaps a document derived from one (foo.iso.meta4, foo.iso.sha256).
-      if (derived) return derivedResponse(c.env, c.req.raw, url, derived.base, derived.format, false);
+      if (derived) return derivedResponse(c.env, c.req.raw, url, derived.base, derived.format, false, count);
       // A directory asked for without its slash gets the slash, as web servers do.
       const dir = await lookupListing(c.env, path + "/", false);
       if (dir.kind === "found") return new Response(null, { status: 301, headers: { Location: `/${encodePathForUrl(path)}/${url.search}`, "Cache-Control": NO_STORE } });
-      if (outcome.originFallback) return unknownPathRedirect(c.env, path);
+      if (outcome.originFallback) {
+        count(outcome, path);
+        return unknownPathRedirect(c.env, path);
+      }
       return textError(404, `not found: /${path}`);
     }
     case "staged":
       return textError(404, stagedMessage(path, outcome.holders, outcome.needed));
     case "unavailable":
     case "decided":
+      count(outcome, path);
       return redirectFor(c.env, url, path, outcome);
   }
 }

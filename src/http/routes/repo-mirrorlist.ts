@@ -13,6 +13,7 @@ import { repoMirrorList } from "../../formats/repo-mirrorlist.js";
 import { ORIGIN_ONLY_REASONS } from "../../selection/select.js";
 import { decide } from "../decide.js";
 import { NO_STORE, originUrl, textError } from "../responses.js";
+import { counterFor } from "../count.js";
 
 const PREFIX = "/_mirrorhop/mirrorlist";
 const MAX_ENTRIES = 50;
@@ -34,6 +35,7 @@ export async function repoMirrorListRoute(c: Context<{ Bindings: Env }>): Promis
   // metadata the operator keeps on the origin, lists the origin alone.
   const consistent = outcome.kind === "decided" && outcome.lookup.record.repoMeta === "consistent" && !(outcome.decision.originReason && ORIGIN_ONLY_REASONS.has(outcome.decision.originReason));
   const mirrors = consistent ? outcome.decision.ranked.map((r) => ({ url: r.url.slice(0, r.url.length - encodePathForUrl(canon.path).length) + baseDir, name: r.mirror.name })) : [];
+  counterFor(c)(outcome, canon.path, "mirrorlist");
   const body = repoMirrorList({
     kind: unit.kind,
     id: unit.id,

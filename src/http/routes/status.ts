@@ -13,6 +13,7 @@ import { readStatusInputs } from "../../storage/status-read.js";
 import { logOnce } from "../../storage/log-once.js";
 import { type StatusView, statusView } from "../../status/status-view.js";
 import { HTML_HEADERS, textError } from "../responses.js";
+import { readStats } from "../../storage/stats-read.js";
 
 const DEFAULT_WINDOW_HOURS = 48;
 /** Short enough for an operator watching a release, long enough that a refreshing dashboard costs little. */
@@ -34,9 +35,9 @@ async function loadView(c: Context<{ Bindings: Env }>): Promise<StatusView | Res
 }
 
 export async function statusPageRoute(c: Context<{ Bindings: Env }>): Promise<Response> {
-  const v = await loadView(c);
+  const [v, stats] = await Promise.all([loadView(c), readStats(c.env, new URL(c.req.url).host)]);
   if (v instanceof Response) return v;
-  return new Response(statusPageHtml(v), { headers: { ...HTML_HEADERS, "Cache-Control": CACHE } });
+  return new Response(statusPageHtml(v, stats), { headers: { ...HTML_HEADERS, "Cache-Control": CACHE } });
 }
 
 export async function statusJsonRoute(c: Context<{ Bindings: Env }>): Promise<Response> {
@@ -46,7 +47,14 @@ export async function statusJsonRoute(c: Context<{ Bindings: Env }>): Promise<Re
 }
 
 export async function metricsRoute(c: Context<{ Bindings: Env }>): Promise<Response> {
-  const v = await loadView(c);
+  const [v, stats] = await Promise.all([loadView(c), readStats(c.env, new URL(c.req.url).host)]);
   if (v instanceof Response) return v;
-  return c.body(prometheusText(v), 200, { "Content-Type": PROMETHEUS_TYPE, "Cache-Control": "no-store" });
+  return c.body(prometheusText(v, stats.ok ? stats.view : null), 200, { "Content-Type": PROMETHEUS_TYPE, "Cache-Control": "no-store" });
+}
+
+/** /_mirrorhop/api/stats: the download counts as JSON; 503 with the reason when the store cannot be read. */
+export async function statsJsonRoute(c: Context<{ Bindings: Env }>): Promise<Response> {
+  const r = await readStats(c.env, new URL(c.req.url).host);
+  if (!r.ok) return c.json({ error: r.reason }, 503, { "Cache-Control": "no-store" });
+  return c.json(r.view, 200, { "Cache-Control": CACHE });
 }

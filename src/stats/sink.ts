@@ -1,0 +1,33 @@
+/**
+ * Where counted events go: Analytics Engine in production, D1 locally and for small networks,
+ * nowhere when off. Chosen by `STATS_STORE` and the bindings (docs/statistics.md).
+ */
+
+import type { Env } from "../env.js";
+import { dataPointOf } from "./analytics-engine.js";
+import { writeCountToD1 } from "./d1-store.js";
+import type { CountEvent, CountKind } from "./event.js";
+
+export type StatsStore = "analytics-engine" | "d1" | "off";
+
+export function statsStoreOf(env: Env): StatsStore {
+  const v = env.STATS_STORE;
+  if (v === "d1" || v === "off") return v;
+  if (v === "analytics-engine" || v === undefined || v === "") return env.STATS ? "analytics-engine" : "off";
+  return "off";
+}
+
+export interface StatsSink {
+  write(e: CountEvent, kind: CountKind): Promise<void> | void;
+}
+
+export function statsSinkOf(env: Env): StatsSink | null {
+  switch (statsStoreOf(env)) {
+    case "analytics-engine":
+      return { write: (e, kind) => env.STATS!.writeDataPoint(dataPointOf(e, kind)) };
+    case "d1":
+      return { write: (e, kind) => writeCountToD1(env.DB, e, kind) };
+    case "off":
+      return null;
+  }
+}
