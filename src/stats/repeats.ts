@@ -3,6 +3,7 @@
  * window counts once (MirrorBits learned this in its PR #128). The mark lives in the data centre's
  * cache (the Cache API), keyed by a hash of network and path, and expires with the window: nothing
  * durable, nothing that names the client, and it is read and written after the response has gone out.
+ * The isolate remembers its own recent marks first, so a repeat it saw itself costs no cache call.
  */
 
 export interface RepeatMarks {
@@ -17,10 +18,29 @@ async function sha256Hex(text: string): Promise<string> {
   return s;
 }
 
+/** The isolate's own marks: bounded, oldest dropped first (a Map iterates in insertion order). */
+const LOCAL_MAX = 10_000;
+const local = new Map<string, number>();
+
+function seenLocally(key: string, ttlSeconds: number, nowMs: number): boolean {
+  const until = local.get(key);
+  if (until !== undefined && until > nowMs) return true;
+  local.delete(key);
+  local.set(key, nowMs + ttlSeconds * 1000);
+  if (local.size > LOCAL_MAX) local.delete(local.keys().next().value!);
+  return false;
+}
+
+/** Forgets the isolate's marks, as a fresh isolate would have none: only the data centre's cache remains. */
+export function forgetLocalRepeatMarks(): void {
+  local.clear();
+}
+
 /** Marks in `caches.default` under the Worker's own host, so they share the zone's cache. */
 export function cacheRepeatMarks(host: string): RepeatMarks {
   return {
     async seen(key, ttlSeconds) {
+      if (seenLocally(`${host}|${key}`, ttlSeconds, Date.now())) return true;
       const req = new Request(`https://${host}/_mirrorhop/repeat/${await sha256Hex(key)}`);
       const cache = (caches as unknown as { default: Cache }).default;
       if (await cache.match(req)) return true;
