@@ -18,8 +18,8 @@ const FILES = 200;
 const CONNECTIONS = 16;
 
 /** One wrk run; refuses a run with socket errors or any answer other than the expected redirect. */
-function load(edge: LocalEdge, seconds: number): number {
-  const out = execFileSync("wrk", ["-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, "-s", path.join(ROOT, "bench/wrk-requests.lua"), edge.url.origin]).toString();
+export function load(edge: LocalEdge, seconds: number, script = "bench/wrk-requests.lua"): number {
+  const out = execFileSync("wrk", ["-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, "-s", path.join(ROOT, script), edge.url.origin]).toString();
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const errors = /Socket errors: (.*)/.exec(out)?.[1];
   // wrk reports statuses >= 400 as "Non-2xx or 3xx responses"; a clean run has none and no socket errors.
@@ -29,7 +29,7 @@ function load(edge: LocalEdge, seconds: number): number {
 }
 
 /** Before timing: every path the load asks for answers 302 on both Workers (wrk cannot tell 302 from 200). */
-async function preflight(edge: LocalEdge, paths: string[]): Promise<void> {
+export async function preflight(edge: LocalEdge, paths: string[]): Promise<void> {
   for (const p of paths) {
     const res = await fetch(new URL(`/${p}`, edge.url).href, { redirect: "manual", headers: { "x-debug-country": "DE" } });
     if (res.status !== 302) throw new Error(`${edge.url.origin}/${p} answered ${res.status}, not 302`);

@@ -12,6 +12,7 @@ import { runThroughputBench } from "./redirect-throughput.js";
 import { runLoadBench } from "./load.js";
 import { runSelectionBench } from "./selection.js";
 import { runPackageOriginShareBench } from "./package-origin-share.js";
+import { runStatsOverheadBench } from "./stats-overhead.js";
 import { runHashingBench, runPushDiffBench, runPushPlanMemoryBench, runRsyncListingBench } from "./scanner.js";
 
 const only = process.argv[2];
@@ -33,6 +34,13 @@ if (!only || only === "throughput") {
   console.log(`mirrorhop (record cache) ${t.cachedRps.join(" / ")} req/s, ratio ${t.cachedRatio}`);
   console.log(`mirrorhop (KV every request) ${t.uncachedRps.join(" / ")} req/s, ratio ${t.uncachedRatio}`);
   console.log(`baseline constant redirect ${t.baselineRps.join(" / ")} req/s`);
+}
+
+if (!only || only === "stats-overhead") {
+  console.log("stats overhead: the redirect path with counting off, Analytics Engine and D1, interleaved rounds, a new client network per request ...");
+  const s = await runStatsOverheadBench();
+  results.statsOverhead = s;
+  console.log(s);
 }
 
 if (!only || only === "load") {

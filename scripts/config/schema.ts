@@ -125,6 +125,7 @@ const statsSchema = z
   .object({
     enabled: z.boolean().default(S.enabled),
     repeat_window_seconds: z.number().int().min(0).max(86_400).default(S.repeatWindowSeconds),
+    repeat_marks: z.enum(["isolate", "data-centre"]).default(S.repeatMarks),
     retention_days: z.number().int().min(1).max(3660).default(S.retentionDays),
   })
   .strict();
@@ -255,6 +256,6 @@ export function policyOf(c: Pick<RawConfig, "policy" | "health" | "release" | "o
       historyDays: h.history_days,
     },
     release: { minMirrors: r.min_mirrors, minAgeSeconds: r.min_age_seconds, staged: r.staged },
-    stats: c.stats ? { enabled: c.stats.enabled, repeatWindowSeconds: c.stats.repeat_window_seconds, retentionDays: c.stats.retention_days } : DEFAULT_POLICY.stats,
+    stats: c.stats ? { enabled: c.stats.enabled, repeatWindowSeconds: c.stats.repeat_window_seconds, repeatMarks: c.stats.repeat_marks, retentionDays: c.stats.retention_days } : DEFAULT_POLICY.stats,
   };
 }

@@ -38,6 +38,8 @@ export interface LocalEdgeOptions {
   script?: string;
   /** Open workerd's DevTools inspector on this port (profiling). */
   inspectorPort?: number;
+  /** Bind STATS to an Analytics Engine dataset (locally it accepts data points and keeps none). */
+  analyticsDataset?: string;
 }
 
 export interface LocalEdge {
@@ -66,6 +68,7 @@ export async function startLocalEdge(opts: LocalEdgeOptions = {}): Promise<Local
           env: {
             DB: { type: "d1", id: "mirrorhop" },
             INDEX: { type: "kv", id: "mirrorhop-index" },
+            ...(opts.analyticsDataset ? { STATS: { type: "analytics-engine-dataset" as const, name: opts.analyticsDataset } } : {}),
             ...Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, { type: "text" as const, value: v }])),
           },
         },

@@ -45,6 +45,12 @@ export interface StatsPolicy {
   enabled: boolean;
   /** A second full download of one file from one client network within this window is a repeat, not a download. */
   repeatWindowSeconds: number;
+  /**
+   * Where repeats are remembered: "isolate" (each Worker instance's memory: free, misses a repeat
+   * that lands on another instance) or "data-centre" (also the Cache API of the data centre: two
+   * cache operations per first download, after the response; docs/statistics.md has the cost).
+   */
+  repeatMarks: "isolate" | "data-centre";
   /** How long the D1 store keeps its daily aggregates (Analytics Engine keeps its events for three months). */
   retentionDays: number;
 }
@@ -116,7 +122,7 @@ export const DEFAULT_POLICY: Policy = {
     historyDays: 14,
   },
   release: { minMirrors: 0, minAgeSeconds: 6 * 3600, staged: [] },
-  stats: { enabled: true, repeatWindowSeconds: 600, retentionDays: 90 },
+  stats: { enabled: true, repeatWindowSeconds: 600, repeatMarks: "isolate", retentionDays: 90 },
 };
 
 export function policyWithDefaults(p: Partial<Policy> | undefined): Policy {

@@ -5,7 +5,7 @@ import { DEFAULT_POLICY } from "../core/policy.js";
 import type { Env } from "../env.js";
 import { countEventOf, ORIGIN_ID } from "../stats/event.js";
 import { recordCount } from "../stats/record.js";
-import { cacheRepeatMarks } from "../stats/repeats.js";
+import { repeatMarks } from "../stats/repeats.js";
 import { statsSinkOf } from "../stats/sink.js";
 import type { Outcome } from "./decide.js";
 
@@ -35,7 +35,8 @@ export function counterFor(c: Context<{ Bindings: Env }>): Counter {
       ...(outcome.kind === "not-found" ? { unknown: true } : {}),
     });
     if (!event) return;
-    const work = recordCount(sink, cacheRepeatMarks(new URL(c.req.url).host), event, policy.stats.repeatWindowSeconds);
+    const work = recordCount(sink, repeatMarks(new URL(c.req.url).host, policy.stats.repeatMarks === "data-centre"), event, policy.stats.repeatWindowSeconds);
+    if (!(work instanceof Promise)) return;
     let ctx: { waitUntil(p: Promise<unknown>): void } | undefined;
     try {
       ctx = c.executionCtx;

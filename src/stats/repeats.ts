@@ -7,8 +7,8 @@
  */
 
 export interface RepeatMarks {
-  /** True when the key was marked within `ttlSeconds`; marks it either way. */
-  seen(key: string, ttlSeconds: number): Promise<boolean>;
+  /** True when the key was marked within `ttlSeconds`; marks it either way. Synchronous when the isolate knows. */
+  seen(key: string, ttlSeconds: number): Promise<boolean> | boolean;
 }
 
 async function sha256Hex(text: string): Promise<string> {
@@ -36,16 +36,20 @@ export function forgetLocalRepeatMarks(): void {
   local.clear();
 }
 
-/** Marks in `caches.default` under the Worker's own host, so they share the zone's cache. */
-export function cacheRepeatMarks(host: string): RepeatMarks {
+/** The isolate's marks, and with `shared` also those in `caches.default` under the Worker's own host (the zone's cache). */
+export function repeatMarks(host: string, shared: boolean): RepeatMarks {
   return {
-    async seen(key, ttlSeconds) {
+    seen(key, ttlSeconds) {
       if (seenLocally(`${host}|${key}`, ttlSeconds, Date.now())) return true;
-      const req = new Request(`https://${host}/_mirrorhop/repeat/${await sha256Hex(key)}`);
-      const cache = (caches as unknown as { default: Cache }).default;
-      if (await cache.match(req)) return true;
-      await cache.put(req, new Response("1", { headers: { "Cache-Control": `max-age=${ttlSeconds}` } }));
-      return false;
+      return shared ? seenInCache(host, key, ttlSeconds) : false;
     },
   };
+}
+
+async function seenInCache(host: string, key: string, ttlSeconds: number): Promise<boolean> {
+  const req = new Request(`https://${host}/_mirrorhop/repeat/${await sha256Hex(key)}`);
+  const cache = (caches as unknown as { default: Cache }).default;
+  if (await cache.match(req)) return true;
+  await cache.put(req, new Response("1", { headers: { "Cache-Control": `max-age=${ttlSeconds}` } }));
+  return false;
 }

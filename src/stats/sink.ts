@@ -18,13 +18,14 @@ export function statsStoreOf(env: Env): StatsStore {
 }
 
 export interface StatsSink {
+  /** A promise only when the store must be waited for. */
   write(e: CountEvent, kind: CountKind): Promise<void> | void;
 }
 
 export function statsSinkOf(env: Env): StatsSink | null {
   switch (statsStoreOf(env)) {
     case "analytics-engine":
-      return { write: (e, kind) => env.STATS!.writeDataPoint(dataPointOf(e, kind)) };
+      return { write: (e, kind) => void env.STATS!.writeDataPoint(dataPointOf(e, kind)) };
     case "d1":
       return { write: (e, kind) => writeCountToD1(env.DB, e, kind) };
     case "off":

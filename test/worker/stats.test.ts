@@ -2,6 +2,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app.js";
 import type { Env } from "../../src/env.js";
+import { DEFAULT_POLICY } from "../../src/core/policy.js";
 import type { StatsView } from "../../src/stats/stats-view.js";
 import { file, mirror, table } from "../helpers/fixtures.js";
 import { failingD1 } from "./broken-bindings.js";
@@ -93,13 +94,21 @@ describe("download statistics", () => {
     expect(v.units.find((u) => u.unit === "debian")?.events7d).toBe(2);
   });
 
-  it("a repeat is recognised by another isolate of the same data centre, through the cache", async () => {
+  it("with data-centre marks, a repeat is recognised by another isolate of the same data centre, through the cache", async () => {
+    await seed(table([de1, de2], { stats: { ...DEFAULT_POLICY.stats, repeatMarks: "data-centre" } }), FILES);
     await call(ISO, german("198.51.100.7"));
     forgetLocalRepeatMarks();
     await call(ISO, german("198.51.100.8"));
     const v = await stats();
     expect(v.totals.download.events7d).toBe(1);
     expect(v.totals.repeat.events7d).toBe(1);
+  });
+
+  it("with isolate marks (the default), the cache is not asked: another isolate counts the download again", async () => {
+    await call(ISO, german("198.51.100.7"));
+    forgetLocalRepeatMarks();
+    await call(ISO, german("198.51.100.8"));
+    expect((await stats()).totals.download.events7d).toBe(2);
   });
 
   it("paths the index does not know go to the origin and count under one unit", async () => {
@@ -111,7 +120,7 @@ describe("download statistics", () => {
   });
 
   it("counting off in the policy counts nothing", async () => {
-    await seed(table([de1, de2], { stats: { enabled: false, repeatWindowSeconds: 600, retentionDays: 90 } }), FILES);
+    await seed(table([de1, de2], { stats: { ...DEFAULT_POLICY.stats, enabled: false } }), FILES);
     await call(ISO, german("198.51.100.7"));
     expect((await stats()).totals.download.events7d).toBe(0);
   });
@@ -146,7 +155,7 @@ describe("download statistics", () => {
 
   it("20,000 client networks over mirrors weighted 2:1 show 2:1 shares in the JSON, on the page and in the metrics", async () => {
     // Repeat marks are tested above; without them this test measures the shares alone, at a third of the time.
-    await seed(table([de1, de2], { stats: { enabled: true, repeatWindowSeconds: 0, retentionDays: 90 } }), FILES);
+    await seed(table([de1, de2], { stats: { ...DEFAULT_POLICY.stats, repeatWindowSeconds: 0 } }), FILES);
     const N = 20_000;
     // The isolate may trust its table and records here: only the counting is under test.
     const cached = { ...env, MIRROR_TABLE_TTL_SECONDS: "600", FILE_RECORD_TTL_SECONDS: "600" } as Env;
