@@ -65,8 +65,10 @@ export async function runStatsOverheadBench(rounds = 11, seconds = 4): Promise<S
     const measure = async (group: typeof targets, n: number) => {
       const rps: number[][] = group.map(() => []);
       for (let r = 0; r < n; r++) {
-        for (const [i, e] of group.entries()) {
-          rps[i]!.push(Math.round(load(e, seconds, SCRIPT)));
+        // Each round starts with the next Worker: no one always runs first, right after the pause.
+        for (let k = 0; k < group.length; k++) {
+          const i = (r + k) % group.length;
+          rps[i]!.push(Math.round(load(group[i]!, seconds, SCRIPT)));
           // What a run left to do after its responses (waitUntil writes) must not slow the next run.
           await new Promise((res) => setTimeout(res, SETTLE_MS));
         }

@@ -7,6 +7,7 @@
  *   push --local|--remote [--dry-run]       write the difference to D1 and KV
  *   probe --local|--remote [--no-families]  probe every mirror's trace file, write health
  *   explain <path> [--country … --asn … --ip …]   the selection, offline
+ *   stats --local|--remote [--json]          the download report
  */
 
 import { existsSync, writeFileSync } from "node:fs";
@@ -25,6 +26,8 @@ import { TableError } from "../src/core/mirror-table.js";
 import { rebuildPushState } from "./push/rebuild-state.js";
 import { probeFromNode } from "./probe/probe.js";
 import type { Target } from "./push/wrangler-target.js";
+import { type StatsSource, statsReport, statsText } from "./cli/stats.js";
+import { sqlApiOf } from "../src/stats/analytics-engine.js";
 
 // node:sqlite is stable in use but still flagged experimental; its one-line warning is noise here.
 process.removeAllListeners("warning");
@@ -149,6 +152,26 @@ function percent(v: string): number {
 }
 
 /** Where a command writes: the same four options for push and probe. */
+targetOptions(program.command("stats"))
+  .description("the download report: shares per mirror against their weights, top files, countries (today and 7 days)")
+  .addOption(new Option("--source <store>", "where the Worker counts: d1, or analytics-engine (its SQL API; CLOUDFLARE_ACCOUNT_ID and a token with Analytics read in CLOUDFLARE_API_TOKEN)").choices(["d1", "analytics-engine"]))
+  .option("--dataset <name>", "the Analytics Engine dataset", "mirrorhop_downloads")
+  .option("--json", "print the report as JSON")
+  .action(async (o: { local?: boolean; remote?: boolean; persistTo?: string; env?: string; source?: string; dataset: string; json?: boolean }) => {
+    const c = cfg();
+    const target = targetOf(o, "stats");
+    const kind = o.source ?? (target.kind === "remote" ? "analytics-engine" : "d1");
+    let source: StatsSource;
+    if (kind === "d1") source = { kind: "d1", target };
+    else {
+      const api = sqlApiOf({ STATS_ACCOUNT_ID: process.env.CLOUDFLARE_ACCOUNT_ID, STATS_API_TOKEN: process.env.CLOUDFLARE_API_TOKEN, STATS_SQL_URL: process.env.MIRRORHOP_STATS_SQL_URL, STATS_DATASET: o.dataset });
+      if (!api) throw new UserError("stats --source analytics-engine needs CLOUDFLARE_ACCOUNT_ID and CLOUDFLARE_API_TOKEN (a token with Account Analytics read) in the environment");
+      source = { kind: "analytics-engine", api };
+    }
+    const v = await statsReport(c, source);
+    console.log(o.json ? JSON.stringify(v, null, 2) : statsText(v));
+  });
+
 function targetOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option("--local", "the local state that `wrangler dev` serves").conflicts("remote"))

@@ -59,6 +59,14 @@ min_mirrors = 0                # 0: no gating
 min_age_seconds = 21600
 # staged = ["releases/16.0/*"]
 
+# Download statistics, counted at the edge after each response (docs/statistics.md). No client
+# address is stored; a resumed download (Range) and a repeat from one network within the window count once.
+[stats]
+enabled = true
+repeat_window_seconds = 600
+repeat_marks = "isolate"       # or "data-centre": the Cache API too, across the data centre's instances
+retention_days = 90            # D1 store only; Analytics Engine keeps three months
+
 # Package repositories are a unit: their metadata goes only to mirrors holding the current version
 # of every metadata file, and apt, dnf, zypper and pacman get those mirrors in their own formats
 # (docs/repositories.md). kind: "apt", "rpm-md", "pacman" or "detect"; metadata: "mirrors" or "origin".

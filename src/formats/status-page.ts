@@ -62,7 +62,7 @@ body{font:14px/1.45 system-ui,sans-serif;max-width:78rem;margin:1.5rem auto;padd
 h1{font-size:1.4rem}table{border-collapse:collapse;width:100%}th,td{padding:.3rem .6rem;text-align:left;border-bottom:1px solid #eee;vertical-align:top}
 thead th{background:#f6f6f6}.up{color:#1d6b1d}.down{color:#b02a1a;font-weight:600}.unknown,.na{color:#888}.bad{color:#b02a1a;font-weight:600}
 tr.disabled{opacity:.55}small{color:#666}.summary span{margin-right:1.5rem}.chart{margin:1.5rem 0}.key{margin-right:1rem;white-space:nowrap}
-.wide{overflow-x:auto}.share svg{vertical-align:middle;margin-left:.3rem}
+.wide{overflow-x:auto;margin:1rem 0}.share svg{vertical-align:middle;margin-left:.3rem}
 .key i{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:-1px;border-radius:2px}
 </style></head><body>
 <h1>Mirror status</h1>

@@ -7,14 +7,15 @@ import type { Env } from "../env.js";
 import { dataPointOf } from "./analytics-engine.js";
 import { writeCountToD1 } from "./d1-store.js";
 import type { CountEvent, CountKind } from "./event.js";
+import { logOnce } from "../storage/log-once.js";
 
 export type StatsStore = "analytics-engine" | "d1" | "off";
 
 export function statsStoreOf(env: Env): StatsStore {
   const v = env.STATS_STORE;
   if (v === "d1" || v === "off") return v;
-  if (v === "analytics-engine" || v === undefined || v === "") return env.STATS ? "analytics-engine" : "off";
-  return "off";
+  if (v === "analytics-engine") return v;
+  return env.STATS ? "analytics-engine" : "off";
 }
 
 export interface StatsSink {
@@ -24,8 +25,14 @@ export interface StatsSink {
 
 export function statsSinkOf(env: Env): StatsSink | null {
   switch (statsStoreOf(env)) {
-    case "analytics-engine":
-      return { write: (e, kind) => void env.STATS!.writeDataPoint(dataPointOf(e, kind)) };
+    case "analytics-engine": {
+      const dataset = env.STATS;
+      if (!dataset) {
+        logOnce("stats: STATS_STORE is analytics-engine but no STATS dataset is bound; nothing is counted", "see docs/statistics.md");
+        return null;
+      }
+      return { write: (e, kind) => void dataset.writeDataPoint(dataPointOf(e, kind)) };
+    }
     case "d1":
       return { write: (e, kind) => writeCountToD1(env.DB, e, kind) };
     case "off":

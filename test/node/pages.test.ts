@@ -21,7 +21,7 @@ let browser: Browser;
 describe.skipIf(!existsSync(CHROMIUM))("pages in Chromium", () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    edge = await startLocalEdge({ vars: { MIRROR_TABLE_TTL_SECONDS: "0", FILE_RECORD_TTL_SECONDS: "0" } });
+    edge = await startLocalEdge({ vars: { MIRROR_TABLE_TTL_SECONDS: "0", FILE_RECORD_TTL_SECONDS: "0", STATS_STORE: "d1", STATS_CACHE_SECONDS: "0" } });
     const ms = [
       mirror({ id: 1, name: "de-fra", country: "DE", continent: "EU", lat: 50.1, lon: 8.7 }),
       mirror({ id: 2, name: "fr-par", country: "FR", continent: "EU", lat: 48.9, lon: 2.35 }),
@@ -96,6 +96,34 @@ describe.skipIf(!existsSync(CHROMIUM))("pages in Chromium", () => {
       const r = await page.request.get(`${edge.url.origin}/${p}`);
       expect(r.headers()["content-security-policy"], p).toMatch(/^default-src 'none';/);
     }
+    await page.close();
+  }, 60_000);
+
+  it("the status page shows each mirror's download share next to its weight share", async () => {
+    const clients = [...Array(30).fill("DE"), ...Array(20).fill("FR"), ...Array(10).fill("US")] as string[];
+    for (const [i, country] of clients.entries()) {
+      const res = await fetch(`${edge.url.origin}/releases/1.0/mirrorhop-1.0.iso`, { redirect: "manual", headers: { "x-debug-country": country, "x-debug-ip": `10.9.${i}.1` } });
+      expect(res.status).toBe(302);
+    }
+    // Counted after each response: wait until the last count is in.
+    let total = 0;
+    for (let i = 0; i < 40 && total < clients.length; i++) {
+      total = ((await (await fetch(`${edge.url.origin}/_mirrorhop/api/stats`)).json()) as { totals: { download: { events7d: number } } }).totals.download.events7d;
+      if (total < clients.length) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(total).toBe(clients.length);
+    const page = await browser.newPage();
+    await page.goto(`${edge.url.origin}/_mirrorhop/status#downloads`);
+    const row = (name: string) => page.locator(`#shares tr[data-stats-mirror="${name}"]`);
+    expect(await row("de-fra").locator("td").nth(0).textContent()).toBe("100 (33.3 %)");
+    expect(await row("de-fra").locator("td.share").nth(1).textContent()).toMatch(/^50\.0 % /);
+    expect(await row("fr-par").locator("td.share").nth(1).textContent()).toMatch(/^33\.3 % /);
+    expect(await row("us-nyc").locator("td.share").nth(1).textContent()).toMatch(/^16\.7 % /);
+    expect(await row("de-fra").locator("td.share svg").isVisible()).toBe(true);
+    expect(await page.locator("#top-files tbody tr").first().textContent()).toContain("releases/1.0/mirrorhop-1.0.iso");
+    expect(await page.locator("#countries tbody tr td:first-child").allTextContents()).toEqual(["DE", "FR", "US"]);
+    await page.locator("#downloads").scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(ARTIFACTS, "status-downloads.png"), fullPage: true });
     await page.close();
   }, 60_000);
 
