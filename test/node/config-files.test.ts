@@ -28,4 +28,10 @@ describe("wrangler.toml", () => {
     expect(prod.d1_databases.map((d) => [d.binding, d.migrations_dir])).toEqual(wrangler.d1_databases.map((d) => [d.binding, d.migrations_dir]));
     expect(prod.kv_namespaces.map((k) => k.binding)).toEqual(wrangler.kv_namespaces.map((k) => k.binding));
   });
+
+  it("production counts downloads in Analytics Engine, into the dataset its queries name", () => {
+    const prod = wrangler.env.production! as typeof wrangler.env.production & { analytics_engine_datasets?: { binding: string; dataset: string }[] };
+    expect(prod.vars.STATS_STORE).toBe("analytics-engine");
+    expect(prod.analytics_engine_datasets).toEqual([{ binding: "STATS", dataset: prod.vars.STATS_DATASET }]);
+  });
 });
