@@ -5,6 +5,8 @@
  * only ever cost entries, never a crash or an entry outside the directory.
  */
 
+import { anchorTags } from "./anchors.js";
+
 export interface IndexEntry {
   name: string;
   isDir: boolean;
@@ -14,7 +16,6 @@ export interface IndexEntry {
   mtimeRes?: number;
 }
 
-const ANCHOR = /<a\s[^>]*?href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))[^>]*>/gi;
 const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
 const DATES: [RegExp, (m: RegExpExecArray) => [number, number]][] = [
   // nginx: 01-Nov-2026 12:00
@@ -26,14 +27,16 @@ const DATES: [RegExp, (m: RegExpExecArray) => [number, number]][] = [
 ];
 const UNITS: Record<string, number> = { K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4, P: 1024 ** 5 };
 
-export function parseAutoindex(html: string): IndexEntry[] {
+/** More links than any real directory page holds (a 64 MiB page of autoindex lines is ~600,000). */
+export const MAX_LINKS_PER_PAGE = 1_000_000;
+
+export function parseAutoindex(html: string, maxLinks = MAX_LINKS_PER_PAGE): IndexEntry[] {
   const out: IndexEntry[] = [];
   const seen = new Set<string>();
-  const anchors: { href: string; end: number; start: number }[] = [];
-  for (let m = ANCHOR.exec(html); m; m = ANCHOR.exec(html)) anchors.push({ href: decodeEntities(m[1] ?? m[2] ?? m[3] ?? ""), start: m.index, end: m.index + m[0].length });
+  const anchors = anchorTags(html, maxLinks);
   for (let i = 0; i < anchors.length; i++) {
     const a = anchors[i]!;
-    const name = childName(a.href);
+    const name = childName(decodeEntities(a.href));
     if (name === null || seen.has(name.name)) continue;
     seen.add(name.name);
     const tail = stripTags(html.slice(a.end, Math.min(anchors[i + 1]?.start ?? html.length, a.end + 600)));

@@ -6,6 +6,7 @@
  */
 
 import { parseAutoindex } from "./autoindex.js";
+import { TooManyLinks } from "./anchors.js";
 import { ListingError, type ListingSink, type ListOptions, tooManyEntries } from "./listing.js";
 
 const MAX_PAGE_BYTES = 64 * 1024 * 1024;
@@ -34,7 +35,14 @@ export async function listHttp(baseUrl: string, opts: ListOptions, sink: Listing
         // A redirect to a directory seen already (a loop): nothing new here.
         if (page.finalUrl !== dir.url && visited.has(page.finalUrl) && dir.depth > 0) return;
         visited.add(page.finalUrl);
-        for (const e of parseAutoindex(page.html)) {
+        let entries;
+        try {
+          entries = parseAutoindex(page.html);
+        } catch (err) {
+          if (err instanceof TooManyLinks) throw new ListingError(page.finalUrl, err.message);
+          throw err;
+        }
+        for (const e of entries) {
           const rel = dir.rel ? `${dir.rel}/${e.name}` : e.name;
           if (e.isDir) {
             if (opts.wantDir && !opts.wantDir(rel)) continue;

@@ -2,6 +2,7 @@
 
 import { describe, expect, it } from "vitest";
 import { parseAutoindex } from "../../scripts/scan/autoindex.js";
+import { TooManyLinks } from "../../scripts/scan/anchors.js";
 import { parseListDate } from "../../scripts/scan/ftp.js";
 import { holdsVersion } from "../../scripts/scan/listing.js";
 import { unescapeRsync } from "../../scripts/scan/rsync.js";
@@ -50,6 +51,38 @@ describe("HTML directory listings", () => {
   it("never yields a name outside the directory, whatever the HTML", () => {
     const evil = `<a href="../../etc/passwd">x</a><a href="/abs/">y</a><a href="http://other.example/z">z</a><a href="a/b.iso">deep</a><a href="%2e%2e/">dots</a><a href="?C=N">sort</a><a href=ok.iso>ok</a> 01-Nov-2026 12:00 5`;
     expect(parseAutoindex(evil).map((e) => e.name)).toEqual(["ok.iso"]);
+  });
+});
+
+describe("hostile HTML listings", () => {
+  const MiB = 1 << 20;
+  const good = `<a href="ok.iso">ok.iso</a> 01-Nov-2026 12:00 5\n`;
+  const fill = (unit: string) => unit.repeat(Math.ceil(MiB / unit.length));
+  // Each was cubic or worse for a backtracking link regex: 11 KB of the first held a scan 20 s.
+  const shapes: [string, string][] = [
+    ["unclosed <a href=", fill("<a href=")],
+    ["unclosed <a ", fill("<a ")],
+    ["attributes without end", fill("<a x=y ")],
+    ["hrefs with no '>'", fill('<a href="x" ')],
+    ["an unclosed quote", `<a href="${fill("x")}`],
+    ["tags inside values", fill(`<a title="<a href=" `)],
+  ];
+
+  it.each(shapes)("1 MiB of %s parses in one pass and keeps the links before it", (_, junk) => {
+    expect(parseAutoindex(good + junk).map((e) => e.name)).toEqual(["ok.iso"]);
+    // A tag that closes at last is one tag, as a browser reads it; whatever it yields is a direct child.
+    for (const e of parseAutoindex(good + junk + good.replace("ok.iso", "after.iso"))) expect(e.name).not.toMatch(/\//);
+  });
+
+  it("tags that close are read as the HTML tokenizer reads them: quotes only open values", () => {
+    const html = `<A HREF='a.iso' title="x > y">a</A> 01-Nov-2026 12:00 1\n<a title=it's href=b.iso>b</a> 01-Nov-2026 12:00 2\n<a data-x="href=evil.iso" href="c.iso">c</a> 01-Nov-2026 12:00 3\n`;
+    expect(parseAutoindex(html).map((e) => [e.name, e.size])).toEqual([["a.iso", 1], ["b.iso", 2], ["c.iso", 3]]);
+  });
+
+  it("a page with more links than the cap is refused, not half read", () => {
+    const page = Array.from({ length: 11 }, (_, i) => `<a href="f${i}">f${i}</a>`).join("\n");
+    expect(parseAutoindex(page, 11)).toHaveLength(11);
+    expect(() => parseAutoindex(page, 10)).toThrow(TooManyLinks);
   });
 });
 

@@ -84,6 +84,15 @@ async function startHuge(): Promise<string> {
   return `http://127.0.0.1:${(s.address() as AddressInfo).port}/`;
 }
 
+/** A mirror whose listing is 1 MiB of unclosed `<a href=`: hours of work for a backtracking parser. */
+async function startHostile(): Promise<string> {
+  const page = "<html><body><pre>\n" + "<a href=".repeat(1 << 17);
+  const s = http.createServer((req, res) => void (req.url === "/" ? res.writeHead(200, { "Content-Type": "text/html" }).end(page) : res.writeHead(404).end()));
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  stops.push(() => new Promise((r) => { s.closeAllConnections(); s.close(() => r()); }));
+  return `http://127.0.0.1:${(s.address() as AddressInfo).port}/`;
+}
+
 /** Accepts rsync connections and never says a word. */
 async function startMute(): Promise<string> {
   const sockets = new Set<net.Socket>();
@@ -161,6 +170,12 @@ name = "loop-http"
 http = "${loopyHttp.url}"
 country = "BE"
 [[mirror]]
+id = 7
+name = "hostile"
+http = "${await startHostile()}"
+country = "AT"
+timeout_seconds = 2
+[[mirror]]
 id = 5
 name = "huge"
 http = "${await startHuge()}"
@@ -190,6 +205,14 @@ describe("scan mirrors under faults", () => {
     const reset = await scan("flaky");
     expect(reset.error).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/pub\/1\.0\/: connection lost in the middle of the listing after \d+ bytes \(ECONNRESET\)$/);
     expect(held("flaky")).toEqual(Object.keys(FILES).sort());
+  }, 30_000);
+
+  it("a 1 MiB hostile listing next to a good mirror: both scans end, the good mirror's claims stand", async () => {
+    mode = "ok";
+    const results = await scanMirrors(db, config(), { names: ["hostile", "flaky"] });
+    expect(results.map((r) => [r.mirror, r.ok, r.entries]).sort()).toEqual([["flaky", true, 3], ["hostile", true, 0]]);
+    expect(held("flaky")).toEqual(Object.keys(FILES).sort());
+    expect(held("hostile")).toEqual([]);
   }, 30_000);
 
   it.skipIf(!hasRsync())("an rsync daemon that accepts and never answers is given up at the mirror's timeout", async () => {
