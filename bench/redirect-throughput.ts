@@ -19,13 +19,19 @@ const CONNECTIONS = 16;
 
 /** One wrk run; refuses a run with socket errors or any answer other than the expected redirect. */
 export function load(edge: LocalEdge, seconds: number, script = "bench/wrk-requests.lua"): number {
+  return loadRun(edge, seconds, script).rps;
+}
+
+/** One wrk run: its rate and how many requests it completed. */
+export function loadRun(edge: LocalEdge, seconds: number, script = "bench/wrk-requests.lua"): { rps: number; requests: number } {
   const out = execFileSync("wrk", ["-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, "-s", path.join(ROOT, script), edge.url.origin]).toString();
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
   const errors = /Socket errors: (.*)/.exec(out)?.[1];
   // wrk reports statuses >= 400 as "Non-2xx or 3xx responses"; a clean run has none and no socket errors.
   const bad = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
   if (errors || !(rps > 0) || bad !== 0) throw new Error(`load run not clean:\n${out}`);
-  return rps;
+  return { rps, requests };
 }
 
 /** Before timing: every path the load asks for answers 302 on both Workers (wrk cannot tell 302 from 200). */

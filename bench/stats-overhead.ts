@@ -11,7 +11,8 @@ import { startLocalEdge } from "../scripts/lib/local-edge.js";
 import { DEFAULT_POLICY, policyWithDefaults } from "../src/core/policy.js";
 import { writeIndex } from "../scripts/lib/write-index.js";
 import { heldByAll, network } from "./fixture-network.js";
-import { load, preflight } from "./redirect-throughput.js";
+import { load, loadRun, preflight } from "./redirect-throughput.js";
+import { workerdCpuSeconds } from "./process-cpu.js";
 
 const MIRRORS = 100;
 const FILES = 200;
@@ -36,6 +37,15 @@ export interface StatsOverheadResult {
   /** Analytics Engine with repeat_marks = "data-centre": every first download also asks and writes the Cache API. */
   analyticsEngineDataCentreMarksRps: number[];
   analyticsEngineDataCentreMarksRatio: number;
+  /** workerd CPU per request (µs), the run and its settling pause, while only that Worker was loaded. */
+  offCpuUsPerRequest: number[];
+  analyticsEngineCpuUsPerRequest: number[];
+  controlCpuUsPerRequest: number[];
+  /** Median over rounds of (baseline CPU per request ÷ this one's): a throughput ratio that wrk's share of the cores does not blur. */
+  analyticsEngineCpuRatio: number;
+  controlCpuRatio: number;
+  analyticsEngineDataCentreMarksCpuRatio: number;
+  d1CpuRatio: number;
   /** Counted downloads the D1 store holds after the run, and the rows it wrote for them (one upsert per table per download). */
   d1Counted: number;
   d1RowsWrittenPerMillion: number;
@@ -64,16 +74,28 @@ export async function runStatsOverheadBench(rounds = 11, seconds = 4): Promise<S
     /** Interleaved rounds over `group`; each round's ratios are to the group's first Worker (off). */
     const measure = async (group: typeof targets, n: number) => {
       const rps: number[][] = group.map(() => []);
+      const cpuUs: number[][] = group.map(() => []);
       for (let r = 0; r < n; r++) {
         // Each round starts with the next Worker: no one always runs first, right after the pause.
         for (let k = 0; k < group.length; k++) {
           const i = (r + k) % group.length;
-          rps[i]!.push(Math.round(load(group[i]!, seconds, SCRIPT)));
-          // What a run left to do after its responses (waitUntil writes) must not slow the next run.
+          const cpu0 = workerdCpuSeconds();
+          const run = loadRun(group[i]!, seconds, SCRIPT);
+          // What a run left to do after its responses (waitUntil writes) must not slow the next
+          // run, and is this run's cost: the CPU is read after the pause.
           await new Promise((res) => setTimeout(res, SETTLE_MS));
+          rps[i]!.push(Math.round(run.rps));
+          cpuUs[i]!.push(Math.round(((workerdCpuSeconds() - cpu0) / run.requests) * 1e6));
         }
       }
-      return { rps, ratio: (i: number) => Number(median(rps[i]!.map((x, r) => x / rps[0]![r]!)).toFixed(3)) };
+      const perRound = (xs: number[][], i: number, f: (x: number, base: number) => number) => Number(median(xs[i]!.map((x, r) => f(x, xs[0]![r]!))).toFixed(3));
+      return {
+        rps,
+        cpuUs,
+        ratio: (i: number) => perRound(rps, i, (x, b) => x / b),
+        // Throughput-equivalent: the baseline's CPU per request over this one's (1 = costs nothing more).
+        cpuRatio: (i: number) => perRound(cpuUs, i, (x, b) => b / x),
+      };
     };
     // The claim (Analytics Engine, isolate marks) gets many rounds beside its control; the far
     // slower variants need few to show their size.
@@ -88,6 +110,13 @@ export async function runStatsOverheadBench(rounds = 11, seconds = 4): Promise<S
       controlRps: fine.rps[2]!,
       analyticsEngineRatio: fine.ratio(1),
       controlRatio: fine.ratio(2),
+      offCpuUsPerRequest: fine.cpuUs[0]!,
+      analyticsEngineCpuUsPerRequest: fine.cpuUs[1]!,
+      controlCpuUsPerRequest: fine.cpuUs[2]!,
+      analyticsEngineCpuRatio: fine.cpuRatio(1),
+      controlCpuRatio: fine.cpuRatio(2),
+      analyticsEngineDataCentreMarksCpuRatio: coarse.cpuRatio(1),
+      d1CpuRatio: coarse.cpuRatio(2),
       coarseOffRps: coarse.rps[0]!,
       analyticsEngineDataCentreMarksRps: coarse.rps[1]!,
       d1Rps: coarse.rps[2]!,

@@ -10,7 +10,9 @@
  *   stats --local|--remote [--json]          the download report
  */
 
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { ROOT } from "./lib/root.js";
 import { Command, Option } from "commander";
 import { ConfigError, loadConfig } from "./config/load.js";
 import { EXAMPLE_CONFIG } from "./config/example.js";
@@ -36,8 +38,13 @@ process.on("warning", (w) => {
 });
 
 const program = new Command("mirrorhop")
+  .version(packageVersion(), "-V, --version", "print the version")
   .description("offline side of mirrorhop: scan the origin and the mirrors, push the index to the edge")
   .option("-c, --config <file>", "configuration file", "mirrorhop.toml");
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version;
+}
 
 const cfg = () => loadConfig(program.opts<{ config: string }>().config);
 const state = (file: string) => openState(stateFileFor(file));

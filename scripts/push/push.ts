@@ -13,7 +13,7 @@
  * is: the plan is the difference from what was recorded, so the rest is written and nothing twice.
  */
 
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { MIRROR_TABLE_KEY } from "../../src/core/file-record.js";
@@ -94,8 +94,8 @@ export async function push(db: StateDb, config: Config, target: Target, opts: Pu
     log(`nothing to push: ${plan.unchanged} files unchanged`);
     return result;
   }
-  const dir = opts.dryRun ? path.join(os.tmpdir(), `mirrorhop-plan-${Date.now()}`) : await mkdtemp(path.join(os.tmpdir(), "mirrorhop-push-"));
-  await mkdir(dir, { recursive: true });
+  // mkdtemp: a name nobody can predict and plant a link under before the plan is written there.
+  const dir = await mkdtemp(path.join(os.tmpdir(), opts.dryRun ? "mirrorhop-plan-" : "mirrorhop-push-"));
   try {
     const files = await writePlanFiles(plan, dir, bulkMax);
     if (opts.dryRun) {

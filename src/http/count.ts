@@ -35,7 +35,7 @@ export function counterFor(c: Context<{ Bindings: Env }>): Counter {
       ...(outcome.kind === "not-found" ? { unknown: true } : {}),
     });
     if (!event) return;
-    const work = recordCount(sink, repeatMarks(new URL(c.req.url).host, policy.stats.repeatMarks === "data-centre"), event, policy.stats.repeatWindowSeconds);
+    const work = recordCount(sink, repeatMarks(() => new URL(c.req.url).host, policy.stats.repeatMarks === "data-centre"), event, policy.stats.repeatWindowSeconds);
     if (!(work instanceof Promise)) return;
     let ctx: { waitUntil(p: Promise<unknown>): void } | undefined;
     try {

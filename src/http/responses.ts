@@ -93,6 +93,14 @@ export function textError(status: number, message: string, extra: Record<string,
   });
 }
 
+/** An error in the format asked for: JSON for `?json` or `Accept: application/json`, plain text otherwise. */
+export function errorFor(req: Request, url: URL, status: number, message: string): Response {
+  if (url.searchParams.has("json") || (req.headers.get("accept") ?? "").includes("application/json")) {
+    return Response.json({ error: message }, { status, headers: { "Cache-Control": NO_STORE, Vary: "Accept" } });
+  }
+  return textError(status, message, { Vary: "Accept" });
+}
+
 /** This service's absolute URL for a path (Metalink's origin element, the mirror list's links). */
 export function selfUrlOf(url: URL, path: string): string {
   return `${url.protocol}//${url.host}/${encodePathForUrl(path)}`;

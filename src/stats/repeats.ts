@@ -36,12 +36,15 @@ export function forgetLocalRepeatMarks(): void {
   local.clear();
 }
 
-/** The isolate's marks, and with `shared` also those in `caches.default` under the Worker's own host (the zone's cache). */
-export function repeatMarks(host: string, shared: boolean): RepeatMarks {
+/**
+ * The isolate's marks, and with `shared` also those in `caches.default` under the Worker's own
+ * host (the zone's cache). `host` is asked for only then: the common path parses no URL.
+ */
+export function repeatMarks(host: () => string, shared: boolean): RepeatMarks {
   return {
     seen(key, ttlSeconds) {
-      if (seenLocally(`${host}|${key}`, ttlSeconds, Date.now())) return true;
-      return shared ? seenInCache(host, key, ttlSeconds) : false;
+      if (seenLocally(key, ttlSeconds, Date.now())) return true;
+      return shared ? seenInCache(host(), key, ttlSeconds) : false;
     },
   };
 }

@@ -13,7 +13,7 @@ import type { StatusInputs } from "../status/status-view.js";
 /** Points per mirror in the chart, at most. */
 const CHART_BUCKETS = 240;
 
-export async function readStatusInputs(db: D1Database, window: { from: number; to: number }): Promise<Omit<StatusInputs, "now" | "policy" | "generation"> & { generation: string; policyJson: string | null }> {
+export async function readStatusInputs(db: D1Database, window: { from: number; to: number }, opts: { history?: boolean } = {}): Promise<Omit<StatusInputs, "now" | "policy" | "generation"> & { generation: string; policyJson: string | null }> {
   const d = drizzle(db);
   const bucket = Math.max(1, Math.ceil((window.to - window.from) / CHART_BUCKETS));
   const t = sql<number>`(${probeHistory.at} / ${bucket}) * ${bucket}`;
@@ -22,7 +22,10 @@ export async function readStatusInputs(db: D1Database, window: { from: number; t
     d.select().from(mirrorStatus).all(),
     d.select().from(mirrorHealth).all(),
     d.select().from(meta).where(inArray(meta.key, ["origin_trace", "probed_at", "file_count", "generation", "policy"])).all(),
-    d
+    // The metrics show no chart: they skip the one read that grows with the window and the mirror count.
+    opts.history === false
+      ? Promise.resolve([] as { mirrorId: number; at: number; lagSeconds: number | null; ok: number }[])
+      : d
       .select({ mirrorId: probeHistory.mirrorId, at: t.as("t"), lagSeconds: sql<number | null>`max(${probeHistory.lagSeconds})`, ok: sql<number>`min(${probeHistory.ok})` })
       .from(probeHistory)
       .where(and(gte(probeHistory.at, window.from)))

@@ -1,6 +1,6 @@
 /** The mirrorhop CLI as an operator runs it: a real process, real files, real servers on loopback. */
 
-import { spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -75,7 +75,29 @@ const config = (mirrors: string) => `[origin]\npath = "origin"\nurl = "https://o
 const m1 = () => `[[mirror]]\nid = 1\nname = "m1"\nhttp = "${mirror.url}"\ncountry = "DE"\n`;
 const m2 = () => `[[mirror]]\nid = 2\nname = "m2"\nhttp = "${other.url}"\ncountry = "FR"\n`;
 
+const SYSTEM_NODE = "/usr/bin/node";
+const systemNodeIsOld = (() => {
+  try {
+    return Number(execFileSync(SYSTEM_NODE, ["-p", "process.versions.node.split('.')[0]"]).toString()) < 22;
+  } catch {
+    return false;
+  }
+})();
+
 describe("mirrorhop CLI", () => {
+  it("--version prints the package's version", async () => {
+    const r = await cli("--version");
+    expect(r.code).toBe(0);
+    expect(r.out.trim()).toBe((JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version);
+  });
+
+  it.skipIf(!systemNodeIsOld)("under a Node older than 22.12 it says what it needs, exit 2, instead of failing in an import", () => {
+    const r = spawnSync(SYSTEM_NODE, [path.join(ROOT, "bin/mirrorhop.mjs"), "--version"], { encoding: "utf8" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^mirrorhop: needs Node\.js 22\.12 or newer \(for node:sqlite\); this is v\d+/);
+    expect(r.stderr).not.toMatch(/No such built-in module/);
+  });
+
   it("init writes a valid annotated config, and will not overwrite it", async () => {
     expect((await cli("init")).code).toBe(0);
     expect(readFileSync(path.join(tmp, "mirrorhop.toml"), "utf8")).toContain("[[mirror]]");

@@ -135,6 +135,15 @@ describe("download redirect", () => {
     const res = await get("releases/1.0/missing.iso", GERMAN);
     expect(res.status).toBe(404);
     expect(await res.text()).toBe("not found: /releases/1.0/missing.iso\n");
+    // In the format asked for: JSON for ?json or Accept: application/json, as the README says.
+    for (const asked of [get("releases/1.0/missing.iso?json", GERMAN), get("releases/1.0/missing.iso", { ...GERMAN, accept: "application/json" })]) {
+      const r = await asked;
+      expect(r.status).toBe(404);
+      expect(r.headers.get("content-type")).toMatch(/^application\/json/);
+      expect(await r.json()).toEqual({ error: "not found: /releases/1.0/missing.iso" });
+    }
+    const bad = await get("releases//x.iso?json", GERMAN);
+    expect([bad.status, ((await bad.json()) as { error: string }).error]).toEqual([400, "bad request path: empty path segment ('//')"]);
   });
 
   it.each(["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])("%s is 405 with Allow", async (method) => {
@@ -264,6 +273,8 @@ describe("explain and health", () => {
   it("explains every mirror's tier or exclusion and the winner", async () => {
     const res = await get(`_mirrorhop/explain/${ISO}?avoid=us`, { ...GERMAN, "x-debug-lat": "52.5", "x-debug-lon": "13.4" });
     expect(res.status).toBe(200);
+    // Indented for the people who read it.
+    expect(await res.clone().text()).toMatch(/^\{\n  "path": "releases\/1\.0\/foo\.iso",\n/);
     const body = (await res.json()) as Record<string, any>;
     expect(body.client).toMatchObject({ country: "DE", continent: "EU", asn: 64500, ip: "198.51.100.7", lat: 52.5 });
     expect(body.target).toBe("mirror");

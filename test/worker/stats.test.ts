@@ -7,6 +7,7 @@ import type { StatsView } from "../../src/stats/stats-view.js";
 import { file, mirror, table } from "../helpers/fixtures.js";
 import { failingD1 } from "./broken-bindings.js";
 import { forgetLocalRepeatMarks } from "../../src/stats/repeats.js";
+import { expireStats } from "../../src/scheduled/stats-retention.js";
 import { seed } from "./seed.js";
 
 const app = createApp();
@@ -17,8 +18,8 @@ const de2 = mirror({ id: 2, name: "de2", country: "DE", continent: "EU", weight:
 const FILES = { [ISO]: file([1, 2]), "debian/dists/stable/InRelease": file([1, 2]), "debian/pool/main/a/a.deb": file([1, 2]) };
 const german = (ip: string) => ({ "x-debug-country": "DE", "x-debug-ip": ip, "x-debug-asn": "64500" });
 
-// Storage outlives a test here: each test starts from empty counts, and its own host keeps the
-// repeat marks (the data centre's cache, keyed under the Worker's host) apart from other tests'.
+// Storage outlives a test here: each test starts from empty counts and no marks in the isolate,
+// and its own host keeps its marks in the data centre's cache (keyed under the host) apart.
 let host = "";
 let tests = 0;
 
@@ -39,6 +40,7 @@ async function stats(): Promise<StatsView> {
 describe("download statistics", () => {
   beforeEach(async () => {
     host = `t${++tests}-${Date.now()}.get.test`;
+    forgetLocalRepeatMarks();
     await env.DB.batch(["stats_mirror_day", "stats_unit_day", "stats_country_day"].map((t) => env.DB.prepare(`DELETE FROM ${t}`)));
     await seed(table([de1, de2], { repositories: [{ root: "debian", kind: "apt", metadata: "mirrors" }] }), FILES);
   });
@@ -117,6 +119,23 @@ describe("download statistics", () => {
     expect(v.origin.downloads.events7d).toBe(3);
     expect(v.origin.byReason["unknown-path"]?.events7d).toBe(3);
     expect(v.units).toEqual([{ unit: "(unknown paths)", events1d: 3, bytes1d: 0, events7d: 3, bytes7d: 0 }]);
+  });
+
+  it("the cron drops days older than retention_days from every statistics table", async () => {
+    await seed(table([de1, de2], { stats: { ...DEFAULT_POLICY.stats, retentionDays: 30 } }), FILES);
+    const now = Date.UTC(2026, 11, 2, 12) / 1000;
+    for (const day of ["2026-10-01", "2026-11-01", "2026-11-02", "2026-12-02"]) {
+      await env.DB.batch([
+        env.DB.prepare("INSERT INTO stats_mirror_day (day, kind, mirror_id, tier, events, bytes) VALUES (?, 'download', 1, 'country', 1, 1)").bind(day),
+        env.DB.prepare("INSERT INTO stats_unit_day (day, kind, unit, events, bytes) VALUES (?, 'download', 'a', 1, 1)").bind(day),
+        env.DB.prepare("INSERT INTO stats_country_day (day, kind, country, events, bytes) VALUES (?, 'download', 'DE', 1, 1)").bind(day),
+      ]);
+    }
+    await expireStats(env as Env, now);
+    for (const t of ["stats_mirror_day", "stats_unit_day", "stats_country_day"]) {
+      const days = (await env.DB.prepare(`SELECT day FROM ${t} ORDER BY day`).all<{ day: string }>()).results.map((r) => r.day);
+      expect(days).toEqual(["2026-11-02", "2026-12-02"]);
+    }
   });
 
   it("counting off in the policy counts nothing", async () => {

@@ -5,14 +5,14 @@ import { directoryResponse } from "./directory.js";
 import type { Env } from "../../env.js";
 import { decide } from "../decide.js";
 import { derivedOf, derivedResponse, negotiatedMetalink } from "./derived.js";
-import { NO_STORE, stagedMessage, textError } from "../responses.js";
+import { errorFor, NO_STORE, stagedMessage } from "../responses.js";
 import { redirectFor, unknownPathRedirect } from "./redirect.js";
 import { counterFor } from "../count.js";
 
 export async function downloadRoute(c: Context<{ Bindings: Env }>): Promise<Response> {
   const url = new URL(c.req.url);
   const canon = canonicalisePath(url.pathname);
-  if (!canon.ok) return textError(400, `bad request path: ${canon.reason}`);
+  if (!canon.ok) return errorFor(c.req.raw, url, 400, `bad request path: ${canon.reason}`);
   if (canon.isDirectory) return directoryResponse(c.env, c.req.raw, url, canon.path);
   const path = canon.path;
   // aria2c asks for Metalinks in Accept on every request, the .meta4 itself included: a path that
@@ -24,7 +24,7 @@ export async function downloadRoute(c: Context<{ Bindings: Env }>): Promise<Resp
   const outcome = await decide(c.env, c.req.raw, url, path);
   switch (outcome.kind) {
     case "bad-request":
-      return textError(400, outcome.reason);
+      return errorFor(c.req.raw, url, 400, outcome.reason);
     case "not-found": {
       // No file of this name: perhaps a document derived from one (foo.iso.meta4, foo.iso.sha256).
       if (derived) return derivedResponse(c.env, c.req.raw, url, derived.base, derived.format, false, count);
@@ -35,10 +35,10 @@ export async function downloadRoute(c: Context<{ Bindings: Env }>): Promise<Resp
         count(outcome, path);
         return unknownPathRedirect(c.env, path);
       }
-      return textError(404, `not found: /${path}`);
+      return errorFor(c.req.raw, url, 404, `not found: /${path}`);
     }
     case "staged":
-      return textError(404, stagedMessage(path, outcome.holders, outcome.needed));
+      return errorFor(c.req.raw, url, 404, stagedMessage(path, outcome.holders, outcome.needed));
     case "unavailable":
     case "decided":
       count(outcome, path);

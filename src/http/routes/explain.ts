@@ -29,8 +29,9 @@ const PREFIX = "/_mirrorhop/explain";
 export async function explainRoute(c: Context<{ Bindings: Env }>): Promise<Response> {
   const url = new URL(c.req.url);
   const canon = canonicalisePath(url.pathname.slice(PREFIX.length) || "/");
+  // Indented: explain is read by people, in a browser or after curl. An error stays one line.
   const json = (body: unknown, status = 200) =>
-    c.json(body as object, status as 200, { "Cache-Control": NO_STORE });
+    new Response(JSON.stringify(body, null, status < 400 ? 2 : undefined) + "\n", { status, headers: { "Content-Type": "application/json; charset=utf-8", "Cache-Control": NO_STORE } });
   if (!canon.ok) return json({ error: `bad request path: ${canon.reason}` }, 400);
   const outcome = await decide(c.env, c.req.raw, url, canon.path, { explain: true });
   if (outcome.kind === "bad-request") return json({ error: outcome.reason }, 400);
