@@ -5,7 +5,9 @@ import { ListingError, type ListingSink, type ListOptions, tooManyEntries } from
 
 export async function listFtp(baseUrl: string, opts: ListOptions, sink: ListingSink): Promise<void> {
   const u = new URL(baseUrl);
-  const client = new Client(60_000);
+  // Transfers only from the host the mirror names (a PASV reply cannot point the scanner at
+  // another address), and a listing bounded while it is read, like an HTTP page.
+  const client = new Client(60_000, { allowSeparateTransferHost: false, maxListingBytes: 64 * 1024 * 1024 });
   const onAbort = () => client.close();
   opts.signal.addEventListener("abort", onAbort);
   try {

@@ -128,12 +128,29 @@ export interface HeadAnswer {
   length: number | null;
 }
 
-/** One HEAD as a client sent there would make it (redirects followed); null when no answer came. */
+/**
+ * One HEAD as a client sent there would make it, following redirects only while they stay on the
+ * mirror's own host: a mirror cannot point the scanner (on a CI runner, inside someone's network)
+ * at another address. A redirect elsewhere is answered as it stands, a 3xx, which proves nothing.
+ * Null when no answer came.
+ */
 export async function head(url: string, signal: AbortSignal): Promise<HeadAnswer | null> {
+  const host = new URL(url).host;
+  let current = url;
   try {
-    const res = await fetch(url, { method: "HEAD", signal, redirect: "follow", headers: { "User-Agent": "mirrorhop-scanner" } });
-    const len = res.headers.get("content-length");
-    return { status: res.status, length: len !== null && /^\d+$/.test(len) ? Number(len) : null };
+    for (let hop = 0; ; hop++) {
+      const res = await fetch(current, { method: "HEAD", signal, redirect: "manual", headers: { "User-Agent": "mirrorhop-scanner" } });
+      const location = res.headers.get("location");
+      if (res.status >= 300 && res.status < 400 && location && hop < MAX_REDIRECTS) {
+        const next = new URL(location, current);
+        if (next.host === host && (next.protocol === "http:" || next.protocol === "https:")) {
+          current = next.href;
+          continue;
+        }
+      }
+      const len = res.headers.get("content-length");
+      return { status: res.status, length: len !== null && /^\d+$/.test(len) ? Number(len) : null };
+    }
   } catch {
     return null;
   }
