@@ -51,6 +51,7 @@ lag_scope = "all"              # or "mutable": only files matching mutable_patte
 stalled_after_seconds = 86400  # trace unchanged this long while the origin's moved: "stalled"
 max_probes_per_run = 45        # the platform caps subrequests per cron run; the rest wait their turn
 history_days = 14              # probe history for the rollout chart
+verdict_max_age_seconds = 3600 # older verdicts are ignored (a stopped cron cannot keep mirrors down); 0: never
 
 # Release gating: a new file goes to the origin until min_mirrors mirrors hold it or it is older
 # than min_age_seconds. Staged paths are not served at all (404) until min_mirrors hold them.

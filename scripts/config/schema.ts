@@ -106,6 +106,8 @@ const healthSchema = z
     max_probes_per_run: z.number().int().min(1).max(1000).default(H.maxProbesPerRun),
     concurrency: z.number().int().min(1).max(6).default(H.concurrency),
     history_days: z.number().int().min(1).max(366).default(H.historyDays),
+    /** 0: verdicts never expire (a network probing rarely from CI, with the cron off). */
+    verdict_max_age_seconds: z.number().int().min(0).default(H.verdictMaxAgeSeconds),
   })
   .strict()
   .refine((h) => h.lag_scope === "all" || h.mutable_patterns.length > 0, { message: 'lag_scope = "mutable" needs mutable_patterns', path: ["mutable_patterns"] });
@@ -254,6 +256,7 @@ export function policyOf(c: Pick<RawConfig, "policy" | "health" | "release" | "o
       maxProbesPerRun: h.max_probes_per_run,
       concurrency: h.concurrency,
       historyDays: h.history_days,
+      verdictMaxAgeSeconds: h.verdict_max_age_seconds,
     },
     release: { minMirrors: r.min_mirrors, minAgeSeconds: r.min_age_seconds, staged: r.staged },
     stats: c.stats ? { enabled: c.stats.enabled, repeatWindowSeconds: c.stats.repeat_window_seconds, repeatMarks: c.stats.repeat_marks, retentionDays: c.stats.retention_days } : DEFAULT_POLICY.stats,

@@ -76,6 +76,8 @@ export interface HealthPolicy {
   concurrency: number;
   /** How long probe history (the rollout chart) is kept. */
   historyDays: number;
+  /** Probe verdicts older than this are ignored (every mirror counts as configured); 0: never. */
+  verdictMaxAgeSeconds: number;
 }
 
 /** Release gating: how a new file reaches the world without melting the origin or the first mirror. */
@@ -120,6 +122,7 @@ export const DEFAULT_POLICY: Policy = {
     maxProbesPerRun: 45,
     concurrency: 6,
     historyDays: 14,
+    verdictMaxAgeSeconds: 3600,
   },
   release: { minMirrors: 0, minAgeSeconds: 6 * 3600, staged: [] },
   stats: { enabled: true, repeatWindowSeconds: 600, repeatMarks: "isolate", retentionDays: 90 },

@@ -61,9 +61,21 @@ export function parseHealthDoc(json: unknown): HealthDoc {
   return { format: 1, at: Number(d.at) || 0, originTrace: typeof d.originTrace === "number" ? d.originTrace : null, mirrors };
 }
 
-/** The table with probe results applied: the configuration decides what a mirror may do, probes what it can do now. */
-export function applyHealth(table: MirrorTable, doc: HealthDoc | null): MirrorTable {
+/**
+ * Whether a document is too old to trust: a cron that stopped (or a CI prober that no longer runs)
+ * must not keep its last verdicts standing forever, least of all "down".
+ */
+export function isStale(doc: HealthDoc, maxAgeSeconds: number, nowSeconds: number): boolean {
+  return maxAgeSeconds > 0 && nowSeconds - doc.at > maxAgeSeconds;
+}
+
+/**
+ * The table with probe results applied: the configuration decides what a mirror may do, probes
+ * what it can do now. A stale document is not applied: every mirror counts as its configuration says.
+ */
+export function applyHealth(table: MirrorTable, doc: HealthDoc | null, nowSeconds = Math.floor(Date.now() / 1000)): MirrorTable {
   if (!doc) return table;
+  if (isStale(doc, table.policy.health.verdictMaxAgeSeconds, nowSeconds)) return table;
   return {
     ...table,
     mirrors: table.mirrors.map((m) => {

@@ -89,7 +89,8 @@ async function fromD1(env: Env): Promise<{ table: MirrorTable; source: "d1" } | 
       policy: JSON.parse(metaMap.get("policy") ?? "{}"),
       mirrors: mirrorRows.map((r) => mirrorFromRow(r)),
     });
-    const health = healthDocOf(healthStateFromRows(statusRows, healthRows, metaRows), 0);
+    // The probe round's time, for the staleness rule: D1's verdicts age like the document's.
+    const health = healthDocOf(healthStateFromRows(statusRows, healthRows, metaRows), Number(metaMap.get("probed_at")) || 0);
     return { table: applyHealth(table, health), source: "d1" };
   } catch (err) {
     logOnce("D1 mirror table read failed", err);

@@ -133,6 +133,20 @@ describe("the health document", () => {
     expect(reasonFor(decide(ms, file([2]), { country: "DE" }, { policy, path: "iso/x-current.iso" }), "b")).toBe("7200 s behind the origin (max_lag_seconds 3600)");
   });
 
+  it("verdicts older than verdict_max_age_seconds are not applied: a stopped cron cannot keep a mirror down", async () => {
+    const e = { ...(env as unknown as Env), MIRROR_TABLE_TTL_SECONDS: "0" };
+    await seed(table([mirror({ id: 1, name: "a", country: "DE", continent: "EU" })]), {});
+    const now = Math.floor(Date.now() / 1000);
+    const down = (at: number) => JSON.stringify({ format: 1, at, originTrace: null, mirrors: { "1": { up: { https: false } } } });
+    await e.INDEX.put(HEALTH_KEY, down(now - 600));
+    expect((await getMirrorTable(e))?.table.mirrors[0]!.mirror.up).toEqual({ https: false });
+    await e.INDEX.put(HEALTH_KEY, down(now - 3700));
+    expect((await getMirrorTable(e))?.table.mirrors[0]!.mirror.up).toEqual({});
+    // 0 turns the expiry off, for networks that probe rarely from CI.
+    const t = table([mirror({ id: 1, name: "a", country: "DE", continent: "EU" })], { health: health({ verdictMaxAgeSeconds: 0 }) });
+    expect(applyHealth(t, parseHealthDoc(JSON.parse(down(now - 86_400))), now).mirrors[0]!.up).toEqual({ https: false });
+  });
+
   it("a broken health document leaves the table usable, every mirror counted up", async () => {
     const e = env as unknown as Env;
     await seed(table([mirror({ id: 1, name: "a", country: "DE", continent: "EU" })]), {});
