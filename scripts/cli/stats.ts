@@ -3,11 +3,10 @@
  * into: D1 (through wrangler, the same SQL the Worker runs) or Analytics Engine (its SQL API).
  */
 
-import type { Config } from "../config/schema.js";
-import { mirrorOf } from "../config/schema.js";
+import { type Config, mirrorOf } from "../config/schema.js";
 import { readStatsFromAnalytics, type SqlApi } from "../../src/stats/analytics-engine.js";
-import { statsReadSql, statsRowsOf } from "../../src/stats/d1-store.js";
-import { statsWindowAt } from "../../src/stats/rows.js";
+import { statsReadSql } from "../../src/stats/d1-store.js";
+import { statsRowsOf, statsWindowAt } from "../../src/stats/rows.js";
 import { type StatsView, statsView } from "../../src/stats/stats-view.js";
 import { humanSize } from "../../src/formats/size.js";
 import { d1Query, type Target } from "../push/wrangler-target.js";

@@ -6,8 +6,7 @@
  */
 
 import type { CountEvent, CountKind } from "./event.js";
-import { type StatsRows, type StatsWindow, TOP_COUNTRIES, TOP_UNITS } from "./rows.js";
-import { statsRowsOf } from "./d1-store.js";
+import { type StatsRows, statsRowsOf, type StatsWindow, TOP_COUNTRIES, TOP_UNITS } from "./rows.js";
 
 /** The column each field lands in: declared once, for the writer and the queries alike. */
 const COLUMNS = { kind: "blob1", unit: "blob2", mirrorId: "blob3", tier: "blob4", country: "blob5", bytes: "double1" } as const;

@@ -8,9 +8,8 @@ import { drizzle } from "drizzle-orm/d1";
 import { sql } from "drizzle-orm";
 import { statsCountryDay, statsMirrorDay, statsUnitDay } from "../db/schema.js";
 import { lit } from "../db/sql-literal.js";
-import { type CountEvent, dayOf } from "./event.js";
-import { countsOf, type StatsRows, type StatsWindow, TOP_COUNTRIES, TOP_UNITS } from "./rows.js";
-import type { CountKind } from "./event.js";
+import { type CountEvent, type CountKind, dayOf } from "./event.js";
+import { type StatsRows, statsRowsOf, type StatsWindow, TOP_COUNTRIES, TOP_UNITS } from "./rows.js";
 
 export async function writeCountToD1(db: D1Database, e: CountEvent, kind: CountKind): Promise<void> {
   const d = drizzle(db);
@@ -34,15 +33,6 @@ export function statsReadSql(w: StatsWindow): { mirrors: string; units: string; 
     mirrors: `SELECT mirror_id AS mirrorId, kind, tier, ${sums(w)} FROM stats_mirror_day WHERE ${inWindow(w)} GROUP BY mirror_id, kind, tier`,
     units: `SELECT unit, ${sums(w)} FROM stats_unit_day WHERE ${inWindow(w)} AND kind IN ('download', 'metalink') GROUP BY unit ORDER BY events7d DESC, unit LIMIT ${TOP_UNITS}`,
     countries: `SELECT country, ${sums(w)} FROM stats_country_day WHERE ${inWindow(w)} AND kind IN ('download', 'metalink') GROUP BY country ORDER BY events7d DESC, country LIMIT ${TOP_COUNTRIES}`,
-  };
-}
-
-/** Rows as any driver returned them (the Worker's D1 binding, wrangler's JSON), typed at this boundary. */
-export function statsRowsOf(raw: { mirrors: Record<string, unknown>[]; units: Record<string, unknown>[]; countries: Record<string, unknown>[] }): StatsRows {
-  return {
-    mirrors: raw.mirrors.map((r) => ({ mirrorId: Number(r.mirrorId), kind: String(r.kind) as CountKind, tier: String(r.tier), ...countsOf(r) })),
-    units: raw.units.map((r) => ({ unit: String(r.unit), ...countsOf(r) })),
-    countries: raw.countries.map((r) => ({ country: String(r.country), ...countsOf(r) })),
   };
 }
 

@@ -53,3 +53,12 @@ export function countsOf(r: Record<string, unknown>): Counts {
   const n = (k: string) => Number(r[k] ?? 0) || 0;
   return { events1d: n("events1d"), bytes1d: n("bytes1d"), events7d: n("events7d"), bytes7d: n("bytes7d") };
 }
+
+/** Rows as any driver returned them (the Worker's D1 binding, wrangler's JSON), typed at this boundary. */
+export function statsRowsOf(raw: { mirrors: Record<string, unknown>[]; units: Record<string, unknown>[]; countries: Record<string, unknown>[] }): StatsRows {
+  return {
+    mirrors: raw.mirrors.map((r) => ({ mirrorId: Number(r.mirrorId), kind: String(r.kind) as CountKind, tier: String(r.tier), ...countsOf(r) })),
+    units: raw.units.map((r) => ({ unit: String(r.unit), ...countsOf(r) })),
+    countries: raw.countries.map((r) => ({ country: String(r.country), ...countsOf(r) })),
+  };
+}

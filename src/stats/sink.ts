@@ -13,8 +13,7 @@ export type StatsStore = "analytics-engine" | "d1" | "off";
 
 export function statsStoreOf(env: Env): StatsStore {
   const v = env.STATS_STORE;
-  if (v === "d1" || v === "off") return v;
-  if (v === "analytics-engine") return v;
+  if (v === "d1" || v === "off" || v === "analytics-engine") return v;
   return env.STATS ? "analytics-engine" : "off";
 }
 
