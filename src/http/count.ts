@@ -11,8 +11,6 @@ import type { Outcome } from "./decide.js";
 
 export type Counter = (outcome: Outcome, path: string, document?: "metalink" | "checksum" | "mirrorlist") => void;
 
-export const countNothing: Counter = () => {};
-
 export function counterFor(c: Context<{ Bindings: Env }>): Counter {
   return (outcome, path, document) => {
     if (outcome.kind === "bad-request" || outcome.kind === "staged") return;

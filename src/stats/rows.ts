@@ -3,7 +3,7 @@
  * counts for today (UTC) and for the seven days ending today.
  */
 
-import type { CountKind } from "./event.js";
+import { type CountKind, dayOf } from "./event.js";
 
 export interface Counts {
   events1d: number;
@@ -41,8 +41,7 @@ export interface StatsWindow {
 }
 
 export function statsWindowAt(unixSeconds: number): StatsWindow {
-  const day = (t: number) => new Date(t * 1000).toISOString().slice(0, 10);
-  return { today: day(unixSeconds), since: day(unixSeconds - 6 * 86_400) };
+  return { today: dayOf(unixSeconds), since: dayOf(unixSeconds - 6 * 86_400) };
 }
 
 export const TOP_UNITS = 20;

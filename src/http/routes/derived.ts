@@ -18,7 +18,7 @@ import { decide } from "../decide.js";
 import { attachmentDisposition, HTML_HEADERS, NO_STORE, originUrl, redirectResponse, selfUrlOf, textError, stagedMessage } from "../responses.js";
 import { ORIGIN_ONLY_REASONS } from "../../selection/select.js";
 import { redirectFor, unknownPathRedirect } from "./redirect.js";
-import { type Counter, countNothing } from "../count.js";
+import type { Counter } from "../count.js";
 
 /** The Metalink 3 dnf reads with `metalink=`: `…/repodata/repomd.xml.metalink` (MirrorManager's format). */
 const isRepomd = (base: string, format: DerivedFormat) => format === "metalink" && (base === "repodata/repomd.xml" || base.endsWith("/repodata/repomd.xml"));
@@ -44,7 +44,7 @@ export function negotiatedMetalink(accept: string | null): "meta4" | "metalink" 
 
 const MAX_METALINK_URLS = 50;
 
-export async function derivedResponse(env: Env, req: Request, url: URL, base: string, format: DerivedFormat, negotiated: boolean, count: Counter = countNothing): Promise<Response> {
+export async function derivedResponse(env: Env, req: Request, url: URL, base: string, format: DerivedFormat, negotiated: boolean, count: Counter): Promise<Response> {
   const isMetalink = format === "meta4" || format === "metalink";
   const isList = format === "mirrorlist";
   const wantsJson = isList && (url.searchParams.has("json") || (req.headers.get("accept") ?? "").includes("application/json"));
