@@ -27,7 +27,7 @@ import { MirrorIdError } from "./push/mirror-ids.js";
 import { TableError } from "../src/core/mirror-table.js";
 import { rebuildPushState } from "./push/rebuild-state.js";
 import { probeFromNode } from "./probe/probe.js";
-import type { Target } from "./push/wrangler-target.js";
+import type { Target } from "./store/target.js";
 import { type StatsSource, statsReport, statsText } from "./cli/stats.js";
 import { sqlApiOf } from "../src/stats/analytics-engine.js";
 

@@ -14,7 +14,7 @@ import path from "node:path";
 import { demoConfig, type DemoMirrorRun } from "./demo/config.js";
 import { DEMO_FILES, DEMO_MIRRORS, DEMO_RSYNC_MIRROR, TRACE_FILE, traceNow, writeMirror, writeTree } from "./demo/tree.js";
 import { ROOT } from "./lib/local-edge.js";
-import { wranglerBin } from "./push/wrangler-target.js";
+import { wranglerBin } from "./lib/wrangler-bin.js";
 import { hasRsync, type RsyncDaemon, startRsyncDaemon } from "./lib/rsync-daemon.js";
 import { startStaticServer, type StaticServer } from "./lib/static-server.js";
 

@@ -1,6 +1,6 @@
 /**
  * `mirrorhop stats`: the download report for CI and the terminal, from the store the Worker counts
- * into: D1 (through wrangler, the same SQL the Worker runs) or Analytics Engine (its SQL API).
+ * into: D1 (through the index store, the same SQL the Worker runs) or Analytics Engine (its SQL API).
  */
 
 import { type Config, mirrorOf } from "../config/schema.js";
@@ -9,7 +9,8 @@ import { statsReadSql } from "../../src/stats/d1-store.js";
 import { statsRowsOf, statsWindowAt } from "../../src/stats/rows.js";
 import { type StatsView, statsView } from "../../src/stats/stats-view.js";
 import { humanSize } from "../../src/formats/size.js";
-import { d1Query, type Target } from "../push/wrangler-target.js";
+import { withStore } from "../store/store.js";
+import type { Target } from "../store/target.js";
 
 export type StatsSource = { kind: "d1"; target: Target } | { kind: "analytics-engine"; api: SqlApi };
 
@@ -18,11 +19,11 @@ export async function statsReport(c: Config, source: StatsSource, now = Math.flo
   let rows;
   if (source.kind === "d1") {
     const q = statsReadSql(w);
-    // One wrangler process at a time: they share one local SQLite file.
-    const mirrors = await d1Query<Record<string, unknown>>(source.target, q.mirrors);
-    const units = await d1Query<Record<string, unknown>>(source.target, q.units);
-    const countries = await d1Query<Record<string, unknown>>(source.target, q.countries);
-    rows = statsRowsOf({ mirrors, units, countries });
+    rows = await withStore(source.target, async (store) => {
+      await store.migrate();
+      const [mirrors, units, countries] = await Promise.all([q.mirrors, q.units, q.countries].map((sql) => store.query<Record<string, unknown>>(sql)));
+      return statsRowsOf({ mirrors: mirrors!, units: units!, countries: countries! });
+    });
   } else {
     rows = await readStatsFromAnalytics(source.api, w);
   }

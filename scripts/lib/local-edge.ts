@@ -4,11 +4,11 @@
  * Used by the Node-side tests, the benchmarks and the demo.
  */
 
-import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { ROOT } from "./root.js";
+import { applyMigrations } from "../store/migrations.js";
 
 export { ROOT };
 export const COMPATIBILITY_DATE = "2026-11-01";
@@ -78,22 +78,14 @@ export async function startLocalEdge(opts: LocalEdgeOptions = {}): Promise<Local
   const url = await mf.ready;
   const DB = (await mf.getD1Database("DB")) as unknown as D1Database;
   const INDEX = (await mf.getKVNamespace("INDEX")) as unknown as KVNamespace;
-  await applyMigrations(DB);
+  await migrateBinding(DB);
   return { url, mf, DB, INDEX, dispose: () => mf.dispose() };
 }
 
-/** Applies migrations/*.sql in order, tracking them the way wrangler does (d1_migrations table). */
-export async function applyMigrations(db: D1Database, dir = path.join(ROOT, "migrations")): Promise<string[]> {
-  await db.prepare("CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)").run();
-  const done = new Set((await db.prepare("SELECT name FROM d1_migrations").all<{ name: string }>()).results.map((r) => r.name));
-  const files = (await readdir(dir)).filter((f) => f.endsWith(".sql")).sort();
-  const applied: string[] = [];
-  for (const f of files) {
-    if (done.has(f)) continue;
-    const sql = await readFile(path.join(dir, f), "utf8");
-    const statements = sql.split("--> statement-breakpoint").map((s) => s.trim()).filter(Boolean);
-    await db.batch([...statements.map((s) => db.prepare(s)), db.prepare("INSERT INTO d1_migrations (name) VALUES (?)").bind(f)]);
-    applied.push(f);
-  }
-  return applied;
+/** The migrations, through the bindings of a running local edge. */
+export function migrateBinding(db: D1Database): Promise<string[]> {
+  return applyMigrations({
+    query: async <T>(sql: string) => (await db.prepare(sql).all<T>()).results,
+    batch: async (statements) => void (await db.batch(statements.map((s) => db.prepare(s)))),
+  });
 }

@@ -1,13 +1,10 @@
 /**
  * `mirrorhop probe`: the edge cron's probe round, run from Node (CI or the origin host), with each
  * address family probed on its own. It reads the probe state from D1 and writes the round through
- * the push path (`wrangler d1 execute`, `wrangler kv bulk put`), so the edge and this command keep
+ * the push's store (store/), so the edge and this command keep
  * one state and apply the same hysteresis.
  */
 
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { mapPool } from "../../src/core/pool.js";
 import { HEALTH_KEY, healthDocOf } from "../../src/health/health-doc.js";
 import { healthWrites } from "../../src/health/health-sql.js";
@@ -15,7 +12,8 @@ import { probeTrace } from "../../src/health/probe.js";
 import { applyProbeRound, probeTargets, traceUrl } from "../../src/health/round.js";
 import { HEALTH_ROWS_SQL, healthStateFromRows, type MirrorHealthRow, ORIGIN_TRACE_SQL, STATUS_ROWS_SQL, type StatusRow } from "../../src/health/state-rows.js";
 import { type Config, mirrorOf } from "../config/schema.js";
-import { d1ExecuteFile, d1MigrationsApply, d1Query, kvBulkPut, type Target } from "../push/wrangler-target.js";
+import { batchInBulks, withStore } from "../store/store.js";
+import type { Target } from "../store/target.js";
 import { type LookupAll, nodeFetchText, systemLookup } from "./node-fetch.js";
 
 export interface ProbeOptions {
@@ -41,14 +39,14 @@ export async function probeFromNode(config: Config, target: Target, opts: ProbeO
   const lookupAll = opts.lookup ?? systemLookup;
   const table = { policy: config.policy, mirrors: config.mirrors.map(mirrorOf) };
 
-  await d1MigrationsApply(target);
-  // wrangler's JSON gives SQLite's 0/1 for booleans; healthStateFromRows reads both. One query at
-  // a time: each local `wrangler d1 execute` opens the same SQLite file, and three at once made
-  // one of them fail with SQLITE_BUSY now and then.
-  const status = await d1Query<StatusRow>(target, STATUS_ROWS_SQL);
-  const health = await d1Query<MirrorHealthRow>(target, HEALTH_ROWS_SQL);
-  const meta = await d1Query<{ key: string; value: string }>(target, ORIGIN_TRACE_SQL);
-  const prev = healthStateFromRows(status, health, meta);
+  // D1 gives SQLite's 0/1 for booleans; healthStateFromRows reads both.
+  const prev = await withStore(target, async (store) => {
+    await store.migrate();
+    const status = await store.query<StatusRow>(STATUS_ROWS_SQL);
+    const health = await store.query<MirrorHealthRow>(HEALTH_ROWS_SQL);
+    const meta = await store.query<{ key: string; value: string }>(ORIGIN_TRACE_SQL);
+    return healthStateFromRows(status, health, meta);
+  });
 
   // No per-invocation cap here: every mirror, every scheme, each family.
   const targets = probeTargets(table, prev, Number.MAX_SAFE_INTEGER, opts.families === false ? [null] : [4, 6]);
@@ -71,17 +69,11 @@ export async function probeFromNode(config: Config, target: Target, opts: ProbeO
   for (const l of lines) log(`${l.mirror} ${l.scheme}${l.family ? ` IPv${l.family}` : ""}: ${l.ok ? "ok" : "FAILED"}: ${l.detail}`);
 
   if (!opts.dryRun) {
-    const dir = await mkdtemp(path.join(os.tmpdir(), "mirrorhop-probe-"));
-    try {
-      const sqlFile = path.join(dir, "health.sql");
-      await writeFile(sqlFile, healthWrites(next, history, now, config.policy.health.historyDays).join("\n") + "\n");
-      await d1ExecuteFile(target, sqlFile);
-      const kvFile = path.join(dir, "health.json");
-      await writeFile(kvFile, JSON.stringify([{ key: HEALTH_KEY, value: JSON.stringify(healthDocOf(next, now)) }]));
-      await kvBulkPut(target, kvFile);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    // The store is opened again after the probes: a round may take minutes, and holds nothing open meanwhile.
+    await withStore(target, async (store) => {
+      await batchInBulks(store, healthWrites(next, history, now, config.policy.health.historyDays));
+      await store.kvPut([{ key: HEALTH_KEY, value: JSON.stringify(healthDocOf(next, now)) }]);
+    });
   }
   return { lines, state: next, originTrace };
 }

@@ -11,21 +11,28 @@
  *   5. the final mirror table.
  * After each KV step the local state records what landed. A push killed anywhere is re-run as it
  * is: the plan is the difference from what was recorded, so the rest is written and nothing twice.
+ * The order is the same for both targets (store/): the local state through Miniflare's bindings,
+ * Cloudflare through its API. Bulks of one KV step may land in any order and in parallel: real KV
+ * is eventually consistent per key anyway, so the Worker checks that what it reads from two keys
+ * belongs together (a detail record names its version), never that one key landed first.
  */
 
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { MIRROR_TABLE_KEY } from "../../src/core/file-record.js";
 import type { MirrorTable } from "../../src/core/mirror-table.js";
+import { parseMirrorTable } from "../../src/core/mirror-table.js";
 import type { Config } from "../config/schema.js";
 import { type StateDb, transaction } from "../state/db.js";
+import type { IndexStore, KvEntry, StoreLimits } from "../store/store.js";
+import { withStore } from "../store/store.js";
+import type { Target } from "../store/target.js";
+import { bulksOf, eachBulk, JSON_ARRAY, SQL_LINES, writeBulks } from "./bulks.js";
 import { buildIndex } from "./index-build.js";
-import { parseMirrorTable } from "../../src/core/mirror-table.js";
 import { checkMirrorIds, pushedMirrors, recordRetiredIds } from "./mirror-ids.js";
 import { buildPlan, type PushPlan } from "./plan.js";
 import { renderStatement } from "./sql.js";
-import { d1ExecuteFile, d1MigrationsApply, kvBulkDelete, kvBulkPut, type Target } from "./wrangler-target.js";
 
 export interface PushResult {
   /** Statements for files and mirrors; the coverage statistics are counted apart. */
@@ -56,17 +63,13 @@ export interface PushOptions {
    * killed. Tests throw here to prove that any interruption leaves the edge consistent.
    */
   afterWrite?: (step: PushStep) => void | Promise<void>;
-  /** KV entries per bulk file (wrangler takes up to 10,000). */
+  /** KV entries per bulk request (the store's limit when absent). */
   kvBulkMax?: number;
 }
-
-const KV_BULK_MAX = 10_000;
-const D1_STATEMENTS_PER_FILE = 5_000;
 
 export async function push(db: StateDb, config: Config, target: Target, opts: PushOptions = {}): Promise<PushResult> {
   const log = opts.log ?? (() => {});
   const wrote = opts.afterWrite ?? (() => {});
-  const bulkMax = opts.kvBulkMax ?? KV_BULK_MAX;
   // Before the index is built: building it drops the state's rows of an id that changed meaning.
   checkMirrorIds(db, config.mirrors, Math.floor(Date.now() / 1000));
   const index = buildIndex(db, config);
@@ -94,79 +97,86 @@ export async function push(db: StateDb, config: Config, target: Target, opts: Pu
     log(`nothing to push: ${plan.unchanged} files unchanged`);
     return result;
   }
-  // mkdtemp: a name nobody can predict and plant a link under before the plan is written there.
-  const dir = await mkdtemp(path.join(os.tmpdir(), opts.dryRun ? "mirrorhop-plan-" : "mirrorhop-push-"));
-  try {
-    const files = await writePlanFiles(plan, dir, bulkMax);
-    if (opts.dryRun) {
-      log(`dry run: ${plan.d1.length} D1 statements, ${result.kvPut} KV puts, ${result.kvDelete} KV deletes${plan.table ? ", mirror table" : ""}; files in ${dir}`);
-      return { ...result, planDir: dir };
-    }
-    await d1MigrationsApply(target);
-    if (files.transitionTable) {
-      log("KV: mirror table with removed mirrors disabled");
-      await kvBulkPut(target, files.transitionTable);
-      await wrote("table:transition");
-    }
-    log(`D1: ${plan.d1.length} statements in ${files.sql.length} file(s) (${target.kind})`);
-    for (const [i, f] of files.sql.entries()) {
-      await d1ExecuteFile(target, f.file);
-      await wrote(`d1:${i}`);
-    }
-    if (plan.statsDigest) db.prepare("INSERT INTO pushed_meta (key, value) VALUES ('stats_digest', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(plan.statsDigest);
-    if (!files.transitionTable && files.table) {
-      log("KV: mirror table");
-      await kvBulkPut(target, files.table);
-      await wrote("table");
-    }
-    await chunked(files.kvPut, async (f, chunk, i) => {
-      log(`KV: records, bulk ${i + 1} of ${files.kvPut.length} (${chunk.length} entries; ${plan.kvPut.length} in all)`);
-      await kvBulkPut(target, f);
-      await wrote(`kv-put:${i}`);
-      recordEach(db, "INSERT INTO pushed_files (path, digest) VALUES (?, ?) ON CONFLICT(path) DO UPDATE SET digest = excluded.digest", chunk.filter((p) => p.main).map((p) => [p.path, p.digest]));
-    });
-    await chunked(files.dirPut, async (f, chunk, i) => {
-      log(`KV: directory listings, bulk ${i + 1} of ${files.dirPut.length} (${chunk.length} of ${plan.dirPut.length})`);
-      await kvBulkPut(target, f);
-      await wrote(`dirs-put:${i}`);
-      recordEach(db, "INSERT INTO pushed_dirs (dir, digest) VALUES (?, ?) ON CONFLICT(dir) DO UPDATE SET digest = excluded.digest", chunk.map((d) => [d.dir, d.digest]));
-    });
-    await chunked(files.dirDelete, async (f, chunk, i) => {
-      log(`KV: deleting ${chunk.length} listings of directories that are gone`);
-      await kvBulkDelete(target, f);
-      await wrote(`dirs-delete:${i}`);
-      recordEach(db, "DELETE FROM pushed_dirs WHERE dir = ?", chunk.map((d) => [d.dir]));
-    });
-    await chunked(files.kvDelete, async (f, chunk, i) => {
-      log(`KV: deleting ${chunk.length} records of files that are gone`);
-      await kvBulkDelete(target, f);
-      await wrote(`kv-delete:${i}`);
-      recordEach(db, "DELETE FROM pushed_files WHERE path = ?", chunk.filter((p) => p.main).map((p) => [p.path]));
-    });
-    if (files.transitionTable && files.table) {
-      log("KV: final mirror table");
-      await kvBulkPut(target, files.table);
-      await wrote("table:final");
-    }
-    if (plan.table) {
-      transaction(db, () => {
-        const st = db.prepare("INSERT INTO pushed_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-        const { generation: _g, ...rest } = plan.table!;
-        st.run("table", JSON.stringify(rest));
-        st.run("table_digest", plan.tableDigest);
-        recordRetiredIds(db, pushedBefore, rest.mirrors, Math.floor(Date.now() / 1000));
-      });
-    }
-    log(`pushed: ${result.kvPut} records written, ${result.kvDelete} deleted, ${plan.unchanged} unchanged`);
-    return result;
-  } finally {
-    if (!opts.dryRun) await rm(dir, { recursive: true, force: true });
+  if (opts.dryRun) {
+    // mkdtemp: a name nobody can predict and plant a link under before the plan is written there.
+    const dir = await mkdtemp(path.join(os.tmpdir(), "mirrorhop-plan-"));
+    await writePlanFiles(plan, dir, opts.kvBulkMax);
+    log(`dry run: ${plan.d1.length} D1 statements, ${result.kvPut} KV puts, ${result.kvDelete} KV deletes${plan.table ? ", mirror table" : ""}; files in ${dir}`);
+    return { ...result, planDir: dir };
   }
+  await withStore(target, async (store) => {
+    log(`writing to ${store.where}`);
+    await writePlan(db, store, plan, { ...store.limits, ...(opts.kvBulkMax ? { kvEntries: opts.kvBulkMax } : {}) }, log, wrote);
+  });
+  if (plan.table) {
+    transaction(db, () => {
+      const st = db.prepare("INSERT INTO pushed_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+      const { generation: _g, ...rest } = plan.table!;
+      st.run("table", JSON.stringify(rest));
+      st.run("table_digest", plan.tableDigest);
+      recordRetiredIds(db, pushedBefore, rest.mirrors, Math.floor(Date.now() / 1000));
+    });
+  }
+  log(`pushed: ${result.kvPut} records written, ${result.kvDelete} deleted, ${plan.unchanged} unchanged`);
+  return result;
 }
 
-/** Runs one step per bulk file with the part of the plan that file holds. */
-async function chunked<T>(bulks: Bulk<T>[], step: (file: string, chunk: T[], i: number) => Promise<void>): Promise<void> {
-  for (const [i, b] of bulks.entries()) await step(b.file, b.items, i);
+const kvBytes = (e: KvEntry) => e.key.length + (typeof e.value === "string" ? e.value.length : Math.ceil(e.value.byteLength * 4 / 3)) + 32;
+const tableEntry = (t: MirrorTable): KvEntry[] => [{ key: MIRROR_TABLE_KEY, value: JSON.stringify(t) }];
+
+/** The write order of the header comment, against any store; after each write the state records what landed. */
+async function writePlan(db: StateDb, store: IndexStore, plan: PushPlan, limits: StoreLimits, log: (s: string) => void, wrote: (s: PushStep) => void | Promise<void>): Promise<void> {
+  const applied = await store.migrate();
+  if (applied.length) log(`D1: migrations applied: ${applied.join(", ")}`);
+  if (plan.transitionTable) {
+    log("KV: mirror table with removed mirrors disabled");
+    await store.kvPut(tableEntry(plan.transitionTable));
+    await wrote("table:transition");
+  }
+  // D1 in order: a file's pieces are inserted by the file's id, after the file.
+  log(`D1: ${plan.d1.length} statements`);
+  await eachBulk(bulksOf(plan.d1, renderStatement, (s) => s.length + 1, limits.d1Statements, limits.d1Bytes), 1, async (b, i) => {
+    await store.batch(b.encoded);
+    await wrote(`d1:${i}`);
+  });
+  if (plan.statsDigest) db.prepare("INSERT INTO pushed_meta (key, value) VALUES ('stats_digest', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(plan.statsDigest);
+  if (!plan.transitionTable && plan.table) {
+    log("KV: mirror table");
+    await store.kvPut(tableEntry(plan.table));
+    await wrote("table");
+  }
+  // Within a step the bulks may land in any order; the steps themselves stay in order.
+  let done = 0;
+  await eachBulk(bulksOf(plan.kvPut, (p): KvEntry => ({ key: p.key, value: p.value() }), kvBytes, limits.kvEntries, limits.kvBytes), limits.parallel, async (b, i) => {
+    await store.kvPut(b.encoded);
+    await wrote(`kv-put:${i}`);
+    recordEach(db, "INSERT INTO pushed_files (path, digest) VALUES (?, ?) ON CONFLICT(path) DO UPDATE SET digest = excluded.digest", b.items.filter((p) => p.main).map((p) => [p.path, p.digest]));
+    log(`KV: records ${(done += b.items.length)} of ${plan.kvPut.length}`);
+  });
+  done = 0;
+  await eachBulk(bulksOf(plan.dirPut, (d): KvEntry => ({ key: d.key, value: d.value }), kvBytes, limits.kvEntries, limits.kvBytes), limits.parallel, async (b, i) => {
+    await store.kvPut(b.encoded);
+    await wrote(`dirs-put:${i}`);
+    recordEach(db, "INSERT INTO pushed_dirs (dir, digest) VALUES (?, ?) ON CONFLICT(dir) DO UPDATE SET digest = excluded.digest", b.items.map((d) => [d.dir, d.digest]));
+    log(`KV: directory listings ${(done += b.items.length)} of ${plan.dirPut.length}`);
+  });
+  await eachBulk(bulksOf(plan.dirDelete, (d) => d.key, (k) => k.length + 3, limits.kvEntries, limits.kvBytes), limits.parallel, async (b, i) => {
+    log(`KV: deleting ${b.items.length} listings of directories that are gone`);
+    await store.kvDelete(b.encoded);
+    await wrote(`dirs-delete:${i}`);
+    recordEach(db, "DELETE FROM pushed_dirs WHERE dir = ?", b.items.map((d) => [d.dir]));
+  });
+  await eachBulk(bulksOf(plan.kvDelete, (d) => d.key, (k) => k.length + 3, limits.kvEntries, limits.kvBytes), limits.parallel, async (b, i) => {
+    log(`KV: deleting ${b.items.length} records of files that are gone`);
+    await store.kvDelete(b.encoded);
+    await wrote(`kv-delete:${i}`);
+    recordEach(db, "DELETE FROM pushed_files WHERE path = ?", b.items.filter((p) => p.main).map((p) => [p.path]));
+  });
+  if (plan.transitionTable && plan.table) {
+    log("KV: final mirror table");
+    await store.kvPut(tableEntry(plan.table));
+    await wrote("table:final");
+  }
 }
 
 function recordEach(db: StateDb, sql: string, rows: string[][]): void {
@@ -176,69 +186,14 @@ function recordEach(db: StateDb, sql: string, rows: string[][]): void {
   });
 }
 
-export interface Bulk<T> {
-  file: string;
-  items: T[];
-}
-
-export interface BulkFrame {
-  ext: string;
-  open: string;
-  sep: string;
-  close: string;
-}
-
-/**
- * Writes items into numbered files of at most `maxCount` entries and `maxBytes` bytes each.
- * Cloudflare's bulk KV API takes 10,000 pairs and under 100 MB per request, and each file is one
- * string in memory while it is written: 16 MiB keeps a first push of thousands of ISOs near
- * 300 MiB (bench/README.md). Items are encoded here, one at a time, so late-rendered values
- * (piece hashes) are read from the state only now.
- */
-export async function writeBulks<T>(dir: string, name: string, items: T[], encode: (t: T) => string, frame: BulkFrame, maxCount: number, maxBytes: number): Promise<Bulk<T>[]> {
-  const out: Bulk<T>[] = [];
-  let parts: string[] = [];
-  let chunk: T[] = [];
-  let bytes = 0;
-  const flush = async () => {
-    if (chunk.length === 0) return;
-    const file = path.join(dir, `${name}-${String(out.length).padStart(4, "0")}${frame.ext}`);
-    await writeFile(file, frame.open + parts.join(frame.sep) + frame.close);
-    out.push({ file, items: chunk });
-    parts = [];
-    chunk = [];
-    bytes = 0;
-  };
-  for (const item of items) {
-    const part = encode(item);
-    if (chunk.length >= maxCount || (chunk.length > 0 && bytes + part.length > maxBytes)) await flush();
-    parts.push(part);
-    chunk.push(item);
-    bytes += part.length + frame.sep.length;
-  }
-  await flush();
-  return out;
-}
-
-export const JSON_ARRAY: BulkFrame = { ext: ".json", open: "[", sep: ",", close: "]" };
-const SQL_LINES: BulkFrame = { ext: ".sql", open: "", sep: "\n", close: "\n" };
-const KV_BULK_MAX_BYTES = 16 * 1024 * 1024;
-const D1_FILE_MAX_BYTES = 16 * 1024 * 1024;
-
-async function writePlanFiles(plan: PushPlan, dir: string, bulkMax: number) {
-  const tableFile = async (name: string, t: MirrorTable | null) => {
-    if (!t) return undefined;
-    const f = path.join(dir, name);
-    await writeFile(f, JSON.stringify([{ key: MIRROR_TABLE_KEY, value: JSON.stringify(t) }]));
-    return f;
-  };
-  return {
-    sql: await writeBulks(dir, "d1", plan.d1, renderStatement, SQL_LINES, D1_STATEMENTS_PER_FILE, D1_FILE_MAX_BYTES),
-    table: await tableFile("table.json", plan.table),
-    transitionTable: await tableFile("table-transition.json", plan.transitionTable),
-    kvPut: await writeBulks(dir, "kv-put", plan.kvPut, (p) => JSON.stringify({ key: p.key, value: Buffer.from(p.value()).toString("base64"), base64: true }), JSON_ARRAY, bulkMax, KV_BULK_MAX_BYTES),
-    kvDelete: await writeBulks(dir, "kv-delete", plan.kvDelete, (p) => JSON.stringify(p.key), JSON_ARRAY, bulkMax, KV_BULK_MAX_BYTES),
-    dirPut: await writeBulks(dir, "kv-dirs", plan.dirPut, (d) => JSON.stringify({ key: d.key, value: d.value }), JSON_ARRAY, bulkMax, KV_BULK_MAX_BYTES),
-    dirDelete: await writeBulks(dir, "kv-dirs-delete", plan.dirDelete, (d) => JSON.stringify(d.key), JSON_ARRAY, bulkMax, KV_BULK_MAX_BYTES),
-  };
+/** The plan as the files a push would send, in the local store's request sizes. */
+async function writePlanFiles(plan: PushPlan, dir: string, kvMax = 10_000) {
+  const MiB16 = 16 * 1024 * 1024;
+  const tables = [plan.transitionTable && ["table-transition", plan.transitionTable], plan.table && ["table", plan.table]].filter((t): t is [string, MirrorTable] => !!t);
+  for (const [name, t] of tables) await writeBulks(dir, name, tableEntry(t), (e) => JSON.stringify(e), JSON_ARRAY, 1, Infinity);
+  await writeBulks(dir, "d1", plan.d1, renderStatement, SQL_LINES, 5_000, MiB16);
+  await writeBulks(dir, "kv-put", plan.kvPut, (p) => JSON.stringify({ key: p.key, value: Buffer.from(p.value()).toString("base64"), base64: true }), JSON_ARRAY, kvMax, MiB16);
+  await writeBulks(dir, "kv-delete", plan.kvDelete, (p) => JSON.stringify(p.key), JSON_ARRAY, kvMax, MiB16);
+  await writeBulks(dir, "kv-dirs", plan.dirPut, (d) => JSON.stringify({ key: d.key, value: d.value }), JSON_ARRAY, kvMax, MiB16);
+  await writeBulks(dir, "kv-dirs-delete", plan.dirDelete, (d) => JSON.stringify(d.key), JSON_ARRAY, kvMax, MiB16);
 }

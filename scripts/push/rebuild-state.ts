@@ -14,7 +14,8 @@ import type { mirrors as mirrorsTable } from "../../src/db/schema.js";
 import { type StateDb, transaction } from "../state/db.js";
 import type { IndexedFile, StoredFileColumns } from "./index-build.js";
 import { fileDigest } from "./plan.js";
-import { d1MigrationsApply, d1Query, type Target } from "./wrangler-target.js";
+import { withStore } from "../store/store.js";
+import type { Target } from "../store/target.js";
 
 /** D1 hands blobs back as hex here (the query uses hex()). */
 interface FileRow extends StoredFileColumns {
@@ -25,13 +26,17 @@ interface FileRow extends StoredFileColumns {
 type RawMirrorRow = Record<string, unknown>;
 
 export async function rebuildPushState(db: StateDb, target: Target): Promise<{ files: number; mirrors: number }> {
-  await d1MigrationsApply(target);
-  const files = await d1Query<FileRow>(
-    target,
+  const { files, mirrorRows, metaRows } = await withStore(target, async (store) => {
+    await store.migrate();
+    return {
+      files: await store.query<FileRow>(
     "SELECT f.path, f.size, f.mtime, f.changed_at, f.md5, f.sha1, f.sha256, f.sha512, hex(f.mirrors) AS mirrors, f.repo_meta, p.piece_size FROM files f LEFT JOIN file_pieces p ON p.file_id = f.id",
-  );
-  const mirrorRows = await d1Query<RawMirrorRow>(target, "SELECT * FROM mirrors ORDER BY id");
-  const meta = new Map((await d1Query<{ key: string; value: string }>(target, "SELECT key, value FROM meta")).map((r) => [r.key, r.value]));
+      ),
+      mirrorRows: await store.query<RawMirrorRow>("SELECT * FROM mirrors ORDER BY id"),
+      metaRows: await store.query<{ key: string; value: string }>("SELECT key, value FROM meta"),
+    };
+  });
+  const meta = new Map(metaRows.map((r) => [r.key, r.value]));
   const mirrors: Mirror[] = mirrorRows.map((r) => mirrorFromRow(camel(r)));
   const table = { format: 1 as const, policy: policyWithDefaults(JSON.parse(meta.get("policy") ?? "{}")), mirrors };
   transaction(db, () => {

@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { ROOT } from "../../scripts/lib/local-edge.js";
 import { freePort } from "../../scripts/lib/rsync-daemon.js";
-import { wranglerBin } from "../../scripts/push/wrangler-target.js";
+import { wranglerBin } from "../../scripts/lib/wrangler-bin.js";
 
 export async function startWranglerDev(persistTo: string, vars: Record<string, string> = {}): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();

@@ -9,7 +9,6 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ROOT } from "../../scripts/lib/local-edge.js";
 import { freePort } from "../../scripts/lib/rsync-daemon.js";
-import { common, databaseName, runWrangler, wranglerTimeoutMs } from "../../scripts/push/wrangler-target.js";
 
 const require = createRequire(import.meta.url);
 let demo: ChildProcess | null = null;
@@ -55,25 +54,4 @@ describe("npm start", () => {
       await expect(fetch(`http://127.0.0.1:${p}/`, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
     }
   }, 150_000);
-
-  it("--local and --remote run the same wrangler commands but for the target flags", () => {
-    expect(common({ kind: "local", persistTo: "/s" })).toEqual(["--local", "--persist-to", "/s"]);
-    expect(common({ kind: "remote", env: "production" })).toEqual(["--remote", "--env", "production"]);
-  });
-
-  it("a wrangler command that overruns its time is stopped with a message that says what to do", async () => {
-    expect(wranglerTimeoutMs({})).toBe(15 * 60_000);
-    expect(wranglerTimeoutMs({ MIRRORHOP_WRANGLER_TIMEOUT_SECONDS: "90" })).toBe(90_000);
-    expect(wranglerTimeoutMs({ MIRRORHOP_WRANGLER_TIMEOUT_SECONDS: "soon" })).toBe(15 * 60_000);
-    const persist = mkdtempSync(path.join(os.tmpdir(), "mirrorhop-wt-"));
-    const started = Date.now();
-    // Node alone takes longer than 0.3 s to start wrangler: this command cannot finish in time.
-    await expect(runWrangler(["d1", "execute", databaseName({ kind: "local" }), "--command", "SELECT 1", "--local", "--persist-to", persist], 300)).rejects.toThrow(
-      "wrangler d1 execute mirrorhop did not finish within 0.3 s and was stopped (MIRRORHOP_WRANGLER_TIMEOUT_SECONDS); run the push again, it resumes",
-    );
-    expect(Date.now() - started).toBeLessThan(10_000);
-    // Given its time, the same command works.
-    expect(await runWrangler(["d1", "execute", databaseName({ kind: "local" }), "--command", "SELECT 1 AS one", "--json", "--local", "--persist-to", persist])).toMatch(/"one": 1/);
-    rmSync(persist, { recursive: true, force: true });
-  }, 60_000);
 });

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_POLICY } from "../../src/core/policy.js";
 import type { DesiredIndex } from "../../scripts/push/index-build.js";
 import { buildPlan, EmptyIndexGuard } from "../../scripts/push/plan.js";
-import { JSON_ARRAY, writeBulks } from "../../scripts/push/push.js";
+import { JSON_ARRAY, writeBulks } from "../../scripts/push/bulks.js";
 import { bytesToHex, hexToBase64, hexToBytes } from "../../src/core/bytes.js";
 import { lit } from "../../src/db/sql-literal.js";
 import { openState } from "../../scripts/state/db.js";

@@ -14,7 +14,7 @@ import type { Config } from "../../scripts/config/schema.js";
 import { startStaticServer, type StaticServer } from "../../scripts/lib/static-server.js";
 import { probeFromNode } from "../../scripts/probe/probe.js";
 import { push } from "../../scripts/push/push.js";
-import { d1Query, runWrangler, common } from "../../scripts/push/wrangler-target.js";
+import { d1Query, runWrangler, common } from "../helpers/wrangler-cli.js";
 import { scanOrigin } from "../../scripts/scan/origin.js";
 import { openState } from "../../scripts/state/db.js";
 import { startWranglerDev } from "../helpers/wrangler-dev.js";

@@ -313,7 +313,7 @@ describe("push --local and the Worker", () => {
     expect(plan.table?.mirrors.some((m) => m.name === "partial")).toBe(false);
     expect(plan.kvPut.map((p) => p.path)).toContain(BIG);
     await push(db, without, target);
-    const { d1Query } = await import("../../scripts/push/wrangler-target.js");
+    const { d1Query } = await import("../helpers/wrangler-cli.js");
     expect((await d1Query<{ name: string }>(target, "SELECT name FROM mirrors ORDER BY id")).map((r) => r.name)).not.toContain("partial");
     const big = await d1Query<{ m: string }>(target, `SELECT hex(mirrors) AS m FROM files WHERE path = '${BIG}'`);
     expect(big[0]!.m).toBe("12"); // bits 1 (full) and 4 (ftp): 0b10010
