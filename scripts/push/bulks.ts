@@ -12,20 +12,25 @@ export interface Bulk<T, E> {
   encoded: E[];
 }
 
-/** Consecutive bulks of at most `maxCount` items and `maxBytes` encoded bytes (one oversized item goes alone). */
-export function* bulksOf<T, E>(items: Iterable<T>, encode: (t: T) => E, sizeOf: (e: E) => number, maxCount: number, maxBytes: number): Generator<Bulk<T, E>> {
+/**
+ * Consecutive bulks of at most `maxCount` encoded entries and `maxBytes` encoded bytes. An item
+ * may encode to several entries (a file's detail record and its record): they always share a bulk,
+ * so a bulk that lands can be recorded as a whole whatever another bulk in flight does. One item
+ * over the byte limit goes alone.
+ */
+export function* bulksOf<T, E>(items: Iterable<T>, encode: (t: T) => E[], sizeOf: (e: E) => number, maxCount: number, maxBytes: number): Generator<Bulk<T, E>> {
   let bulk: Bulk<T, E> = { items: [], encoded: [] };
   let bytes = 0;
   for (const item of items) {
-    const e = encode(item);
-    const size = sizeOf(e);
-    if (bulk.items.length >= maxCount || (bulk.items.length > 0 && bytes + size > maxBytes)) {
+    const es = encode(item);
+    const size = es.reduce((n, e) => n + sizeOf(e), 0);
+    if (bulk.items.length > 0 && (bulk.encoded.length + es.length > maxCount || bytes + size > maxBytes)) {
       yield bulk;
       bulk = { items: [], encoded: [] };
       bytes = 0;
     }
     bulk.items.push(item);
-    bulk.encoded.push(e);
+    bulk.encoded.push(...es);
     bytes += size;
   }
   if (bulk.items.length) yield bulk;
@@ -68,7 +73,7 @@ export const SQL_LINES: BulkFrame = { ext: ".sql", open: "", sep: "\n", close: "
 /** A dry run's plan as files, one per request a push would send, for the operator to read. */
 export async function writeBulks<T>(dir: string, name: string, items: T[], encode: (t: T) => string, frame: BulkFrame, maxCount: number, maxBytes: number): Promise<{ file: string; items: T[] }[]> {
   const out: { file: string; items: T[] }[] = [];
-  for (const b of bulksOf(items, encode, (s) => s.length + frame.sep.length, maxCount, maxBytes)) {
+  for (const b of bulksOf(items, (t) => [encode(t)], (s) => s.length + frame.sep.length, maxCount, maxBytes)) {
     const file = path.join(dir, `${name}-${String(out.length).padStart(4, "0")}${frame.ext}`);
     await writeFile(file, frame.open + b.encoded.join(frame.sep) + frame.close);
     out.push({ file, items: b.items });

@@ -20,7 +20,7 @@ export interface KvFilePut {
   /** Rendered when its bulk file is written: a detail record's piece hashes are read from the state then. */
   value: () => Uint8Array;
   digest: string;
-  /** The record a redirect reads. Detail records (SHA-512, pieces) go first and do not count as pushed on their own. */
+  /** The record a redirect reads. A detail record (SHA-512, pieces) comes right before its record, in the same bulk, and does not count as pushed on its own. */
   main: boolean;
 }
 
@@ -89,7 +89,6 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
 
   const changed: IndexedFile[] = [];
   const kvPut: KvFilePut[] = [];
-  const detailPut: KvFilePut[] = [];
   let unchanged = 0;
   const seen = new Set<string>();
   for (const f of desired.files) {
@@ -101,7 +100,6 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
     }
     changed.push(f);
     const record = encodeFileRecord(f.record);
-    kvPut.push({ path: f.path, key: await fileKey(f.path), value: () => record, digest, main: true });
     // A detail record names the version it describes: without a SHA-256 there is nothing to bind it to.
     if ((f.sha512 || f.pieceSize) && f.record.sha256) {
       const { sha512, pieceSize, path } = f;
@@ -110,8 +108,10 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
         const pieces = pieceSize ? loadPieces(db, path) : null;
         return encodeDetailRecord({ version, ...(sha512 ? { sha512 } : {}), ...(pieces && pieceSize ? { pieceSize, pieces } : {}) });
       };
-      detailPut.push({ path, key: await detailKey(path), value: detail, digest, main: false });
+      kvPut.push({ path, key: await detailKey(path), value: detail, digest, main: false });
     }
+    // Right after its detail record: the push keeps a file's entries in one bulk.
+    kvPut.push({ path: f.path, key: await fileKey(f.path), value: () => record, digest, main: true });
   }
   const gone = [...pushed.keys()].filter((p) => !seen.has(p));
   // A scan that came back partial (half a tree mounted, a wrong subtree) must not wipe half the edge.
@@ -155,7 +155,7 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
   }
   const dirDelete = await Promise.all([...pushedDirs.keys()].filter((d) => !listings.has(d)).map(async (dir) => ({ dir, key: await listingKey(dir) })));
   // Details first: when a main record lands, its Metalink data is already there.
-  return { table, transitionTable, tableDigest, d1, kvPut: [...detailPut, ...kvPut], kvDelete, dirPut, dirDelete, unchanged, statsDigest: statsChanged ? statsDigest : null, statsStatements: d1.length - beforeStats };
+  return { table, transitionTable, tableDigest, d1, kvPut, kvDelete, dirPut, dirDelete, unchanged, statsDigest: statsChanged ? statsDigest : null, statsStatements: d1.length - beforeStats };
 }
 
 /** Per mirror: how many current versions it holds and when its last good scan started. */

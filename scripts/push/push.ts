@@ -135,7 +135,7 @@ async function writePlan(db: StateDb, store: IndexStore, plan: PushPlan, limits:
   }
   // D1 in order: a file's pieces are inserted by the file's id, after the file.
   log(`D1: ${plan.d1.length} statements`);
-  await eachBulk(bulksOf(plan.d1, renderStatement, (s) => s.length + 1, limits.d1Statements, limits.d1Bytes), 1, async (b, i) => {
+  await eachBulk(bulksOf(plan.d1, (st) => [renderStatement(st)], (s) => s.length + 1, limits.d1Statements, limits.d1Bytes), 1, async (b, i) => {
     await store.batch(b.encoded);
     await wrote(`d1:${i}`);
   });
@@ -146,37 +146,52 @@ async function writePlan(db: StateDb, store: IndexStore, plan: PushPlan, limits:
     await wrote("table");
   }
   // Within a step the bulks may land in any order; the steps themselves stay in order.
+  // A file's detail record and its record form one unit: recording the file after its bulk lands
+  // then also says its detail landed, even while other bulks fail.
   let done = 0;
-  await eachBulk(bulksOf(plan.kvPut, (p): KvEntry => ({ key: p.key, value: p.value() }), kvBytes, limits.kvEntries, limits.kvBytes), limits.parallel, async (b, i) => {
+  await eachBulk(bulksOf(perFile(plan.kvPut), (f) => f.map((p): KvEntry => ({ key: p.key, value: p.value() })), kvBytes, limits.kvEntries, limits.kvBytes), limits.parallel, async (b, i) => {
     await store.kvPut(b.encoded);
     await wrote(`kv-put:${i}`);
-    recordEach(db, "INSERT INTO pushed_files (path, digest) VALUES (?, ?) ON CONFLICT(path) DO UPDATE SET digest = excluded.digest", b.items.filter((p) => p.main).map((p) => [p.path, p.digest]));
-    log(`KV: records ${(done += b.items.length)} of ${plan.kvPut.length}`);
+    recordEach(db, "INSERT INTO pushed_files (path, digest) VALUES (?, ?) ON CONFLICT(path) DO UPDATE SET digest = excluded.digest", b.items.flat().filter((p) => p.main).map((p) => [p.path, p.digest]));
+    log(`KV: records ${(done += b.encoded.length)} of ${plan.kvPut.length}`);
   });
   done = 0;
-  await eachBulk(bulksOf(plan.dirPut, (d): KvEntry => ({ key: d.key, value: d.value }), kvBytes, limits.kvEntries, limits.kvBytes), limits.parallel, async (b, i) => {
+  await eachBulk(bulksOf(plan.dirPut, (d): KvEntry[] => [{ key: d.key, value: d.value }], kvBytes, limits.kvEntries, limits.kvBytes), limits.parallel, async (b, i) => {
     await store.kvPut(b.encoded);
     await wrote(`dirs-put:${i}`);
     recordEach(db, "INSERT INTO pushed_dirs (dir, digest) VALUES (?, ?) ON CONFLICT(dir) DO UPDATE SET digest = excluded.digest", b.items.map((d) => [d.dir, d.digest]));
     log(`KV: directory listings ${(done += b.items.length)} of ${plan.dirPut.length}`);
   });
-  await eachBulk(bulksOf(plan.dirDelete, (d) => d.key, (k) => k.length + 3, limits.kvEntries, limits.kvBytes), limits.parallel, async (b, i) => {
+  await eachBulk(bulksOf(plan.dirDelete, (d) => [d.key], (k) => k.length + 3, limits.kvEntries, limits.kvBytes), limits.parallel, async (b, i) => {
     log(`KV: deleting ${b.items.length} listings of directories that are gone`);
     await store.kvDelete(b.encoded);
     await wrote(`dirs-delete:${i}`);
     recordEach(db, "DELETE FROM pushed_dirs WHERE dir = ?", b.items.map((d) => [d.dir]));
   });
-  await eachBulk(bulksOf(plan.kvDelete, (d) => d.key, (k) => k.length + 3, limits.kvEntries, limits.kvBytes), limits.parallel, async (b, i) => {
-    log(`KV: deleting ${b.items.length} records of files that are gone`);
+  await eachBulk(bulksOf(perFile(plan.kvDelete), (f) => f.map((d) => d.key), (k) => k.length + 3, limits.kvEntries, limits.kvBytes), limits.parallel, async (b, i) => {
+    log(`KV: deleting ${b.encoded.length} records of files that are gone`);
     await store.kvDelete(b.encoded);
     await wrote(`kv-delete:${i}`);
-    recordEach(db, "DELETE FROM pushed_files WHERE path = ?", b.items.filter((p) => p.main).map((p) => [p.path]));
+    recordEach(db, "DELETE FROM pushed_files WHERE path = ?", b.items.flat().filter((p) => p.main).map((p) => [p.path]));
   });
   if (plan.transitionTable && plan.table) {
     log("KV: final mirror table");
     await store.kvPut(tableEntry(plan.table));
     await wrote("table:final");
   }
+}
+
+/** Consecutive entries of one path (the plan puts a file's detail record right before its record). */
+function* perFile<T extends { path: string }>(items: T[]): Generator<T[]> {
+  let group: T[] = [];
+  for (const it of items) {
+    if (group.length && group[0]!.path !== it.path) {
+      yield group;
+      group = [];
+    }
+    group.push(it);
+  }
+  if (group.length) yield group;
 }
 
 function recordEach(db: StateDb, sql: string, rows: string[][]): void {

@@ -32,10 +32,10 @@ export function openRemoteStore(t: Target, env: NodeJS.ProcessEnv = process.env)
     const bad = r?.unsuccessful_keys ?? [];
     if (bad.length) throw new RemoteStoreError(`${what(op)}: ${bad.length} keys were not written (first: ${JSON.stringify(bad[0])}); run the push again, it resumes`);
   };
-  const run = async <T>(sql: string): Promise<T[]> => {
+  const run = async <T>(params: { sql: string } | { batch: { sql: string }[] }): Promise<T[]> => {
     try {
       const out: T[] = [];
-      for await (const r of client.d1.database.query(b.databaseId, { account_id: account, sql })) out.push(...((r.results ?? []) as T[]));
+      for await (const r of client.d1.database.query(b.databaseId, { account_id: account, ...params })) out.push(...((r.results ?? []) as T[]));
       return out;
     } catch (err) {
       throw failed("D1 query", err);
@@ -45,10 +45,10 @@ export function openRemoteStore(t: Target, env: NodeJS.ProcessEnv = process.env)
     kind: "remote",
     where: `Cloudflare (database ${b.databaseName}, KV namespace ${b.namespaceId})`,
     limits: LIMITS,
-    query: run,
+    query: (sql) => run({ sql }),
     batch: async (statements) => {
-      // D1 runs the statements of one request as a batch, in one transaction.
-      if (statements.length) await run(statements.map((s) => s.trim().replace(/;?$/, ";")).join("\n"));
+      // One request is one D1 batch: its statements run in order, in one transaction.
+      if (statements.length) await run({ batch: statements.map((sql) => ({ sql })) });
     },
     migrate: () => applyMigrations(store),
     kvPut: async (entries: KvEntry[]) => {
