@@ -13,6 +13,7 @@ import { runLoadBench } from "./load.js";
 import { runSelectionBench } from "./selection.js";
 import { runPackageOriginShareBench } from "./package-origin-share.js";
 import { runStatsOverheadBench } from "./stats-overhead.js";
+import { runPushThroughputBench } from "./push-throughput.js";
 import { runHashingBench, runPushDiffBench, runPushPlanMemoryBench, runRsyncListingBench } from "./scanner.js";
 
 const only = process.argv[2];
@@ -58,6 +59,10 @@ if (!only || only === "push-diff") {
   console.log("push diff: records written after a no-change rescan and after a 1% change ...");
   results.pushDiff = await runPushDiffBench();
   console.log(results.pushDiff);
+}
+if (!only || only === "push-throughput") {
+  console.log("push throughput: push --local of PUSH_FILES (10,000 and 100,000) files, first / no change / 1%, against writing the same entries alone ...");
+  results.pushThroughput = await runPushThroughputBench();
 }
 if (!only || only === "push-memory") {
   console.log("push plan memory: a no-change push over PLAN_FILES (2,000) large files, with and without piece hashes ...");
