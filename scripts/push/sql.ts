@@ -63,12 +63,25 @@ export function upsertFiles(files: IndexedFile[], piecesOf: (path: string) => Ui
   return out;
 }
 
-export function deleteFiles(paths: string[], perStatement = 200): string[] {
+/** Deletions in statements bounded by bytes (D1 refuses a statement over 100 KB; a path may take 1 KiB and more once quoted). */
+export function deleteFiles(paths: string[], maxBytes = 60_000): string[] {
   const out: string[] = [];
-  for (let i = 0; i < paths.length; i += perStatement) {
-    const chunk = paths.slice(i, i + perStatement);
-    out.push(`DELETE FROM file_pieces WHERE file_id IN (SELECT id FROM files WHERE path IN (${chunk.map(lit).join(", ")}));`);
-    out.push(`DELETE FROM files WHERE path IN (${chunk.map(lit).join(", ")});`);
+  let chunk: string[] = [];
+  let bytes = 0;
+  const flush = () => {
+    if (!chunk.length) return;
+    const list = chunk.join(", ");
+    out.push(`DELETE FROM file_pieces WHERE file_id IN (SELECT id FROM files WHERE path IN (${list}));`);
+    out.push(`DELETE FROM files WHERE path IN (${list});`);
+    chunk = [];
+    bytes = 0;
+  };
+  for (const p of paths) {
+    const q = lit(p);
+    if (chunk.length && bytes + q.length + 2 > maxBytes) flush();
+    chunk.push(q);
+    bytes += Buffer.byteLength(q) + 2;
   }
+  flush();
   return out;
 }

@@ -84,3 +84,14 @@ describe("hex and base64 of piece hashes", () => {
   });
 });
 
+
+describe("D1 statements", () => {
+  it("deletions stay under D1's 100 KB statement limit however long the paths, and delete every path once", async () => {
+    const { deleteFiles } = await import("../../scripts/push/sql.js");
+    const paths = Array.from({ length: 500 }, (_, i) => `${"deep/".repeat(150)}f${i}-'quoted'.iso`);
+    const st = deleteFiles(paths);
+    for (const s of st) expect(Buffer.byteLength(s)).toBeLessThan(100_000);
+    const listed = st.filter((s) => s.startsWith("DELETE FROM files")).flatMap((s) => [...s.matchAll(/'((?:[^']|'')*)'/g)].map((m) => m[1]!.replaceAll("''", "'")));
+    expect(listed).toEqual(paths);
+  });
+});
