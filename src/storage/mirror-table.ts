@@ -28,6 +28,9 @@ interface CacheEntry {
 
 // One entry per KV binding: tests and multi-environment setups run several in one isolate.
 const cache = new WeakMap<object, CacheEntry>();
+// The load in progress per binding: requests arriving while the table expires wait for one load
+// instead of each reading, parsing and compiling the same table.
+const loading = new WeakMap<object, Promise<CacheEntry | null>>();
 
 export interface LoadedTable {
   table: CompiledTable;
@@ -39,12 +42,22 @@ export async function getMirrorTable(env: Env, now = Date.now()): Promise<Loaded
   const hit = cache.get(env.INDEX);
   if (hit && now - hit.loadedAt < ttlMs) return { table: hit.table, source: hit.source };
 
-  const fresh = (await fromKv(env)) ?? (await fromD1(env));
-  if (fresh) {
-    const entry = { table: compileTable(fresh.table), source: fresh.source, loadedAt: now };
-    cache.set(env.INDEX, entry);
-    return { table: entry.table, source: entry.source };
+  let load = loading.get(env.INDEX);
+  if (!load) {
+    const started: Promise<CacheEntry | null> = (async () => {
+      const fresh = (await fromKv(env)) ?? (await fromD1(env));
+      if (!fresh) return null;
+      const entry: CacheEntry = { table: compileTable(fresh.table), source: fresh.source, loadedAt: now };
+      cache.set(env.INDEX, entry);
+      return entry;
+    })().finally(() => {
+      if (loading.get(env.INDEX) === started) loading.delete(env.INDEX);
+    });
+    loading.set(env.INDEX, started);
+    load = started;
   }
+  const entry = await load;
+  if (entry) return { table: entry.table, source: entry.source };
   if (hit && now - hit.loadedAt < ttlMs + STALE_LIMIT_MS) return { table: hit.table, source: "stale" };
   return null;
 }
@@ -52,6 +65,7 @@ export async function getMirrorTable(env: Env, now = Date.now()): Promise<Loaded
 /** Forget this isolate's table, so the next request reads what a probe round just wrote. */
 export function invalidateMirrorTable(env: Env): void {
   cache.delete(env.INDEX);
+  loading.delete(env.INDEX);
 }
 
 /** One mirror the validator refuses is left out and logged (once per isolate); the others keep serving. */

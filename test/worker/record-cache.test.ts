@@ -54,3 +54,22 @@ describe("lookupFile with the record cache", () => {
     expect(reads).toBe(4);
   });
 });
+
+describe("the mirror table's isolate cache", () => {
+  beforeEach(async () => {
+    await seed(table([mirror({ id: 1, name: "de", country: "DE", continent: "EU" })]), {});
+  });
+
+  it("loads once when many requests arrive as it expires (single flight), then again after the TTL", async () => {
+    const { getMirrorTable } = await import("../../src/storage/mirror-table.js");
+    const keys: string[] = [];
+    const real = env.INDEX;
+    const counting = { get: (k: string, ...a: unknown[]) => (keys.push(k), (real.get as (...x: unknown[]) => unknown)(k, ...a)) } as unknown as KVNamespace;
+    const e = { ...env, INDEX: counting, MIRROR_TABLE_TTL_SECONDS: "60" } as Env;
+    const loaded = await Promise.all(Array.from({ length: 20 }, () => getMirrorTable(e, 0)));
+    expect(new Set(loaded.map((l) => l?.table)).size).toBe(1);
+    expect(keys.filter((k) => k === "mirrors")).toHaveLength(1);
+    await Promise.all(Array.from({ length: 20 }, () => getMirrorTable(e, 60_000)));
+    expect(keys.filter((k) => k === "mirrors")).toHaveLength(2);
+  });
+});
