@@ -7,7 +7,8 @@
 
 import { mapPool } from "../../src/core/pool.js";
 import { HEALTH_KEY, healthDocOf } from "../../src/health/health-doc.js";
-import { healthWrites } from "../../src/health/health-sql.js";
+import { healthWrites, stateMirrorIds } from "../../src/health/health-sql.js";
+import { addRound, CHART_KEY, parseChart } from "../../src/status/lag-chart-data.js";
 import { probeTrace } from "../../src/health/probe.js";
 import { applyProbeRound, probeTargets, traceUrl } from "../../src/health/round.js";
 import { HEALTH_ROWS_SQL, healthStateFromRows, type MirrorHealthRow, ORIGIN_TRACE_SQL, STATUS_ROWS_SQL, type StatusRow } from "../../src/health/state-rows.js";
@@ -40,12 +41,13 @@ export async function probeFromNode(config: Config, target: Target, opts: ProbeO
   const table = { policy: config.policy, mirrors: config.mirrors.map(mirrorOf) };
 
   // D1 gives SQLite's 0/1 for booleans; healthStateFromRows reads both.
-  const prev = await withStore(target, async (store) => {
+  const { prev, prevChart } = await withStore(target, async (store) => {
     await store.migrate();
     const status = await store.query<StatusRow>(STATUS_ROWS_SQL);
     const health = await store.query<MirrorHealthRow>(HEALTH_ROWS_SQL);
     const meta = await store.query<{ key: string; value: string }>(ORIGIN_TRACE_SQL);
-    return healthStateFromRows(status, health, meta);
+    const chart = await store.query<{ value: string }>(`SELECT value FROM meta WHERE key = '${CHART_KEY}'`);
+    return { prev: healthStateFromRows(status, health, meta), prevChart: parseChart(chart[0]?.value) };
   });
 
   // No per-invocation cap here: every mirror, every scheme, each family.
@@ -71,7 +73,8 @@ export async function probeFromNode(config: Config, target: Target, opts: ProbeO
   if (!opts.dryRun) {
     // The store is opened again after the probes: a round may take minutes, and holds nothing open meanwhile.
     await withStore(target, async (store) => {
-      await batchInBulks(store, healthWrites(next, history, now, config.policy.health.historyDays));
+      const chart = addRound(prevChart, history, now, stateMirrorIds(next));
+      await batchInBulks(store, healthWrites(next, history, now, config.policy.health.historyDays, chart));
       await store.kvPut([{ key: HEALTH_KEY, value: JSON.stringify(healthDocOf(next, now)) }]);
     });
   }

@@ -5,11 +5,17 @@
  */
 
 import { lit, upsertMeta } from "../db/sql-literal.js";
+import { CHART_KEY, type LagChartData } from "../status/lag-chart-data.js";
 import type { HealthState, ProbeRecord } from "./state.js";
 
 const HISTORY_ROWS_PER_STATEMENT = 200;
 
-export function healthWrites(state: HealthState, history: ProbeRecord[], now: number, historyDays: number): string[] {
+/** The mirrors a round's state knows: the chart keeps series for these only. */
+export function stateMirrorIds(state: HealthState): number[] {
+  return [...new Set([...state.mirrors.map((m) => m.mirrorId), ...state.schemes.map((s) => s.mirrorId)])];
+}
+
+export function healthWrites(state: HealthState, history: ProbeRecord[], now: number, historyDays: number, chart: LagChartData): string[] {
   const out: string[] = [];
   const ifMirror = (id: number) => `WHERE EXISTS (SELECT 1 FROM mirrors WHERE id = ${lit(id)})`;
   for (const s of state.schemes) {
@@ -36,5 +42,6 @@ export function healthWrites(state: HealthState, history: ProbeRecord[], now: nu
   out.push(`DELETE FROM probe_history WHERE at < ${lit(now - historyDays * 86_400)};`);
   if (state.originTrace !== null) out.push(upsertMeta("origin_trace", String(state.originTrace)));
   out.push(upsertMeta("probed_at", String(now)));
+  out.push(upsertMeta(CHART_KEY, JSON.stringify(chart)));
   return out;
 }

@@ -2,6 +2,7 @@
 
 import { drizzle } from "drizzle-orm/d1";
 import { eq } from "drizzle-orm";
+import { CHART_KEY, type LagChartData, parseChart } from "../status/lag-chart-data.js";
 import { meta, mirrorHealth, mirrorStatus } from "../db/schema.js";
 import type { Env } from "../env.js";
 import { HEALTH_KEY, type HealthDoc, parseHealthDoc } from "../health/health-doc.js";
@@ -17,6 +18,12 @@ export async function readHealthState(db: D1Database): Promise<HealthState> {
     d.select().from(meta).where(eq(meta.key, "origin_trace")).all(),
   ]);
   return healthStateFromRows(status, health, metaRows);
+}
+
+/** The rollout chart's grid as the last round left it; null before the first round (or if unreadable). */
+export async function readChart(db: D1Database): Promise<LagChartData | null> {
+  const row = await drizzle(db).select().from(meta).where(eq(meta.key, CHART_KEY)).get();
+  return parseChart(row?.value);
 }
 
 /** D1 first (the source of truth), then the document the request path reads. */

@@ -6,7 +6,8 @@
 
 import { DEFAULT_POLICY } from "../../src/core/policy.js";
 import type { Mirror } from "../../src/core/mirror.js";
-import { healthWrites } from "../../src/health/health-sql.js";
+import { healthWrites, stateMirrorIds } from "../../src/health/health-sql.js";
+import { addRound, type LagChartData } from "../../src/status/lag-chart-data.js";
 import { applyProbeRound, probeTargets } from "../../src/health/round.js";
 import { EMPTY_HEALTH, type HealthState } from "../../src/health/state.js";
 
@@ -16,6 +17,7 @@ export async function seedRollout(stores: { DB: D1Database }, now = Math.floor(D
   const policy = { ...DEFAULT_POLICY, health: { ...DEFAULT_POLICY.health, traceFile: "TIME", stalledAfterSeconds: 6 * 3600 } };
   const table = { policy, mirrors };
   let state = EMPTY_HEALTH;
+  let chart: LagChartData | null = null;
   const start = now - 24 * 3600;
   const stalledAt = start + 3600;
   for (let t = start; t <= now; t += 1800) {
@@ -29,7 +31,8 @@ export async function seedRollout(stores: { DB: D1Database }, now = Math.floor(D
     });
     const round = applyProbeRound(table, state, results, origin, t);
     state = round.next;
-    await stores.DB.batch(healthWrites(state, round.history, t, 14).map((s) => stores.DB.prepare(s)));
+    chart = addRound(chart, round.history, t, stateMirrorIds(state));
+    await stores.DB.batch(healthWrites(state, round.history, t, 14, chart).map((s) => stores.DB.prepare(s)));
   }
   await stores.DB.batch([
     stores.DB.prepare("UPDATE mirrors SET files_held = 2, last_scan_at = ? WHERE id = 1").bind(now - 3600),

@@ -1,6 +1,6 @@
 /**
  * /_mirrorhop/status (HTML with the rollout chart), /_mirrorhop/api/status (JSON) and
- * /_mirrorhop/metrics (Prometheus). All read D1, the source of truth for probe state and history;
+ * /_mirrorhop/metrics (Prometheus). All read D1: the probe state and the chart grid the probers keep;
  * none of them is on the download path.
  */
 
@@ -12,6 +12,7 @@ import { statusPageHtml } from "../../formats/status-page.js";
 import { readStatusInputs } from "../../storage/status-read.js";
 import { logOnce } from "../../storage/log-once.js";
 import { type StatusView, statusView } from "../../status/status-view.js";
+import { CHART_SPAN_SECONDS } from "../../status/lag-chart-data.js";
 import { HTML_HEADERS, textError } from "../responses.js";
 import { readStats } from "../../storage/stats-read.js";
 
@@ -19,13 +20,14 @@ const DEFAULT_WINDOW_HOURS = 48;
 /** Short enough for an operator watching a release, long enough that a refreshing dashboard costs little. */
 const CACHE = "public, max-age=30";
 
-async function loadView(c: Context<{ Bindings: Env }>, history = true): Promise<StatusView | Response> {
+async function loadView(c: Context<{ Bindings: Env }>): Promise<StatusView | Response> {
   const hoursParam = c.req.query("hours");
   const hours = hoursParam === undefined ? DEFAULT_WINDOW_HOURS : Number(hoursParam);
   if (!Number.isInteger(hours) || hours < 1 || hours > 24 * 366) return textError(400, `hours must be a whole number from 1 to ${24 * 366}, got ${JSON.stringify(hoursParam)}`);
   const now = Math.floor(Date.now() / 1000);
   try {
-    const inputs = await readStatusInputs(c.env.DB, { from: now - hours * 3600, to: now }, { history });
+    // The chart's grid holds the last 48 hours: a longer window shows those.
+    const inputs = await readStatusInputs(c.env.DB, { from: now - Math.min(hours * 3600, CHART_SPAN_SECONDS), to: now });
     const policy = policyWithDefaults(inputs.policyJson ? JSON.parse(inputs.policyJson) : undefined);
     return statusView({ ...inputs, now, policy });
   } catch (err) {
@@ -47,7 +49,7 @@ export async function statusJsonRoute(c: Context<{ Bindings: Env }>): Promise<Re
 }
 
 export async function metricsRoute(c: Context<{ Bindings: Env }>): Promise<Response> {
-  const [v, stats] = await Promise.all([loadView(c, false), readStats(c.env, new URL(c.req.url).host)]);
+  const [v, stats] = await Promise.all([loadView(c), readStats(c.env, new URL(c.req.url).host)]);
   if (v instanceof Response) return v;
   return c.body(prometheusText(v, stats.ok ? stats.view : null), 200, { "Content-Type": PROMETHEUS_TYPE, "Cache-Control": "no-store" });
 }
