@@ -32,6 +32,7 @@ import { bulksOf, eachBulk, JSON_ARRAY, SQL_LINES, writeBulks } from "./bulks.js
 import { buildIndex } from "./index-build.js";
 import { checkMirrorIds, pushedMirrors, recordRetiredIds } from "./mirror-ids.js";
 import { buildPlan, type PushPlan } from "./plan.js";
+import { costLines, type PushCost, pushCost } from "./plan-cost.js";
 import { renderStatement } from "./sql.js";
 
 export interface PushResult {
@@ -47,6 +48,8 @@ export interface PushResult {
   unchanged: number;
   dryRun: boolean;
   planDir?: string;
+  /** What the push spends of the platform's quotas (writes and deletes of KV keys, D1 statements). */
+  cost: PushCost;
 }
 
 /** Each write step, named for logs and for the fault-injection tests that interrupt a push there. */
@@ -92,11 +95,13 @@ export async function push(db: StateDb, config: Config, target: Target, opts: Pu
     tableWritten: plan.table !== null,
     unchanged: plan.unchanged,
     dryRun: opts.dryRun ?? false,
+    cost: pushCost(plan),
   };
   if (plan.d1.length === 0 && plan.kvPut.length === 0 && plan.kvDelete.length === 0 && plan.dirPut.length === 0 && plan.dirDelete.length === 0 && !plan.table) {
     log(`nothing to push: ${plan.unchanged} files unchanged`);
     return result;
   }
+  for (const l of costLines(result.cost)) log(l);
   if (opts.dryRun) {
     // mkdtemp: a name nobody can predict and plant a link under before the plan is written there.
     const dir = await mkdtemp(path.join(os.tmpdir(), "mirrorhop-plan-"));

@@ -95,3 +95,14 @@ describe("D1 statements", () => {
     expect(listed).toEqual(paths);
   });
 });
+
+describe("what a push costs", () => {
+  it("warns above Workers Free's 1,000 KV writes or deletes a day, and not at 1,000", async () => {
+    const { costLines } = await import("../../scripts/push/plan-cost.js");
+    expect(costLines({ kvWrites: 1000, kvDeletes: 1000, d1Statements: 5 })).toEqual(["KV: 1000 writes, 1000 deletes; D1: 5 statements"]);
+    const over = costLines({ kvWrites: 20_001, kvDeletes: 1001, d1Statements: 5 });
+    expect(over).toHaveLength(3);
+    expect(over[1]).toMatch(/^warning: 20001 KV writes is more than Workers Free allows in a day \(1,000\).*run it again the next day, it resumes/);
+    expect(over[2]).toMatch(/^warning: 1001 KV deletes/);
+  });
+});
