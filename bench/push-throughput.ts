@@ -17,23 +17,11 @@ import { ROOT } from "../scripts/lib/root.js";
 import { buildIndex } from "../scripts/push/index-build.js";
 import { buildPlan } from "../scripts/push/plan.js";
 import { push } from "../scripts/push/push.js";
-import { openState, type StateDb, transaction } from "../scripts/state/db.js";
+import { openState } from "../scripts/state/db.js";
+import { fillSyntheticState } from "./synthetic-state.js";
 import { openLocalStore } from "../scripts/store/local-store.js";
 
 const since = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e9;
-
-function fill(db: StateDb, n: number, changedEvery: number, salt: string) {
-  transaction(db, () => {
-    const o = db.prepare("INSERT OR REPLACE INTO origin_files (path, size, mtime, mtime_ns, ino, sha256, changed_at) VALUES (?, ?, ?, '0', '0', ?, 1)");
-    const m = db.prepare("INSERT OR REPLACE INTO mirror_files (mirror_id, path, size, mtime, mtime_res, seen_at) VALUES (1, ?, ?, ?, 1, 2)");
-    for (let i = 0; i < n; i++) {
-      const changed = changedEvery > 0 && i % changedEvery === 0;
-      const size = 10_000 + i + (changed ? 1 : 0);
-      o.run(`d${i % 100}/f${i}.rpm`, size, 1000, (changed ? salt : "").padEnd(64, "a").slice(0, 64));
-      m.run(`d${i % 100}/f${i}.rpm`, size, 1000);
-    }
-  });
-}
 
 export async function runPushThroughputBench(sizes = (process.env.PUSH_FILES ?? "10000,100000").split(",").map(Number), wranglerFloorMax = Number(process.env.WRANGLER_FLOOR_MAX ?? 10_000)) {
   const out = [];
@@ -42,7 +30,7 @@ export async function runPushThroughputBench(sizes = (process.env.PUSH_FILES ?? 
     try {
       const config = parseConfig(`[origin]\npath = "/nonexistent"\nurl = "https://o.example/"\n[[mirror]]\nid = 1\nname = "m"\nhttp = "http://m.example/"\ncountry = "DE"\n`, path.join(dir, "mirrorhop.toml"));
       const db = openState(path.join(dir, "state.sqlite"));
-      fill(db, n, 0, "");
+      fillSyntheticState(db, n);
       // The floors' entries: exactly the first push's KV records.
       const plan = await buildPlan(db, buildIndex(db, config), { generation: "g" });
       const entries = plan.kvPut.map((p) => ({ key: p.key, value: Buffer.from(p.value()).toString("base64"), base64: true }));
@@ -54,7 +42,7 @@ export async function runPushThroughputBench(sizes = (process.env.PUSH_FILES ?? 
       t = process.hrtime.bigint();
       const none = await push(db, config, target);
       const noChangeSeconds = since(t);
-      fill(db, n, 100, "b");
+      fillSyntheticState(db, n, 100, "b");
       t = process.hrtime.bigint();
       const one = await push(db, config, target);
       const onePercentSeconds = since(t);

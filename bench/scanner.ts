@@ -19,6 +19,7 @@ import { buildPlan } from "../scripts/push/plan.js";
 import { scanOrigin } from "../scripts/scan/origin.js";
 import { openState, transaction } from "../scripts/state/db.js";
 import { bytes } from "../scripts/demo/tree.js";
+import { fillSyntheticState } from "./synthetic-state.js";
 import { startRsyncDaemon } from "../scripts/lib/rsync-daemon.js";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -102,17 +103,7 @@ export async function runRsyncListingBench(n = 1_000_000, rounds = 3) {
 export async function runPushDiffBench(n = 100_000) {
   const db = openState(":memory:");
   const config = parseConfig(`[origin]\npath = "/nonexistent"\nurl = "https://o.example/"\n[[mirror]]\nid = 1\nname = "m"\nhttp = "http://m.example/"\ncountry = "DE"\n`, "/bench/mirrorhop.toml");
-  const fill = (changedEvery: number, salt: string) =>
-    transaction(db, () => {
-      const o = db.prepare("INSERT OR REPLACE INTO origin_files (path, size, mtime, mtime_ns, ino, sha256, changed_at) VALUES (?, ?, ?, '0', '0', ?, 1)");
-      const m = db.prepare("INSERT OR REPLACE INTO mirror_files (mirror_id, path, size, mtime, mtime_res, seen_at) VALUES (1, ?, ?, ?, 1, 2)");
-      for (let i = 0; i < n; i++) {
-        const changed = changedEvery > 0 && i % changedEvery === 0;
-        const size = 10_000 + i + (changed ? 1 : 0);
-        o.run(`d${i % 100}/f${i}.rpm`, size, 1000, (changed ? salt : "").padEnd(64, "a").slice(0, 64));
-        m.run(`d${i % 100}/f${i}.rpm`, size, 1000);
-      }
-    });
+  const fill = (changedEvery: number, salt: string) => fillSyntheticState(db, n, changedEvery, salt);
   const record = async () => {
     const plan = await buildPlan(db, buildIndex(db, config), { generation: "g" });
     transaction(db, () => {
