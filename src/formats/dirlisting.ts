@@ -12,7 +12,7 @@ export function dirListingJson(l: DirListing) {
   };
 }
 
-export function dirListingHtml(l: DirListing): string {
+export function dirListingHtml(l: DirListing, note?: string): string {
   const title = "/" + l.path;
   const rows = l.entries.map((e) => {
     // "./" first: a name like "home:user" or "javascript:alert(1)" must stay a relative path,
@@ -28,7 +28,7 @@ export function dirListingHtml(l: DirListing): string {
 <style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse;width:100%}
 td,th{padding:.2rem .8rem .2rem 0;text-align:left}td.size{text-align:right;font-variant-numeric:tabular-nums}th{border-bottom:1px solid #ccc}</style>
 </head><body><h1>Index of ${esc(title)}</h1>
-<table><thead><tr><th>Name</th><th>Last modified</th><th>Size</th><th></th></tr></thead><tbody>
+${note ? `<p class="note" role="status"><strong>${esc(note)}.</strong></p>\n` : ""}<table><thead><tr><th>Name</th><th>Last modified</th><th>Size</th><th></th></tr></thead><tbody>
 ${l.path ? '<tr class="parent"><td><a href="../">../</a></td><td></td><td></td><td></td></tr>\n' : ""}${rows.join("\n")}
 </tbody></table></body></html>
 `;

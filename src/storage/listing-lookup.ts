@@ -8,10 +8,11 @@ import { D1_DEADLINE_MS, KV_DEADLINE_MS, withDeadline } from "./deadline.js";
 import { logOnce } from "./log-once.js";
 import { getMirrorTable } from "./mirror-table.js";
 
-export type ListingLookup = { kind: "found"; listing: DirListing } | { kind: "missing" } | { kind: "unavailable" };
+/** `truncated`: built from D1 with the row cap reached, so entries may be missing (never cached). */
+export type ListingLookup = { kind: "found"; listing: DirListing; truncated?: number } | { kind: "missing" } | { kind: "unavailable" };
 
 /** Files read from D1 to build one listing when KV has none: bounds the cost of a fallback. */
-const MAX_FALLBACK_ROWS = 20_000;
+export const MAX_FALLBACK_ROWS = 20_000;
 
 /**
  * A directory's listing: KV, or (with `d1Fallback`) built from D1's files under it. The fallback
@@ -38,7 +39,8 @@ export async function lookupListing(env: Env, dir: string, d1Fallback = true): P
     const gate = loaded?.table.policy.release;
     const listed = gate ? rows.filter((r) => isListed(r.path, decodeMirrorSet(r.mirrors).length, gate.minMirrors, loaded!.table.isStagedPath)) : rows;
     const listing = buildListings(listed).get(dir);
-    return listing && listing.entries.length ? { kind: "found", listing } : { kind: "missing" };
+    if (!listing || !listing.entries.length) return { kind: "missing" };
+    return rows.length >= MAX_FALLBACK_ROWS ? { kind: "found", listing, truncated: MAX_FALLBACK_ROWS } : { kind: "found", listing };
   } catch (err) {
     logOnce("D1 listing read failed", err);
     return { kind: "unavailable" };

@@ -78,3 +78,27 @@ describe("directory listings from the index", () => {
     }
   });
 });
+
+describe("the D1 fallback's row cap", () => {
+  it("says when a listing built from D1 is cut short, and lets nobody cache it; a complete one is cached", async () => {
+    const { MAX_FALLBACK_ROWS } = await import("../../src/storage/listing-lookup.js");
+    const { env } = await import("cloudflare:test");
+    await seed(table([mirror({ id: 1, name: "de1", country: "DE", continent: "EU" })]), FILES, { kv: false });
+    // One row past the cap, in one directory, written as the push writes rows (chunked multi-row inserts).
+    const n = MAX_FALLBACK_ROWS + 1;
+    for (let i = 0; i < n; i += 500) {
+      const rows = Array.from({ length: Math.min(500, n - i) }, (_, j) => `('big/f${String(i + j).padStart(6, "0")}.rpm', 5000, 1762000000, 1762000000, X'01')`);
+      await env.DB.prepare(`INSERT INTO files (path, size, mtime, changed_at, mirrors) VALUES ${rows.join(", ")}`).run();
+    }
+    const big = await get("big/?json");
+    expect(big.headers.get("cache-control")).toBe("private, no-store");
+    const body = (await big.json()) as { truncated?: boolean; note?: string; entries: unknown[] };
+    expect(body.truncated).toBe(true);
+    expect(body.note).toMatch(/partial listing: .* first 20,000 files/);
+    expect(body.entries).toHaveLength(MAX_FALLBACK_ROWS);
+    expect(await (await get("big/")).text()).toContain('<p class="note" role="status"><strong>partial listing');
+    const small = await get("releases/1.0/?json");
+    expect(small.headers.get("cache-control")).toBe("public, max-age=60");
+    expect(((await small.json()) as { truncated?: boolean }).truncated).toBeUndefined();
+  });
+});
