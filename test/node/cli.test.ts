@@ -22,7 +22,8 @@ function cli(...args: string[]): Promise<{ code: number | null; out: string; err
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [require.resolve("tsx/cli"), path.join(ROOT, "scripts/mirrorhop.ts"), ...args], {
       cwd: tmp,
-      env: { ...process.env, CI: "true", MIRRORHOP_STATE: path.join(tmp, "state.sqlite") },
+      // TMPDIR: the plan directories a dry run keeps for the operator go into this test's own directory.
+      env: { ...process.env, CI: "true", MIRRORHOP_STATE: path.join(tmp, "state.sqlite"), TMPDIR: tmp },
     });
     let out = "";
     let err = "";
