@@ -14,6 +14,7 @@ import { runSelectionBench } from "./selection.js";
 import { runPackageOriginShareBench } from "./package-origin-share.js";
 import { runStatsOverheadBench } from "./stats-overhead.js";
 import { runPushThroughputBench } from "./push-throughput.js";
+import { runTableLoadBench } from "./table-load.js";
 import { runHashingBench, runPushDiffBench, runPushPlanMemoryBench, runRsyncListingBench } from "./scanner.js";
 
 const only = process.argv[2];
@@ -59,6 +60,11 @@ if (!only || only === "push-diff") {
   console.log("push diff: records written after a no-change rescan and after a 1% change ...");
   results.pushDiff = await runPushDiffBench();
   console.log(results.pushDiff);
+}
+if (!only || only === "table-load") {
+  console.log("table load: KV texts to a compiled table at 64 and 1,000 mirrors, before / after a push / after a probe round / unchanged ...");
+  results.tableLoad = await runTableLoadBench();
+  console.table(results.tableLoad);
 }
 if (!only || only === "push-throughput") {
   console.log("push throughput: push --local of PUSH_FILES (10,000 and 100,000) files, first / no change / 1%, against writing the same entries alone ...");

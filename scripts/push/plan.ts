@@ -7,7 +7,8 @@ import { createHash } from "node:crypto";
 import { encodeDetailRecord } from "../../src/core/detail-record.js";
 import { buildListings, isListed } from "../../src/core/dir-listing.js";
 import { detailKey, encodeFileRecord, fileKey, listingKey } from "../../src/core/file-record.js";
-import type { MirrorTable } from "../../src/core/mirror-table.js";
+import { mirrorProblems, mirrorWithDefaults } from "../../src/core/mirror.js";
+import { type MirrorTable, packMirrorTable } from "../../src/core/mirror-table.js";
 import { compilePathGlobs } from "../../src/core/policy.js";
 import type { StateDb } from "../state/db.js";
 import { type DesiredIndex, type IndexedFile, loadPieces } from "./index-build.js";
@@ -79,11 +80,16 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
     throw new EmptyIndexGuard(`the config lists no mirrors but ${prev!.mirrors.length} were pushed before; refusing to remove them all (push --allow-empty)`);
   }
 
-  const tableDigest = createHash("sha1").update(JSON.stringify(desired.table)).digest("hex");
+  const tableDigest = createHash("sha1").update(JSON.stringify(packMirrorTable({ ...desired.table, generation: "" }))).digest("hex");
   const tableChanged = (db.prepare("SELECT value FROM pushed_meta WHERE key = 'table_digest'").get() as { value: string } | undefined)?.value !== tableDigest;
   const table: MirrorTable | null = tableChanged ? { ...desired.table, generation: opts.generation } : null;
   const keep = new Set(desired.table.mirrors.map((m) => m.id));
-  const removed = (prev?.mirrors ?? []).filter((m) => !keep.has(m.id));
+  // The last push's table comes from the state file: a mirror there that is not whole (an older or
+  // hand-edited state) cannot be served anyway, and stays out of the transition table.
+  const removed = (prev?.mirrors ?? [])
+    .filter((m) => typeof m === "object" && m !== null && !keep.has(m.id))
+    .map((m) => mirrorWithDefaults(m))
+    .filter((m) => mirrorProblems(m).length === 0);
   const transitionTable: MirrorTable | null =
     table && removed.length ? { ...table, mirrors: [...table.mirrors, ...removed.map((m) => ({ ...m, enabled: false }))] } : null;
 

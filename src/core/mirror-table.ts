@@ -1,10 +1,11 @@
 /**
  * The mirror table: every mirror, its probe state, and the policy, as one KV value that the
- * Worker caches per isolate. Parsed and validated here, at the boundary, so the selection code can
+ * Worker caches per isolate (stored packed, see packed-table.ts). Parsed and validated here, at the boundary, so the selection code can
  * trust it.
  */
 
 import { type Mirror, mirrorProblems, mirrorWithDefaults } from "./mirror.js";
+import { type PackedMirror, packMirror, unpackMirror } from "./packed-table.js";
 import { type Policy, policyWithDefaults } from "./policy.js";
 
 export interface MirrorTable {
@@ -30,18 +31,18 @@ export interface ReadTable {
 export function readMirrorTable(json: unknown): ReadTable {
   if (typeof json !== "object" || json === null) throw new TableError("mirror table is not an object");
   const t = json as Record<string, unknown>;
-  if (t.format !== 1) throw new TableError(`mirror table format ${String(t.format)} is not 1`);
+  if (t.format !== 1 && t.format !== 2) throw new TableError(`mirror table format ${String(t.format)} is neither 1 nor 2`);
   if (!Array.isArray(t.mirrors)) throw new TableError("mirror table has no mirrors array");
   const dropped: string[] = [];
   const seenIds = new Set<number>();
   const seenNames = new Set<string>();
   const mirrors: Mirror[] = [];
-  for (const raw of t.mirrors as Mirror[]) {
-    if (typeof raw !== "object" || raw === null) {
-      dropped.push("a mirror entry is not an object");
+  for (const raw of t.mirrors as unknown[]) {
+    const m = t.format === 2 ? unpackMirror(raw) : typeof raw === "object" && raw !== null ? mirrorWithDefaults(raw as Mirror) : null;
+    if (!m) {
+      dropped.push(`a mirror entry is not ${t.format === 2 ? "a packed mirror" : "an object"}`);
       continue;
     }
-    const m = mirrorWithDefaults(raw);
     const problems = mirrorProblems(m);
     if (seenIds.has(m.id)) problems.push(`duplicate id ${m.id}`);
     if (seenNames.has(m.name)) problems.push("duplicate name");
@@ -57,6 +58,11 @@ export function readMirrorTable(json: unknown): ReadTable {
     table: { format: 1, generation: String(t.generation ?? ""), policy: policyWithDefaults(t.policy as Partial<Policy> | undefined), mirrors },
     dropped,
   };
+}
+
+/** What the push stores under the `mirrors` key: format 2, one packed array per mirror. */
+export function packMirrorTable(table: MirrorTable): { format: 2; generation: string; policy: Policy; mirrors: PackedMirror[] } {
+  return { format: 2, generation: table.generation, policy: table.policy, mirrors: table.mirrors.map(packMirror) };
 }
 
 /** The same validation, strict: what the push runs before its first write, so the edge never has to drop one. */

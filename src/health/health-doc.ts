@@ -5,7 +5,7 @@
  */
 
 import type { MirrorTable } from "../core/mirror-table.js";
-import type { Scheme } from "../core/mirror.js";
+import type { Mirror, Scheme } from "../core/mirror.js";
 import type { HealthState } from "./state.js";
 
 export const HEALTH_KEY = "health";
@@ -80,15 +80,15 @@ export function applyHealth(table: MirrorTable, doc: HealthDoc | null, nowSecond
     ...table,
     mirrors: table.mirrors.map((m) => {
       const h = doc.mirrors[m.id];
-      if (!h) return m;
-      const { lagSeconds: _old, ...rest } = m;
-      return {
-        ...rest,
-        up: { ...m.up, ...h.up },
-        ipv4: m.ipv4 && h.ipv4 !== false,
-        ipv6: m.ipv6 && h.ipv6 !== false,
-        ...(h.lag !== undefined ? { lagSeconds: h.lag } : {}),
-      };
+      return h ? mirrorWithHealth(m, h) : m;
     }),
   };
+}
+
+/** One mirror with its probe results: probes can take a scheme or a family away, never grant one. */
+export function mirrorWithHealth(m: Mirror, h: MirrorHealthEntry): Mirror {
+  const out: Mirror = { ...m, up: { ...m.up, ...h.up }, ipv4: m.ipv4 && h.ipv4 !== false, ipv6: m.ipv6 && h.ipv6 !== false };
+  if (h.lag !== undefined) out.lagSeconds = h.lag;
+  else if (out.lagSeconds !== undefined) delete out.lagSeconds;
+  return out;
 }

@@ -7,6 +7,7 @@ import { type Cidr, parseCidr } from "../core/ip.js";
 import { type Mirror, type Tier, TIERS, confinementOf } from "../core/mirror.js";
 import type { MirrorTable } from "../core/mirror-table.js";
 import { type Policy, compilePathGlobs } from "../core/policy.js";
+import { type HealthDoc, isStale, mirrorWithHealth } from "../health/health-doc.js";
 
 export interface CompiledMirror {
   mirror: Mirror;
@@ -56,7 +57,7 @@ export function compileTable(table: MirrorTable): CompiledTable {
     deny: new Set(m.denyCountries),
     region: m.region ?? regionOfCountry(m.country),
     confine: tierIndex(confinementOf(m)),
-    lagging: maxLag !== null && m.lagSeconds !== undefined && m.lagSeconds > maxLag,
+    lagging: isLagging(m, maxLag),
   }));
   return {
     generation: table.generation,
@@ -68,4 +69,23 @@ export function compileTable(table: MirrorTable): CompiledTable {
     isStagedPath: compilePathGlobs(table.policy.release.staged),
     regionOfCountry,
   };
+}
+
+const isLagging = (m: Mirror, maxLag: number | null) => maxLag !== null && m.lagSeconds !== undefined && m.lagSeconds > maxLag;
+
+/**
+ * The table with a health document applied, by the rule of `applyHealth`: what
+ * `compileTable(applyHealth(t, doc))` gives, but reusing every compiled part probes do not touch, so
+ * a new probe round costs the edge a pass over the mirrors, not a new parse of the table.
+ */
+export function withHealth(base: CompiledTable, doc: HealthDoc | null, nowSeconds = Math.floor(Date.now() / 1000)): CompiledTable {
+  if (!doc || isStale(doc, base.policy.health.verdictMaxAgeSeconds, nowSeconds)) return base;
+  const maxLag = base.policy.health.maxLagSeconds;
+  const mirrors = base.mirrors.map((cm): CompiledMirror => {
+    const h = doc.mirrors[cm.mirror.id];
+    if (!h) return cm;
+    const mirror = mirrorWithHealth(cm.mirror, h);
+    return { ...cm, mirror, lagging: isLagging(mirror, maxLag) };
+  });
+  return { ...base, mirrors, byId: new Map(mirrors.map((c) => [c.mirror.id, c])) };
 }

@@ -33,10 +33,19 @@ export async function writeHealth(env: Env, statements: string[], doc: HealthDoc
 }
 
 /** The health document for the request path; null (everyone counts as up) when it is missing or unreadable. */
+// The document parsed last per binding, by its text: probe rounds rewrite it every few minutes, the
+// table reloads every minute, so most reloads find the same text and reuse the same object.
+const parsed = new WeakMap<object, { text: string; doc: HealthDoc }>();
+
 export async function readHealthDoc(env: Env): Promise<HealthDoc | null> {
   try {
-    const json = await env.INDEX.get(HEALTH_KEY, "json");
-    return json ? parseHealthDoc(json) : null;
+    const text = await env.INDEX.get(HEALTH_KEY, "text");
+    if (!text) return null;
+    const last = parsed.get(env.INDEX);
+    if (last?.text === text) return last.doc;
+    const doc = parseHealthDoc(JSON.parse(text));
+    parsed.set(env.INDEX, { text, doc });
+    return doc;
   } catch (err) {
     logOnce("KV health document read failed", err);
     return null;

@@ -8,12 +8,12 @@ import { drizzle } from "drizzle-orm/d1";
 import { MIRROR_TABLE_KEY } from "../core/file-record.js";
 import { type MirrorTable, readMirrorTable } from "../core/mirror-table.js";
 import { meta, mirrorHealth, mirrors, mirrorStatus } from "../db/schema.js";
-import { applyHealth, healthDocOf } from "../health/health-doc.js";
+import { type HealthDoc, healthDocOf, isStale } from "../health/health-doc.js";
 import { healthStateFromRows } from "../health/state-rows.js";
 import { readHealthDoc } from "./health-store.js";
 import { mirrorFromRow } from "../db/rows.js";
 import type { Env } from "../env.js";
-import { type CompiledTable, compileTable } from "../selection/compiled-table.js";
+import { type CompiledTable, compileTable, withHealth } from "../selection/compiled-table.js";
 import { logOnce } from "./log-once.js";
 import { D1_DEADLINE_MS, KV_DEADLINE_MS, withDeadline } from "./deadline.js";
 
@@ -45,9 +45,9 @@ export async function getMirrorTable(env: Env, now = Date.now()): Promise<Loaded
   let load = loading.get(env.INDEX);
   if (!load) {
     const started: Promise<CacheEntry | null> = (async () => {
-      const fresh = (await fromKv(env)) ?? (await fromD1(env));
+      const fresh = (await fromKv(env, now)) ?? (await fromD1(env, now));
       if (!fresh) return null;
-      const entry: CacheEntry = { table: compileTable(fresh.table), source: fresh.source, loadedAt: now };
+      const entry: CacheEntry = { table: fresh.table, source: fresh.source, loadedAt: now };
       cache.set(env.INDEX, entry);
       return entry;
     })().finally(() => {
@@ -75,18 +75,42 @@ function readLogged(json: unknown): MirrorTable {
   return table;
 }
 
-async function fromKv(env: Env): Promise<{ table: MirrorTable; source: "kv" } | null> {
+// What each binding compiled last: the table's text, its compiled form, and that form with a health
+// document applied. The table changes only with a push and the document with a probe round, so most
+// reloads find both unchanged and cost two string comparisons; a new document costs one pass over
+// the mirrors; only a new table is parsed, validated and compiled (bench/table-load.ts).
+interface Compiled {
+  text: string;
+  base: CompiledTable;
+  health: HealthDoc | null;
+  applied: boolean;
+  table: CompiledTable;
+}
+const compiled = new WeakMap<object, Compiled>();
+
+function compiledFromKv(env: Env, text: string, health: HealthDoc | null, nowSeconds: number): CompiledTable {
+  const last = compiled.get(env.INDEX);
+  const base = last?.text === text ? last.base : compileTable(readLogged(JSON.parse(text)));
+  // A document that went stale since stops applying, though its text did not change.
+  const applied = health !== null && !isStale(health, base.policy.health.verdictMaxAgeSeconds, nowSeconds);
+  if (last && last.base === base && last.health === health && last.applied === applied) return last.table;
+  const table = applied ? withHealth(base, health, nowSeconds) : base;
+  compiled.set(env.INDEX, { text, base, health, applied, table });
+  return table;
+}
+
+async function fromKv(env: Env, now: number): Promise<{ table: CompiledTable; source: "kv" } | null> {
   try {
     // The push owns the table and the probers own the health document; they are merged here.
-    const [json, health] = await withDeadline(Promise.all([env.INDEX.get(MIRROR_TABLE_KEY, "json"), readHealthDoc(env)]), KV_DEADLINE_MS, "KV mirror table read");
-    return json ? { table: applyHealth(readLogged(json), health), source: "kv" } : null;
+    const [text, health] = await withDeadline(Promise.all([env.INDEX.get(MIRROR_TABLE_KEY, "text"), readHealthDoc(env)]), KV_DEADLINE_MS, "KV mirror table read");
+    return text ? { table: compiledFromKv(env, text, health, Math.floor(now / 1000)), source: "kv" } : null;
   } catch (err) {
     logOnce("KV mirror table read failed", err);
     return null;
   }
 }
 
-async function fromD1(env: Env): Promise<{ table: MirrorTable; source: "d1" } | null> {
+async function fromD1(env: Env, now: number): Promise<{ table: CompiledTable; source: "d1" } | null> {
   try {
     const db = drizzle(env.DB);
     const [mirrorRows, statusRows, healthRows, metaRows] = await withDeadline(Promise.all([
@@ -105,7 +129,7 @@ async function fromD1(env: Env): Promise<{ table: MirrorTable; source: "d1" } | 
     });
     // The probe round's time, for the staleness rule: D1's verdicts age like the document's.
     const health = healthDocOf(healthStateFromRows(statusRows, healthRows, metaRows), Number(metaMap.get("probed_at")) || 0);
-    return { table: applyHealth(table, health), source: "d1" };
+    return { table: withHealth(compileTable(table), health, Math.floor(now / 1000)), source: "d1" };
   } catch (err) {
     logOnce("D1 mirror table read failed", err);
     return null;

@@ -199,7 +199,8 @@ describe("mirrorhop CLI", () => {
     const r = await cli("push", "--local", "--dry-run");
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/the config lists no mirrors but 1 were pushed before; refusing to remove them all \(push --allow-empty\)/);
-    expect((await cli("push", "--local", "--dry-run", "--allow-empty")).code).toBe(0);
+    const allowed = await cli("push", "--local", "--dry-run", "--allow-empty");
+    expect(allowed.code, allowed.err).toBe(0);
 
     // Most of a large index gone at once: refused too, unless --max-delete allows it.
     const big = openState(path.join(tmp, "state.sqlite"));
