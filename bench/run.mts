@@ -15,6 +15,7 @@ import { runPackageOriginShareBench } from "./package-origin-share.js";
 import { runStatsOverheadBench } from "./stats-overhead.js";
 import { runPushThroughputBench } from "./push-throughput.js";
 import { runTableLoadBench } from "./table-load.js";
+import { runProbeWritesBench } from "./probe-writes.js";
 import { runHashingBench, runPushDiffBench, runPushPlanMemoryBench, runRsyncListingBench } from "./scanner.js";
 
 const only = process.argv[2];
@@ -65,6 +66,11 @@ if (!only || only === "table-load") {
   console.log("table load: KV texts to a compiled table at 64 and 1,000 mirrors, before / after a push / after a probe round / unchanged ...");
   results.tableLoad = await runTableLoadBench();
   console.table(results.tableLoad);
+}
+if (!only || only === "probe-writes") {
+  console.log("probe writes: D1 rows and KV writes of a day of probe rounds at 64 and 1,000 mirrors, against the full rewrite ...");
+  results.probeWrites = await runProbeWritesBench();
+  console.table(results.probeWrites);
 }
 if (!only || only === "push-throughput") {
   console.log("push throughput: push --local of PUSH_FILES (10,000 and 100,000) files, first / no change / 1%, against writing the same entries alone ...");

@@ -6,12 +6,11 @@
  */
 
 import { mapPool } from "../../src/core/pool.js";
-import { HEALTH_KEY, healthDocOf } from "../../src/health/health-doc.js";
-import { healthWrites, stateMirrorIds } from "../../src/health/health-sql.js";
-import { addRound, CHART_KEY, parseChart } from "../../src/status/lag-chart-data.js";
+import { HEALTH_KEY, writtenDocRecord } from "../../src/health/health-doc.js";
+import { roundWrites } from "../../src/health/health-sql.js";
 import { probeTrace } from "../../src/health/probe.js";
 import { applyProbeRound, probeTargets, traceUrl } from "../../src/health/round.js";
-import { HEALTH_ROWS_SQL, healthStateFromRows, type MirrorHealthRow, ORIGIN_TRACE_SQL, STATUS_ROWS_SQL, type StatusRow } from "../../src/health/state-rows.js";
+import { HEALTH_ROWS_SQL, type MirrorHealthRow, ROUND_META_SQL, roundInputsOf, STATUS_ROWS_SQL, type StatusRow } from "../../src/health/state-rows.js";
 import { type Config, mirrorOf } from "../config/schema.js";
 import { batchInBulks, withStore } from "../store/store.js";
 import type { Target } from "../store/target.js";
@@ -41,14 +40,14 @@ export async function probeFromNode(config: Config, target: Target, opts: ProbeO
   const table = { policy: config.policy, mirrors: config.mirrors.map(mirrorOf) };
 
   // D1 gives SQLite's 0/1 for booleans; healthStateFromRows reads both.
-  const { prev, prevChart } = await withStore(target, async (store) => {
+  const inputs = await withStore(target, async (store) => {
     await store.migrate();
     const status = await store.query<StatusRow>(STATUS_ROWS_SQL);
     const health = await store.query<MirrorHealthRow>(HEALTH_ROWS_SQL);
-    const meta = await store.query<{ key: string; value: string }>(ORIGIN_TRACE_SQL);
-    const chart = await store.query<{ value: string }>(`SELECT value FROM meta WHERE key = '${CHART_KEY}'`);
-    return { prev: healthStateFromRows(status, health, meta), prevChart: parseChart(chart[0]?.value) };
+    const meta = await store.query<{ key: string; value: string }>(ROUND_META_SQL);
+    return roundInputsOf(status, health, meta);
   });
+  const prev = inputs.prev;
 
   // No per-invocation cap here: every mirror, every scheme, each family.
   const targets = probeTargets(table, prev, Number.MAX_SAFE_INTEGER, opts.families === false ? [null] : [4, 6]);
@@ -72,10 +71,13 @@ export async function probeFromNode(config: Config, target: Target, opts: ProbeO
 
   if (!opts.dryRun) {
     // The store is opened again after the probes: a round may take minutes, and holds nothing open meanwhile.
+    const out = await roundWrites(inputs, next, history, now, config.policy.health);
     await withStore(target, async (store) => {
-      const chart = addRound(prevChart, history, now, stateMirrorIds(next));
-      await batchInBulks(store, healthWrites(next, history, now, config.policy.health.historyDays, chart));
-      await store.kvPut([{ key: HEALTH_KEY, value: JSON.stringify(healthDocOf(next, now)) }]);
+      // As the edge cron does: D1, then the document when due, then the record that KV took it.
+      await batchInBulks(store, out.statements);
+      if (!out.doc) return;
+      await store.kvPut([{ key: HEALTH_KEY, value: JSON.stringify(out.doc.doc) }]);
+      await store.batch([writtenDocRecord(out.doc.digest, out.doc.doc.at)]);
     });
   }
   return { lines, state: next, originTrace };

@@ -42,7 +42,11 @@ export const mirrors = sqliteTable("mirrors", {
   lastScanAt: integer("last_scan_at"),
 });
 
-/** One row per mirror and scheme, kept by the probers (docs/health.md): up/down with hysteresis counters. */
+/**
+ * One row per mirror and scheme, kept by the probers (docs/health.md): up/down with hysteresis
+ * counters. Only what changes with the mirror's state: a round rewrites a row when that changes.
+ * When it was last checked and how fast it answered are in the chart's meta rows.
+ */
 export const mirrorStatus = sqliteTable(
   "mirror_status",
   {
@@ -51,31 +55,27 @@ export const mirrorStatus = sqliteTable(
       .references(() => mirrors.id, { onDelete: "cascade" }),
     scheme: text("scheme", { enum: ["http", "https", "ftp", "rsync"] }).notNull(),
     up: flag("up", true),
-    checkedAt: integer("checked_at"),
     since: integer("since"),
     failures: integer("failures").notNull().default(0),
     successes: integer("successes").notNull().default(0),
     lastError: text("last_error"),
-    latencyMs: integer("latency_ms"),
   },
   (t) => [primaryKey({ columns: [t.mirrorId, t.scheme] })],
 );
 
-/** One row per mirror: what its trace file says, and per-family reachability from `mirrorhop probe`. */
+/** One row per mirror: what its trace file says, and per-family reachability from `mirrorhop probe`. Its lag is derived (origin trace − trace_at). */
 export const mirrorHealth = sqliteTable("mirror_health", {
   mirrorId: integer("mirror_id")
     .primaryKey()
     .references(() => mirrors.id, { onDelete: "cascade" }),
   traceAt: integer("trace_at"),
   traceSince: integer("trace_since"),
-  lagSeconds: integer("lag_seconds"),
   stalled: flag("stalled", false),
   ipv4Up: integer("ipv4_up", { mode: "boolean" }),
   ipv6Up: integer("ipv6_up", { mode: "boolean" }),
-  checkedAt: integer("checked_at"),
 });
 
-/** Every probe, kept for policy.health.historyDays: the status page's rollout chart reads it. */
+/** Failed probes, kept for policy.health.historyDays: what went wrong and when (successes are in the chart rows). */
 export const probeHistory = sqliteTable(
   "probe_history",
   {

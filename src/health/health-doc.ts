@@ -5,6 +5,7 @@
  */
 
 import type { MirrorTable } from "../core/mirror-table.js";
+import { upsertMeta } from "../db/sql-literal.js";
 import type { Mirror, Scheme } from "../core/mirror.js";
 import type { HealthState } from "./state.js";
 
@@ -91,4 +92,46 @@ export function mirrorWithHealth(m: Mirror, h: MirrorHealthEntry): Mirror {
   if (h.lag !== undefined) out.lagSeconds = h.lag;
   else if (out.lagSeconds !== undefined) delete out.lagSeconds;
   return out;
+}
+
+/** The D1 meta row recording the document last written to KV: its verdicts' digest and its time. */
+export const HEALTH_DOC_META = "health_doc";
+
+export interface WrittenDoc {
+  digest: string;
+  at: number;
+}
+
+/** The verdicts without the round's time, in a fixed order: equal for two rounds that found the same. */
+export async function healthDocDigest(doc: HealthDoc): Promise<string> {
+  const lines = [`origin ${doc.originTrace}`];
+  // Integer-like keys iterate in ascending order; each entry's fields are named explicitly.
+  for (const [id, e] of Object.entries(doc.mirrors)) lines.push(`${id} ${e.up.http} ${e.up.https} ${e.lag} ${e.ipv4} ${e.ipv6}`);
+  const hash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(lines.join("\n")));
+  return [...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export function parseWrittenDoc(value: string | undefined): WrittenDoc | null {
+  try {
+    const v = value ? JSON.parse(value) : null;
+    return v && typeof v.digest === "string" && Number.isFinite(v.at) ? { digest: v.digest, at: v.at } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether a round writes the document to KV: when its verdicts changed, or when the copy there
+ * reaches a third of the age at which the edge stops applying it (so one slow or failed round does
+ * not let it lapse). A steady network then writes KV a few times per `verdictMaxAgeSeconds`, not
+ * every round: Workers Free allows 1,000 KV writes a day, and pushes need them.
+ */
+export function healthDocDue(digest: string, now: number, last: WrittenDoc | null, verdictMaxAgeSeconds: number): boolean {
+  if (!last || last.digest !== digest) return true;
+  return verdictMaxAgeSeconds > 0 && now - last.at >= verdictMaxAgeSeconds / 3;
+}
+
+/** The statement recording a document KV accepted. */
+export function writtenDocRecord(digest: string, at: number): string {
+  return upsertMeta(HEALTH_DOC_META, JSON.stringify({ digest, at }));
 }

@@ -14,8 +14,11 @@ export interface ProbeOutcome {
 }
 
 export function nextSchemeStatus(prev: SchemeStatus, probe: ProbeOutcome, policy: Pick<HealthPolicy, "downAfter" | "upAfter">, now: number): SchemeStatus {
-  const failures = probe.ok ? 0 : prev.failures + 1;
-  const successes = probe.ok ? prev.successes + 1 : 0;
+  // Counted only while they can decide something, and up to the threshold they decide at: a steady
+  // mirror's row then stops changing, and a round writes nothing for it (docs/health.md). Successes
+  // matter only to a mirror that is down; failures past down_after decide nothing more.
+  const failures = probe.ok ? 0 : Math.min(prev.failures + 1, policy.downAfter);
+  const successes = probe.ok && !prev.up ? Math.min(prev.successes + 1, policy.upAfter) : 0;
   let up = prev.up;
   if (up && failures >= policy.downAfter) up = false;
   else if (!up && successes >= policy.upAfter) up = true;

@@ -91,7 +91,7 @@ export function applyProbeRound(table: Pick<MirrorTable, "policy" | "mirrors">, 
       const fr = rs.filter((r) => r.target.family === f);
       return fr.length ? fr.some((r) => r.probe.ok) : before[f === 4 ? "ipv4Up" : "ipv6Up"];
     };
-    mirrors.push(withLag({ ...before, ipv4Up: familyUp(4), ipv6Up: familyUp(6), checkedAt: now }, traceAt, originTrace, now, policy.stalledAfterSeconds));
+    mirrors.push(withLag({ ...before, ipv4Up: familyUp(4), ipv6Up: familyUp(6) }, traceAt, originTrace, now, policy.stalledAfterSeconds));
   }
 
   const history: ProbeRecord[] = results

@@ -30,7 +30,6 @@ export interface MirrorHealth {
   /** Per address family, from `mirrorhop probe` (the edge cannot choose a family); null when never probed. */
   ipv4Up: boolean | null;
   ipv6Up: boolean | null;
-  checkedAt: number | null;
 }
 
 export interface HealthState {
@@ -60,5 +59,5 @@ export function newSchemeStatus(mirrorId: number, scheme: Scheme): SchemeStatus 
 }
 
 export function newMirrorHealth(mirrorId: number): MirrorHealth {
-  return { mirrorId, traceAt: null, traceSince: null, lagSeconds: null, stalled: false, ipv4Up: null, ipv6Up: null, checkedAt: null };
+  return { mirrorId, traceAt: null, traceSince: null, lagSeconds: null, stalled: false, ipv4Up: null, ipv6Up: null };
 }

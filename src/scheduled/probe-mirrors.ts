@@ -6,12 +6,10 @@
 
 import type { Env } from "../env.js";
 import { mapPool } from "../core/pool.js";
-import { healthDocOf } from "../health/health-doc.js";
-import { healthWrites, stateMirrorIds } from "../health/health-sql.js";
+import { roundWrites } from "../health/health-sql.js";
 import { type FetchText, probeTrace } from "../health/probe.js";
 import { applyProbeRound, probeTargets, traceUrl } from "../health/round.js";
-import { readChart, readHealthState, writeHealth } from "../storage/health-store.js";
-import { addRound } from "../status/lag-chart-data.js";
+import { readRoundInputs, writeHealth } from "../storage/health-store.js";
 import { getMirrorTable, invalidateMirrorTable } from "../storage/mirror-table.js";
 
 /** A trace file is one line; anything past this is not read (a mirror serving a huge file there costs nothing). */
@@ -54,7 +52,8 @@ export async function probeMirrors(env: Env, fetchText: FetchText = fetchTraceTe
   const policy = table.policy.health;
   if (!policy.traceFile) return { probed: 0, failed: 0, down: [], originTrace: null, skipped: "no trace file configured ([origin] trace)" };
 
-  const [prev, prevChart] = await Promise.all([readHealthState(env.DB), readChart(env.DB)]);
+  const inputs = await readRoundInputs(env.DB);
+  const prev = inputs.prev;
   // One subrequest goes to the origin's own trace; the rest of the budget to mirrors.
   const targets = probeTargets(table, prev, policy.maxProbesPerRun - 1);
   const originBase = env.ORIGIN_URL.endsWith("/") ? env.ORIGIN_URL : `${env.ORIGIN_URL}/`;
@@ -63,8 +62,8 @@ export async function probeMirrors(env: Env, fetchText: FetchText = fetchTraceTe
   const now = Math.floor(clock() / 1000);
   const originTrace = origin!.ok ? origin!.traceAt : prev.originTrace;
   const { next, history } = applyProbeRound(table, prev, targets.map((target, i) => ({ target, probe: probes[i]! })), originTrace, now);
-  const chart = addRound(prevChart, history, now, stateMirrorIds(next));
-  await writeHealth(env, healthWrites(next, history, now, policy.historyDays, chart), healthDocOf(next, now));
+  const out = await roundWrites(inputs, next, history, now, policy);
+  await writeHealth(env, out.statements, out.doc);
   invalidateMirrorTable(env);
   const names = new Map(table.mirrors.map((m) => [m.id, m.name]));
   return {

@@ -1,35 +1,29 @@
 /** Reading and writing the probe state in D1 and the health document in KV, from the Worker. */
 
-import { drizzle } from "drizzle-orm/d1";
-import { eq } from "drizzle-orm";
-import { CHART_KEY, type LagChartData, parseChart } from "../status/lag-chart-data.js";
-import { meta, mirrorHealth, mirrorStatus } from "../db/schema.js";
 import type { Env } from "../env.js";
-import { HEALTH_KEY, type HealthDoc, parseHealthDoc } from "../health/health-doc.js";
-import { healthStateFromRows } from "../health/state-rows.js";
-import type { HealthState } from "../health/state.js";
+import { HEALTH_KEY, type HealthDoc, parseHealthDoc, writtenDocRecord } from "../health/health-doc.js";
+import { HEALTH_ROWS_SQL, type MirrorHealthRow, ROUND_META_SQL, type RoundInputs, roundInputsOf, STATUS_ROWS_SQL, type StatusRow } from "../health/state-rows.js";
 import { logOnce } from "./log-once.js";
 
-export async function readHealthState(db: D1Database): Promise<HealthState> {
-  const d = drizzle(db);
+/** What a probe round starts from, read with the same SQL `mirrorhop probe` uses. */
+export async function readRoundInputs(db: D1Database): Promise<RoundInputs> {
   const [status, health, metaRows] = await Promise.all([
-    d.select().from(mirrorStatus).all(),
-    d.select().from(mirrorHealth).all(),
-    d.select().from(meta).where(eq(meta.key, "origin_trace")).all(),
+    db.prepare(STATUS_ROWS_SQL).all<StatusRow>(),
+    db.prepare(HEALTH_ROWS_SQL).all<MirrorHealthRow>(),
+    db.prepare(ROUND_META_SQL).all<{ key: string; value: string }>(),
   ]);
-  return healthStateFromRows(status, health, metaRows);
+  return roundInputsOf(status.results, health.results, metaRows.results);
 }
 
-/** The rollout chart's grid as the last round left it; null before the first round (or if unreadable). */
-export async function readChart(db: D1Database): Promise<LagChartData | null> {
-  const row = await drizzle(db).select().from(meta).where(eq(meta.key, CHART_KEY)).get();
-  return parseChart(row?.value);
-}
-
-/** D1 first (the source of truth), then the document the request path reads. */
-export async function writeHealth(env: Env, statements: string[], doc: HealthDoc): Promise<void> {
+/**
+ * D1 first (the source of truth), then, when due, the document the request path reads, and only
+ * once KV took it the record that it did: a failed KV write is retried by the next round.
+ */
+export async function writeHealth(env: Env, statements: string[], doc: { doc: HealthDoc; digest: string } | null): Promise<void> {
   await env.DB.batch(statements.map((s) => env.DB.prepare(s)));
-  await env.INDEX.put(HEALTH_KEY, JSON.stringify(doc));
+  if (!doc) return;
+  await env.INDEX.put(HEALTH_KEY, JSON.stringify(doc.doc));
+  await env.DB.prepare(writtenDocRecord(doc.digest, doc.doc.at)).run();
 }
 
 /** The health document for the request path; null (everyone counts as up) when it is missing or unreadable. */

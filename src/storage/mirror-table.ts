@@ -5,6 +5,7 @@
  */
 
 import { drizzle } from "drizzle-orm/d1";
+import { inArray } from "drizzle-orm";
 import { MIRROR_TABLE_KEY } from "../core/file-record.js";
 import { type MirrorTable, readMirrorTable } from "../core/mirror-table.js";
 import { meta, mirrorHealth, mirrors, mirrorStatus } from "../db/schema.js";
@@ -117,7 +118,8 @@ async function fromD1(env: Env, now: number): Promise<{ table: CompiledTable; so
       db.select().from(mirrors).all(),
       db.select().from(mirrorStatus).all(),
       db.select().from(mirrorHealth).all(),
-      db.select().from(meta).all(),
+      // Not the chart's rows: the table needs the verdicts, not their history.
+      db.select().from(meta).where(inArray(meta.key, ["generation", "policy", "probed_at", "origin_trace"])).all(),
     ]), D1_DEADLINE_MS, "D1 mirror table read");
     if (mirrorRows.length === 0) return null;
     const metaMap = new Map(metaRows.map((r) => [r.key, r.value]));

@@ -1,13 +1,13 @@
 /**
  * A day of probe rounds for the status page, written with the prober's own functions
- * (applyProbeRound, healthWrites): de-fra syncs at once, fr-par stops syncing, us-nyc goes down
+ * (applyProbeRound, roundWrites): de-fra syncs at once, fr-par stops syncing, us-nyc goes down
  * for the last hours. Only the probe outcomes are made up; everything after is the real code path.
  */
 
 import { DEFAULT_POLICY } from "../../src/core/policy.js";
 import type { Mirror } from "../../src/core/mirror.js";
-import { healthWrites, stateMirrorIds } from "../../src/health/health-sql.js";
-import { addRound, type LagChartData } from "../../src/status/lag-chart-data.js";
+import { roundWrites } from "../../src/health/health-sql.js";
+import { HEALTH_ROWS_SQL, ROUND_META_SQL, roundInputsOf, type RoundInputs, STATUS_ROWS_SQL } from "../../src/health/state-rows.js";
 import { applyProbeRound, probeTargets } from "../../src/health/round.js";
 import { EMPTY_HEALTH, type HealthState } from "../../src/health/state.js";
 
@@ -17,7 +17,7 @@ export async function seedRollout(stores: { DB: D1Database }, now = Math.floor(D
   const policy = { ...DEFAULT_POLICY, health: { ...DEFAULT_POLICY.health, traceFile: "TIME", stalledAfterSeconds: 6 * 3600 } };
   const table = { policy, mirrors };
   let state = EMPTY_HEALTH;
-  let chart: LagChartData | null = null;
+  let inputs: RoundInputs = roundInputsOf([], [], []);
   const start = now - 24 * 3600;
   const stalledAt = start + 3600;
   for (let t = start; t <= now; t += 1800) {
@@ -30,9 +30,12 @@ export async function seedRollout(stores: { DB: D1Database }, now = Math.floor(D
       return { target, probe: down ? { ok: false, latencyMs: null, traceAt: null, error: "connection refused" } : { ok: true, latencyMs: 40, traceAt, error: null } };
     });
     const round = applyProbeRound(table, state, results, origin, t);
-    state = round.next;
-    chart = addRound(chart, round.history, t, stateMirrorIds(state));
-    await stores.DB.batch(healthWrites(state, round.history, t, 14, chart).map((s) => stores.DB.prepare(s)));
+    const out = await roundWrites(inputs, round.next, round.history, t, { historyDays: 14, verdictMaxAgeSeconds: 0 });
+    await stores.DB.batch(out.statements.map((s) => stores.DB.prepare(s)));
+    // What the next round reads back, as the prober would.
+    const [st, he, me] = await Promise.all([STATUS_ROWS_SQL, HEALTH_ROWS_SQL, ROUND_META_SQL].map((q) => stores.DB.prepare(q).all()));
+    inputs = roundInputsOf(st!.results as never, he!.results as never, me!.results as never);
+    state = inputs.prev;
   }
   await stores.DB.batch([
     stores.DB.prepare("UPDATE mirrors SET files_held = 2, last_scan_at = ? WHERE id = 1").bind(now - 3600),

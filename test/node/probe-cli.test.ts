@@ -90,14 +90,15 @@ describe("mirrorhop probe", () => {
     expect([line("gone", 4).ok, line("gone", 6).ok]).toEqual([false, false]);
     expect(line("gone", 6).detail).toMatch(/^no IPv6 address for 127.0.0.1 \(http:/);
 
-    const health = await d1Query<{ name: string; ipv4_up: number | null; ipv6_up: number | null; lag_seconds: number | null }>(
+    const health = await d1Query<{ name: string; ipv4_up: number | null; ipv6_up: number | null; trace_at: number | null }>(
       target(),
-      "SELECT m.name, h.ipv4_up, h.ipv6_up, h.lag_seconds FROM mirror_health h JOIN mirrors m ON m.id = h.mirror_id ORDER BY m.id",
+      "SELECT m.name, h.ipv4_up, h.ipv6_up, h.trace_at FROM mirror_health h JOIN mirrors m ON m.id = h.mirror_id ORDER BY m.id",
     );
+    const originTrace = Number((await d1Query<{ value: string }>(target(), "SELECT value FROM meta WHERE key = 'origin_trace'"))[0]!.value);
     expect(health).toEqual([
-      { name: "dual", ipv4_up: 1, ipv6_up: 1, lag_seconds: 0 },
-      { name: "v4only", ipv4_up: 1, ipv6_up: 0, lag_seconds: 0 },
-      { name: "gone", ipv4_up: 0, ipv6_up: 0, lag_seconds: null },
+      { name: "dual", ipv4_up: 1, ipv6_up: 1, trace_at: originTrace },
+      { name: "v4only", ipv4_up: 1, ipv6_up: 0, trace_at: originTrace },
+      { name: "gone", ipv4_up: 0, ipv6_up: 0, trace_at: null },
     ]);
     // One failed round is not yet "down"; the second is (down_after = 2), as on the edge.
     const upOf = async () => (await d1Query<{ mirror_id: number; up: number }>(target(), "SELECT mirror_id, up FROM mirror_status WHERE mirror_id = 3"))[0]!.up;
@@ -111,9 +112,17 @@ describe("mirrorhop probe", () => {
 
     const w = await startWranglerDev(target().persistTo);
     try {
-      const status = (await (await fetch(`${w.url}/_mirrorhop/api/status`)).json()) as { fileCount: number; mirrors: { name: string; ipv6Up: boolean | null; schemes: { http?: { up: boolean } }; coverage: number | null }[] };
+      const status = (await (await fetch(`${w.url}/_mirrorhop/api/status`)).json()) as {
+        fileCount: number;
+        mirrors: { name: string; ipv6Up: boolean | null; lagSeconds: number | null; schemes: { http?: { up: boolean; checkedAt: number | null } } }[];
+      };
       expect(status.fileCount).toBe(2);
-      expect(status.mirrors.map((m) => [m.name, m.ipv6Up, m.schemes.http?.up])).toEqual([["dual", true, true], ["v4only", false, true], ["gone", false, false]]);
+      // The lag is derived from the two traces; when each scheme was checked comes from the chart's rows.
+      expect(status.mirrors.map((m) => [m.name, m.ipv6Up, m.schemes.http?.up, m.lagSeconds, typeof m.schemes.http?.checkedAt])).toEqual([
+        ["dual", true, true, 0, "number"],
+        ["v4only", false, true, 0, "number"],
+        ["gone", false, false, null, "number"],
+      ]);
       const metrics = await (await fetch(`${w.url}/_mirrorhop/metrics`)).text();
       expect(metrics).toContain('mirrorhop_mirror_up{mirror="gone",scheme="http"} 0');
       expect(metrics).toContain('mirrorhop_mirror_ip_family_up{mirror="v4only",family="6"} 0');
