@@ -11,7 +11,7 @@ import { fileRowFrom, mirrorToRow } from "../../src/db/rows.js";
 import { filePieces, files as filesT, meta, mirrorHealth, mirrors as mirrorsT, mirrorStatus, probeHistory } from "../../src/db/schema.js";
 import { eq } from "drizzle-orm";
 import { type DetailRecord, encodeDetailRecord } from "../../src/core/detail-record.js";
-import { buildListings, isListed } from "../../src/core/dir-listing.js";
+import { buildListings, isListed, listingPages } from "../../src/core/dir-listing.js";
 import { compilePathGlobs } from "../../src/core/policy.js";
 import { detailKey, encodeFileRecord, fileKey, listingKey, MIRROR_TABLE_KEY } from "../../src/core/file-record.js";
 
@@ -71,7 +71,7 @@ export async function writeIndex(stores: Stores, t: MirrorTable, files: Record<s
   const staged = compilePathGlobs(t.policy.release.staged);
   const listed = Object.entries(files).filter(([path, r]) => isListed(path, r.mirrors.length, t.policy.release.minMirrors, staged));
   for (const [dir, l] of buildListings(listed.map(([path, r]) => ({ path, size: r.size, mtime: r.mtime })))) {
-    await stores.INDEX.put(await listingKey(dir), JSON.stringify(l));
+    for (const [i, page] of listingPages(l).entries()) await stores.INDEX.put(await listingKey(dir, i + 1), JSON.stringify(page));
   }
   await stores.INDEX.put(MIRROR_TABLE_KEY, JSON.stringify(packMirrorTable(t)));
 }

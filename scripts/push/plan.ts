@@ -5,7 +5,7 @@
 
 import { createHash } from "node:crypto";
 import { encodeDetailRecord } from "../../src/core/detail-record.js";
-import { buildListings, isListed } from "../../src/core/dir-listing.js";
+import { buildListings, isListed, listingPageId, listingPages, parseListingPageId } from "../../src/core/dir-listing.js";
 import { detailKey, encodeFileRecord, fileKey, listingKey } from "../../src/core/file-record.js";
 import { mirrorProblems, mirrorWithDefaults } from "../../src/core/mirror.js";
 import { type MirrorTable, packMirrorTable } from "../../src/core/mirror-table.js";
@@ -35,7 +35,7 @@ export interface PushPlan {
   kvPut: KvFilePut[];
   /** Per path its detail key, then its record: the path counts as deleted only once its record is gone. */
   kvDelete: { path: string; key: string; main: boolean }[];
-  /** Directory listings that changed (JSON), and those of directories that are gone. */
+  /** Listing pages that changed (JSON), and those of directories (or pages) that are gone; `dir` is the page's id (listingPageId). */
   dirPut: { dir: string; key: string; value: string; digest: string }[];
   dirDelete: { dir: string; key: string }[];
   unchanged: number;
@@ -154,12 +154,22 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
   const listed = desired.files.filter((f) => isListed(f.path, f.record.mirrors.length, gate.minMirrors, staged));
   const listings = buildListings(listed.map((f) => ({ path: f.path, size: f.record.size, mtime: f.record.mtime })));
   const dirPut: PushPlan["dirPut"] = [];
+  const pages = new Set<string>();
   for (const [dir, listing] of listings) {
-    const value = JSON.stringify(listing);
-    const digest = createHash("sha1").update(value).digest("hex");
-    if (pushedDirs.get(dir) !== digest) dirPut.push({ dir, key: await listingKey(dir), value, digest });
+    for (const [i, page] of listingPages(listing).entries()) {
+      const id = listingPageId(dir, i + 1);
+      pages.add(id);
+      const value = JSON.stringify(page);
+      const digest = createHash("sha1").update(value).digest("hex");
+      if (pushedDirs.get(id) !== digest) dirPut.push({ dir: id, key: await listingKey(dir, i + 1), value, digest });
+    }
   }
-  const dirDelete = await Promise.all([...pushedDirs.keys()].filter((d) => !listings.has(d)).map(async (dir) => ({ dir, key: await listingKey(dir) })));
+  const dirDelete = await Promise.all(
+    [...pushedDirs.keys()].filter((id) => !pages.has(id)).map(async (id) => {
+      const { dir, page } = parseListingPageId(id);
+      return { dir: id, key: await listingKey(dir, page) };
+    }),
+  );
   // Details first: when a main record lands, its Metalink data is already there.
   return { table, transitionTable, tableDigest, d1, kvPut, kvDelete, dirPut, dirDelete, unchanged, statsDigest: statsChanged ? statsDigest : null, statsStatements: d1.length - beforeStats };
 }

@@ -15,6 +15,35 @@ export interface DirListing {
   /** Canonical directory path: "" for the root, else ending in "/". */
   path: string;
   entries: DirEntry[];
+  /**
+   * Only on a directory of more than LISTING_PAGE_ENTRIES entries: this page (1-based) and the page
+   * count. No total: a file added to the last page would then rewrite every page.
+   */
+  page?: number;
+  pages?: number;
+}
+
+/**
+ * Entries per stored page. One KV value may hold 25 MiB, a listing ~80 bytes an entry, so one value
+ * per directory stops at ~320,000 entries; and a browser should not get 29 MiB of HTML. 5,000
+ * entries are ~400 KB of JSON and render in milliseconds.
+ */
+export const LISTING_PAGE_ENTRIES = 5000;
+
+/** A listing as it is stored: one page when it fits, else pages that each say where they stand. */
+export function listingPages(l: DirListing, perPage = LISTING_PAGE_ENTRIES): DirListing[] {
+  if (l.entries.length <= perPage) return [l];
+  const pages = Math.ceil(l.entries.length / perPage);
+  return Array.from({ length: pages }, (_, k) => ({ path: l.path, entries: l.entries.slice(k * perPage, (k + 1) * perPage), page: k + 1, pages }));
+}
+
+/** How the push's state names a stored page: the directory itself for the first (as before pages), "dir:N" after it. */
+export const listingPageId = (dir: string, page: number) => (page <= 1 ? dir : `${dir}:${page}`);
+
+/** The reverse: a directory ends with "/" (or is the root ""), so "a/:3" can only be page 3 of "a/". */
+export function parseListingPageId(id: string): { dir: string; page: number } {
+  const m = /^(|.*\/):([0-9]+)$/.exec(id);
+  return m ? { dir: m[1]!, page: Number(m[2]) } : { dir: id, page: 1 };
 }
 
 export function sortEntries(entries: DirEntry[]): DirEntry[] {

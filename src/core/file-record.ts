@@ -137,8 +137,10 @@ export function detailKey(path: string): Promise<string> {
 }
 
 /** Key of a directory's listing; `dir` is "" for the root or ends in "/". */
-export function listingKey(dir: string): Promise<string> {
-  return recordKey("l", dir);
+/** The KV key of a listing's page (1-based): the first is the listing's own key, as before pages. */
+export async function listingKey(dir: string, page = 1): Promise<string> {
+  const key = await recordKey("l", dir);
+  return page <= 1 ? key : `${key}:${page}`;
 }
 
 async function recordKey(kind: "f" | "d" | "l", path: string): Promise<string> {

@@ -54,6 +54,47 @@ describe("push plan", () => {
   });
 });
 
+describe("listing pages", () => {
+  it("a big directory is stored in pages; a change rewrites only the pages it moves, and pages that are gone are deleted", async () => {
+    const { LISTING_PAGE_ENTRIES } = await import("../../src/core/dir-listing.js");
+    const { listingKey } = await import("../../src/core/file-record.js");
+    const state = openState(":memory:");
+    const files = (n: number, extra: string[] = []) => [...Array.from({ length: n }, (_, i) => file(`big/f${String(i).padStart(6, "0")}.rpm`, [])), ...extra.map((p) => file(p, []))];
+    const desired = (fs: ReturnType<typeof files>): DesiredIndex => ({ table: { format: 1, policy: DEFAULT_POLICY, mirrors: [] }, files: fs });
+    // As the push records what it wrote.
+    const record = (plan: Awaited<ReturnType<typeof buildPlan>>) => {
+      for (const d of plan.dirPut) state.prepare("INSERT INTO pushed_dirs (dir, digest) VALUES (?, ?) ON CONFLICT(dir) DO UPDATE SET digest = excluded.digest").run(d.dir, d.digest);
+      for (const d of plan.dirDelete) state.prepare("DELETE FROM pushed_dirs WHERE dir = ?").run(d.dir);
+    };
+    const n = 2 * LISTING_PAGE_ENTRIES + 1;
+    const first = await buildPlan(state, desired(files(n)), { generation: "g" });
+    const pages = first.dirPut.filter((d) => d.dir.startsWith("big/"));
+    expect(pages.map((d) => d.dir)).toEqual(["big/", "big/:2", "big/:3"]);
+    expect(pages.map((d) => d.key)).toEqual([await listingKey("big/"), `${await listingKey("big/")}:2`, `${await listingKey("big/")}:3`]);
+    const parsed = pages.map((d) => JSON.parse(d.value) as { page: number; pages: number; entries: unknown[] });
+    expect(parsed.map((p) => [p.page, p.pages, p.entries.length])).toEqual([[1, 3, LISTING_PAGE_ENTRIES], [2, 3, LISTING_PAGE_ENTRIES], [3, 3, 1]]);
+    record(first);
+    // A file that sorts last changes only the last page (and the parent's listing not at all).
+    const added = await buildPlan(state, desired(files(n, ["big/zz.rpm"])), { generation: "g" });
+    expect(added.dirPut.map((d) => d.dir)).toEqual(["big/:3"]);
+    record(added);
+    // Back under two pages: the first two are rewritten (they no longer say "of 3") and the third deleted.
+    const shrunk = await buildPlan(state, desired(files(LISTING_PAGE_ENTRIES + 10)), { generation: "g" });
+    expect(shrunk.dirPut.map((d) => d.dir).sort()).toEqual(["big/", "big/:2"]);
+    expect(shrunk.dirDelete).toEqual([{ dir: "big/:3", key: `${await listingKey("big/")}:3` }]);
+  });
+
+  it("a 400,000-entry directory (past one KV value's 25 MiB) is 80 pages of at most ~0.5 MB, which together hold the whole listing", async () => {
+    const { buildListings, listingPages } = await import("../../src/core/dir-listing.js");
+    const whole = buildListings(Array.from({ length: 400_000 }, (_, i) => ({ path: `obs/home:user/f${String(i).padStart(7, "0")}-1.2.3-lp156.x86_64.rpm`, size: 123_456_789, mtime: 1_762_000_000 + i }))).get("obs/home:user/")!;
+    expect(JSON.stringify(whole).length).toBeGreaterThan(25 * 1024 * 1024);
+    const pages = listingPages(whole);
+    expect(pages).toHaveLength(80);
+    expect(Math.max(...pages.map((p) => JSON.stringify(p).length))).toBeLessThan(600_000);
+    expect(pages.flatMap((p) => p.entries)).toEqual(whole.entries);
+  });
+});
+
 describe("bulk files", () => {
   it("split by count and by bytes, in order, each a valid JSON array", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "mirrorhop-bulk-"));

@@ -92,13 +92,54 @@ describe("the D1 fallback's row cap", () => {
     }
     const big = await get("big/?json");
     expect(big.headers.get("cache-control")).toBe("private, no-store");
-    const body = (await big.json()) as { truncated?: boolean; note?: string; entries: unknown[] };
+    const body = (await big.json()) as { truncated?: boolean; note?: string; entries: unknown[]; pages: number };
     expect(body.truncated).toBe(true);
-    expect(body.note).toMatch(/partial listing: .* first 20,000 files/);
-    expect(body.entries).toHaveLength(MAX_FALLBACK_ROWS);
+    expect(body.note).toMatch(/partial listing: .* first 20,000 entries/);
+    // Paged as the push would page it.
+    expect([body.entries.length, body.pages]).toEqual([5000, MAX_FALLBACK_ROWS / 5000]);
     expect(await (await get("big/")).text()).toContain('<p class="note" role="status"><strong>partial listing');
     const small = await get("releases/1.0/?json");
     expect(small.headers.get("cache-control")).toBe("public, max-age=60");
     expect(((await small.json()) as { truncated?: boolean }).truncated).toBeUndefined();
+  });
+
+  it("from D1, reads the directory's children, not the files beneath them: a subdirectory of 30,000 files is one entry", async () => {
+    const { env } = await import("cloudflare:test");
+    await seed(table([mirror({ id: 1, name: "de1", country: "DE", continent: "EU" })]), FILES, { kv: false });
+    for (let i = 0; i < 30_000; i += 500) {
+      const rows = Array.from({ length: 500 }, (_, j) => `('tree/sub/f${String(i + j).padStart(6, "0")}.rpm', 5000, 1762000000, 1762000000, X'01')`);
+      await env.DB.prepare(`INSERT INTO files (path, size, mtime, changed_at, mirrors) VALUES ${rows.join(", ")}`).run();
+    }
+    await env.DB.prepare(`INSERT INTO files (path, size, mtime, changed_at, mirrors) VALUES ('tree/a.iso', 1, 1762000000, 1762000000, X'01'), ('tree/sub.iso', 2, 1762000000, 1762000000, X'01'), ('tree/sub-2/x', 3, 1762000000, 1762000000, X'01'), ('tree/z.iso', 4, 1762000000, 1762000000, X'01')`).run();
+    const res = await get("tree/?json");
+    const body = (await res.json()) as { truncated?: boolean; entries: { name: string; type: string }[] };
+    expect(body.truncated).toBeUndefined();
+    expect(body.entries.map((e) => `${e.name}${e.type === "directory" ? "/" : ""}`)).toEqual(["sub/", "sub-2/", "a.iso", "sub.iso", "z.iso"]);
+    expect(res.headers.get("cache-control")).toBe("public, max-age=60");
+  });
+
+  it("a directory of more entries than a page is served in pages, each linking its neighbours", async () => {
+    const { env } = await import("cloudflare:test");
+    const { buildListings, listingPages } = await import("../../src/core/dir-listing.js");
+    const { listingKey } = await import("../../src/core/file-record.js");
+    await seed(table([mirror({ id: 1, name: "de1", country: "DE", continent: "EU" })]), FILES);
+    // The pages as the push writes them (seeding 12,001 file records as well would take a minute).
+    const listing = buildListings(Array.from({ length: 12_001 }, (_, i) => ({ path: `huge/f${String(i).padStart(6, "0")}.rpm`, size: 5000, mtime: 1762000000 }))).get("huge/")!;
+    for (const [i, p] of listingPages(listing).entries()) await env.INDEX.put(await listingKey("huge/", i + 1), JSON.stringify(p));
+    const page = async (q: string) => (await get(`huge/${q}`)).json() as Promise<{ page: number; pages: number; prev?: string; next?: string; entries: { name: string }[] }>;
+    const p1 = await page("?json");
+    expect([p1.page, p1.pages, p1.entries.length, p1.prev, p1.next]).toEqual([1, 3, 5000, undefined, "./?page=2&json"]);
+    const p3 = await page("?page=3&json");
+    expect([p3.page, p3.entries.length, p3.entries.at(-1)!.name, p3.prev, p3.next]).toEqual([3, 2001, "f012000.rpm", "./?page=2&json", undefined]);
+    const html = await (await get("huge/?page=2")).text();
+    expect(html).toContain('Page 2 of 3 · <a rel="prev" href="./?page=1">previous</a> · <a rel="next" href="./?page=3">next</a>');
+    expect(html.match(/<tr class="file">/g)).toHaveLength(5000);
+    const missing = await get("huge/?page=4&json");
+    expect([missing.status, await missing.json()]).toEqual([404, { error: "not found: /huge/ has no page 4" }]);
+    for (const bad of ["0", "-1", "x", "1.5", "99999999"]) {
+      const res = await get(`huge/?page=${bad}&json`);
+      expect(res.status, bad).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toMatch(/^page must be a whole number from 1/);
+    }
   });
 });
