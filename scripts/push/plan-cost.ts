@@ -16,7 +16,7 @@ export interface PushCost {
 
 export function pushCost(plan: PushPlan): PushCost {
   return {
-    kvWrites: plan.kvPut.length + plan.dirPut.length + (plan.table ? 1 : 0) + (plan.transitionTable ? 1 : 0),
+    kvWrites: plan.kvPut.length + plan.dirPut.length + tableWrites(plan),
     kvDeletes: plan.kvDelete.length + plan.dirDelete.length,
     d1Statements: plan.d1.length,
   };
@@ -32,4 +32,11 @@ export function costLines(c: PushCost): string[] {
     }
   }
   return lines;
+}
+
+/** The table's writes, as push.ts makes them: the transition, the early table, the final one. */
+export function tableWrites(plan: Pick<PushPlan, "table" | "transitionTable" | "announce">): number {
+  const early = plan.transitionTable ? 1 : plan.table ? 1 : 0;
+  const final = plan.announce ?? (plan.transitionTable ? plan.table : null);
+  return early + (final ? 1 : 0);
 }

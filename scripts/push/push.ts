@@ -8,7 +8,8 @@
  *   4. file records (details before the record that points to them), then directory listings,
  *      then the listings of directories that are gone, then the records of files that are gone:
  *      a listing never links a file the edge has no record for;
- *   5. the final mirror table.
+ *   5. the final mirror table, whenever records or listings were written: stamped with the time
+ *      it is written, it tells the edge records may still be propagating (src/http/decide.ts).
  * After each KV step the local state records what landed. A push killed anywhere is re-run as it
  * is: the plan is the difference from what was recorded, so the rest is written and nothing twice.
  * The order is the same for both targets (store/): the local state through Miniflare's bindings,
@@ -127,7 +128,8 @@ export async function push(db: StateDb, config: Config, target: Target, opts: Pu
 }
 
 const kvBytes = (e: KvEntry) => e.key.length + (typeof e.value === "string" ? e.value.length : Math.ceil(e.value.byteLength * 4 / 3)) + 32;
-const tableEntry = (t: MirrorTable): KvEntry[] => [{ key: MIRROR_TABLE_KEY, value: JSON.stringify(packMirrorTable(t)) }];
+// Stamped when written, not when planned: a push of many files writes its last table minutes after it began.
+const tableEntry = (t: MirrorTable): KvEntry[] => [{ key: MIRROR_TABLE_KEY, value: JSON.stringify(packMirrorTable(t, Date.now())) }];
 
 /** The write order of the header comment, against any store; after each write the state records what landed. */
 async function writePlan(db: StateDb, store: IndexStore, plan: PushPlan, limits: StoreLimits, log: (s: string) => void, wrote: (s: PushStep) => void | Promise<void>): Promise<void> {
@@ -179,9 +181,10 @@ async function writePlan(db: StateDb, store: IndexStore, plan: PushPlan, limits:
     await wrote(`kv-delete:${i}`);
     recordEach(db, "DELETE FROM pushed_files WHERE path = ?", b.items.flat().filter((p) => p.main).map((p) => [p.path]));
   });
-  if (plan.transitionTable && plan.table) {
+  const final = plan.announce ?? (plan.transitionTable ? plan.table : null);
+  if (final) {
     log("KV: final mirror table");
-    await store.kvPut(tableEntry(plan.table));
+    await store.kvPut(tableEntry(final));
     await wrote("table:final");
   }
 }

@@ -25,8 +25,9 @@ export interface DecideMode {
   /** How many mirrors to rank (a Metalink lists more than the Link header); policy.maxLinks by default. */
   limit?: number;
   /**
-   * Ask D1 on a KV miss even where the origin could take the request: documents derived from a
-   * file have no origin to fall back to, and a listing built from D1 during a push links them.
+   * Ask D1 on a KV miss while a push propagates, even where the origin could take the request:
+   * documents derived from a file have no origin to fall back to, and a listing built from D1
+   * during a push links them.
    */
   confirmMiss?: boolean;
 }
@@ -46,12 +47,13 @@ export async function decide(env: Env, req: Request, url: URL, path: string, mod
   };
   // Both reads start at once: the table is usually cached, and when it is not, its read overlaps the file's.
   const [first, table] = await Promise.all([lookupFile(env, path, Date.now(), { d1OnMiss: false }), getMirrorTable(env)]);
-  // A KV miss is asked of D1 only where the answer would otherwise be wrong, not merely slower:
-  // derived documents, unknown paths answered with our own 404, or no table in KV at all (KV
-  // empty or unreachable). A download goes to the origin instead, which has every file the index
-  // has and answers 404 for the rest: a file whose record is still propagating loses a mirror
-  // redirect, nothing more, and random paths cost no D1 query.
-  const askD1 = mode.confirmMiss || !table || table.source !== "kv" || table.table.policy.unknownPaths === "404";
+  // A KV miss is asked of D1 only where it may be wrong: with no table from KV (KV empty or
+  // unreachable), and, for derived documents and unknown paths answered with our own 404, while a
+  // push is known to be propagating (the table this isolate loaded is younger than
+  // PROPAGATION_WINDOW_MS). Otherwise KV's miss is the answer and random paths cost no D1 query.
+  // A download goes to the origin on a miss anyway, which has every file the index has.
+  const mayBeWrong = mode.confirmMiss || table?.table.policy.unknownPaths === "404";
+  const askD1 = !table || table.source !== "kv" || (mayBeWrong && pushPropagating(table.table.pushedAt, Date.now()));
   const lookup = first.kind === "missing" && askD1 ? await lookupFileInD1(env, path) : first;
   if (lookup.kind === "missing") return { kind: "not-found", originFallback: table !== null && table.table.policy.unknownPaths === "origin", table, selection };
   if (lookup.kind === "unavailable" || !table) return { kind: "unavailable", lookup, table, selection };
@@ -59,3 +61,11 @@ export async function decide(env: Env, req: Request, url: URL, path: string, mod
   if (decision.staged && !mode.explain) return { kind: "staged", holders: decision.holders, needed: decision.staged.needed };
   return { kind: "decided", lookup, table, selection, decision };
 }
+
+/**
+ * How long after a push its records may still be missing from KV somewhere: KV's ~60 s to reach
+ * every location, and the 60 s an isolate keeps the table that told it about the push.
+ */
+export const PROPAGATION_WINDOW_MS = 120_000;
+
+export const pushPropagating = (pushedAt: number | null, now: number) => pushedAt === null || now - pushedAt < PROPAGATION_WINDOW_MS;

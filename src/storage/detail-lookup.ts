@@ -11,17 +11,21 @@ import { logOnce } from "./log-once.js";
 
 /**
  * SHA-512 and piece hashes of the version `file` describes, for Metalinks and .sha512: KV, then
- * D1; null when neither holds that version's. The detail is a second key, so KV may hand back one
+ * D1 (on a KV failure, a detail of another version, or a miss while `d1OnMiss`: a push
+ * propagating); null when neither holds that version's. The detail is a second key, so KV may hand back one
  * from another push: it is used only when it names the same version (size and SHA-256), and D1,
  * which may already hold a newer version than the record, is held to the same rule.
  */
-export async function lookupDetail(env: Env, path: string, file: FileRecord): Promise<DetailRecord | null> {
+export async function lookupDetail(env: Env, path: string, file: FileRecord, opts: { d1OnMiss: boolean } = { d1OnMiss: true }): Promise<DetailRecord | null> {
   try {
     const buf = await withDeadline(env.INDEX.get(await detailKey(path), "arrayBuffer"), KV_DEADLINE_MS, "KV detail read");
     if (buf) {
       const d = decodeDetailRecord(new Uint8Array(buf));
       if (matchesVersion(d, file)) return d;
       // Another version's (a push still propagating): D1 may hold this one's; if not, nothing.
+    } else if (!opts.d1OnMiss) {
+      // The push writes a detail with every record; none in KV outside a push means the file has none.
+      return null;
     }
   } catch (err) {
     logOnce("KV detail read failed", err);

@@ -27,8 +27,12 @@ export async function lookupFile(env: Env, path: string, now = Date.now(), opts:
   const cache = recordCacheFor(env.INDEX, ttl);
   const hit = cache.get(path, now);
   if (hit) return { kind: "found", record: hit.record, source: hit.source };
-  const found = await readThrough(env, path, opts.d1OnMiss ?? true);
+  const d1OnMiss = opts.d1OnMiss ?? true;
+  if (!d1OnMiss && cache.isKnownMiss(path, now)) return { kind: "missing" };
+  const found = await readThrough(env, path, d1OnMiss);
   if (found.kind === "found") cache.set(path, found.record, found.source, now);
+  // Only KV's own miss is kept (D1 was not asked): the caller decides when a miss needs D1.
+  else if (found.kind === "missing" && !d1OnMiss) cache.setMiss(path, now);
   return found;
 }
 

@@ -4,6 +4,14 @@ import type { Env } from "../env.js";
 import { D1_DEADLINE_MS, KV_DEADLINE_MS, withDeadline } from "./deadline.js";
 import { logOnce } from "./log-once.js";
 import { getMirrorTable } from "./mirror-table.js";
+import { DEFAULT_RECORD_TTL_MS, RecordCache } from "./record-cache.js";
+
+const listingMisses = new WeakMap<object, RecordCache>();
+function listingMissesFor(binding: object): RecordCache {
+  let c = listingMisses.get(binding);
+  if (!c) listingMisses.set(binding, (c = new RecordCache(DEFAULT_RECORD_TTL_MS)));
+  return c;
+}
 
 /** `truncated`: built from D1 with the row cap reached, so entries may be missing (never cached). */
 export type ListingLookup = { kind: "found"; listing: DirListing; truncated?: number } | { kind: "missing" } | { kind: "unavailable" };
@@ -38,13 +46,19 @@ const toBytes = (v: ArrayBuffer | Uint8Array | number[]) => (v instanceof Uint8A
  * is for directory pages only; the 404 path asks KV alone, so random paths never cost a D1 query.
  */
 export async function lookupListing(env: Env, dir: string, d1Fallback = true, page = 1): Promise<ListingLookup> {
+  // The 404 path asks whether a path is a directory: a random path asked again within seconds costs no KV read.
+  const misses = listingMissesFor(env.INDEX);
+  if (!d1Fallback && page === 1 && misses.isKnownMiss(dir, Date.now())) return { kind: "missing" };
   try {
     const json = await withDeadline(env.INDEX.get<DirListing>(await listingKey(dir, page), "json"), KV_DEADLINE_MS, "KV listing read");
     if (json) return { kind: "found", listing: json };
   } catch (err) {
     logOnce("KV listing read failed", err);
   }
-  if (!d1Fallback) return { kind: "missing" };
+  if (!d1Fallback) {
+    misses.setMiss(dir, Date.now());
+    return { kind: "missing" };
+  }
   try {
     const query = env.DB.prepare(DIRECT_CHILDREN_SQL)
       .bind(dir, dir ? dir.slice(0, -1) + "0" : PAST_EVERY_PATH, MAX_FALLBACK_ROWS)

@@ -128,7 +128,7 @@ describe("mirrorhop CLI", () => {
     expect(dry.code).toBe(0);
     expect(dry.out).toMatch(/dry run: \d+ D1 statements, 2 KV puts, 0 KV deletes, mirror table; files in /);
     // Two files and their detail records, three listings, the mirror table: far below Free's 1,000 a day.
-    expect(dry.out).toMatch(/KV: 8 writes, 0 deletes; D1: \d+ statements\n/);
+    expect(dry.out).toMatch(/KV: 9 writes, 0 deletes; D1: \d+ statements\n/);
     expect(dry.out).not.toMatch(/warning/);
     expect((await cli("push")).err).toMatch(/say where: push --local or push --remote/);
 

@@ -49,12 +49,13 @@ async function scan(db: StateDb, now: number) {
   await scanMirrors(db, config, { now: now + 1 });
 }
 
-/** A store's contents without the push's timestamp (each push names its own generation). */
+/** A store's contents without the push's timestamps (each push names its own generation and stamps the table it writes). */
 async function contents(dir: string) {
   const s = await dumpLocalState(dir);
   s.d1.meta = s.d1.meta!.filter((r) => (r as { key: string }).key !== "generation");
   const t = JSON.parse(Buffer.from(s.kv[MIRROR_TABLE_KEY]!, "hex").toString("utf8"));
   delete t.generation;
+  delete t.writtenAt;
   s.kv[MIRROR_TABLE_KEY] = JSON.stringify(t);
   return s;
 }
@@ -98,9 +99,10 @@ describe("push --remote (against a stand-in of Cloudflare's API)", () => {
       expect(r.kvPut).toBe(9);
       expect(await contents(path.join(tmp, "remote"))).toEqual(await localTwin(db, "twin-1"));
       const puts = api.requests.filter((q) => q.endpoint === "kv-put");
-      // Records and their detail records (9 each), listings (/, pub/, three below), the mirror table.
+      // Records and their detail records (9 each), listings (/, pub/, three below), the mirror table
+      // before the records (its mirrors are new) and after them (the push's stamp).
       expect([r.kvPut, r.kvDetailPut]).toEqual([9, 9]);
-      expect(puts.map((q) => q.entries).reduce((a, b) => a + b, 0)).toBe(9 + 9 + 5 + 1);
+      expect(puts.map((q) => q.entries).reduce((a, b) => a + b, 0)).toBe(9 + 9 + 5 + 2);
       expect(Math.max(...puts.map((q) => q.entries))).toBe(2);
       expect(api.maxInFlight["kv-put"]).toBeLessThanOrEqual(4);
       expect(api.maxInFlight["d1-query"]).toBe(1);
