@@ -21,6 +21,7 @@ import { openState, stateFileFor } from "./state/db.js";
 import { scanOrigin } from "./scan/origin.js";
 import { scanMirrors } from "./scan/mirrors.js";
 import { progress } from "./cli/progress.js";
+import { probeLine } from "./cli/probe-period.js";
 import { push } from "./push/push.js";
 import { EmptyIndexGuard } from "./push/plan.js";
 import { MirrorIdError } from "./push/mirror-ids.js";
@@ -68,6 +69,7 @@ program
   .action(() => {
     const c = cfg();
     console.log(`${c.file}: ok (origin ${c.origin.path} → ${c.origin.url}, ${c.mirrors.length} mirrors)`);
+    console.log(probeLine(c));
   });
 
 const scan = program.command("scan").description("scan the origin or the mirrors");

@@ -56,3 +56,17 @@ export function bindingsOf(t: Pick<Target, "env" | "wranglerConfig">): Bindings 
     namespaceId: kv.preview_id ?? kv.id ?? kv.binding,
   };
 }
+
+/**
+ * The cron's interval in minutes, from `[triggers] crons` (a schedule of the form "*​/N * * * *" or
+ * "* * * * *"); null when no such schedule is there.
+ */
+export function cronMinutes(t: Pick<Target, "env" | "wranglerConfig"> = {}): number | null {
+  const cfg = parse(readFileSync(wranglerConfigFile(t), "utf8")) as { triggers?: { crons?: string[] }; env?: Record<string, { triggers?: { crons?: string[] } }> };
+  const crons = (t.env ? cfg.env?.[t.env]?.triggers : cfg.triggers)?.crons ?? [];
+  for (const c of crons) {
+    const m = /^(\*|\*\/([0-9]+)) \* \* \* \*$/.exec(c.trim());
+    if (m) return m[2] ? Number(m[2]) : 1;
+  }
+  return null;
+}

@@ -102,7 +102,9 @@ describe("mirrorhop CLI", () => {
   it("init writes a valid annotated config, and will not overwrite it", async () => {
     expect((await cli("init")).code).toBe(0);
     expect(readFileSync(path.join(tmp, "mirrorhop.toml"), "utf8")).toContain("[[mirror]]");
-    expect((await cli("config", "check")).out).toMatch(/mirrorhop\.toml: ok \(origin \/srv\/pub → https:\/\/download\.example\.org\/pub\/, 1 mirrors\)/);
+    const checked = (await cli("config", "check")).out;
+    expect(checked).toMatch(/mirrorhop\.toml: ok \(origin \/srv\/pub → https:\/\/download\.example\.org\/pub\/, 1 mirrors\)/);
+    expect(checked).toMatch(/\nprobes: 2 mirror URLs, up to 44 a round every 5 min \(wrangler\.toml \[triggers\]\): each probed every 5 min/);
     const again = await cli("init");
     expect([again.code, again.err.trim()]).toEqual([2, "mirrorhop: mirrorhop.toml exists; use --force to overwrite it"]);
   });

@@ -102,3 +102,22 @@ describe("credentials stay with the scanner", () => {
     expect(problems).toEqual([`${FILE}:4: mirror[1] (m): https URL must not carry credentials (clients would be sent to them): https://***@m.example/pub/ (the Worker would refuse this mirror)`]);
   });
 });
+
+describe("config check's probe line", () => {
+  const withMirrors = (n: number, extra = "") =>
+    parseConfig(
+      `[origin]\npath = "/srv"\nurl = "https://o.example/"\ntrace = "TIME"\n[health]\n${extra}\n` +
+        Array.from({ length: n }, (_, i) => `[[mirror]]\nid = ${i + 1}\nname = "m${i + 1}"\nhttp = "http://m${i + 1}.example/"\nhttps = "https://m${i + 1}.example/"\ncountry = "DE"\n`).join(""),
+      "/x/mirrorhop.toml",
+    );
+
+  it("says how often each mirror URL is probed and when a dead one is marked down, from the budget and the cron", async () => {
+    const { probeLine } = await import("../../scripts/cli/probe-period.js");
+    expect(probeLine(withMirrors(64), 5)).toBe("probes: 128 mirror URLs, up to 44 a round every 5 min (wrangler.toml [triggers]): each probed every 15 min; a dead one is marked down after 30 min");
+    // 1,000 mirrors on Free's budget: the period the docs give, and what to do about it.
+    const big = probeLine(withMirrors(1000), 5);
+    expect(big).toMatch(/^probes: 2000 mirror URLs, up to 44 a round every 5 min .*: each probed every 3 h 50 min; a dead one is marked down after 7 h 40 min\. To probe more often, raise \[health\] max_probes_per_run on Workers Paid/);
+    expect(probeLine(withMirrors(1000, "max_probes_per_run = 901"), 5)).toMatch(/up to 900 a round every 5 min .*: each probed every 15 min; a dead one is marked down after 30 min$/);
+    expect(probeLine(withMirrors(3), null)).toMatch(/every 5 min \(no \*\/N cron in wrangler\.toml \[triggers\]; assumed\)/);
+  });
+});
