@@ -34,9 +34,7 @@ export function costLines(c: PushCost): string[] {
   return lines;
 }
 
-/** The table's writes, as push.ts makes them: the transition, the early table, the final one. */
-export function tableWrites(plan: Pick<PushPlan, "table" | "transitionTable" | "announce">): number {
-  const early = plan.transitionTable ? 1 : plan.table ? 1 : 0;
-  const final = plan.announce ?? (plan.transitionTable ? plan.table : null);
-  return early + (final ? 1 : 0);
+/** The small keys push.ts writes besides records and listings: the table (and its transition), the push stamp. */
+export function tableWrites(plan: Pick<PushPlan, "table" | "transitionTable" | "stamp">): number {
+  return (plan.table ? 1 : 0) + (plan.transitionTable ? 1 : 0) + (plan.stamp ? 1 : 0);
 }

@@ -30,8 +30,8 @@ export interface PushPlan {
   table: MirrorTable | null;
   /** Published before the file records when mirrors are removed: the removed ones disabled, so nothing is sent there meanwhile. */
   transitionTable: MirrorTable | null;
-  /** The table written last, after every record and listing (with a new generation when it did not change otherwise); null when the push writes neither. */
-  announce: MirrorTable | null;
+  /** Whether the push ends with the push stamp: it writes records or listings. */
+  stamp: boolean;
   tableDigest: string;
   d1: Statement[];
   kvPut: KvFilePut[];
@@ -172,14 +172,10 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
       return { dir: id, key: await listingKey(dir, page) };
     }),
   );
-  // A push that writes records or listings ends by writing the table again, stamped with the time
-  // it is written: an edge that loads a table written moments ago knows records may still be
-  // propagating and confirms KV misses in D1 meanwhile (src/http/decide.ts). One KV write a push.
-  const writesFiles = kvPut.length + kvDelete.length + dirPut.length + dirDelete.length > 0;
-  const announce = writesFiles ? (table ?? { ...desired.table, generation: opts.generation }) : null;
-  if (announce && !table) d1.push(upsertMeta("generation", announce.generation));
+  // A push that writes records or listings ends with the push stamp (core/push-stamp.ts).
+  const stamp = kvPut.length + kvDelete.length + dirPut.length + dirDelete.length > 0;
   // Details first: when a main record lands, its Metalink data is already there.
-  return { table, announce, transitionTable, tableDigest, d1, kvPut, kvDelete, dirPut, dirDelete, unchanged, statsDigest: statsChanged ? statsDigest : null, statsStatements: d1.length - beforeStats };
+  return { table, stamp, transitionTable, tableDigest, d1, kvPut, kvDelete, dirPut, dirDelete, unchanged, statsDigest: statsChanged ? statsDigest : null, statsStatements: d1.length - beforeStats };
 }
 
 /** Per mirror: how many current versions it holds and when its last good scan started. */

@@ -8,8 +8,8 @@
  *   4. file records (details before the record that points to them), then directory listings,
  *      then the listings of directories that are gone, then the records of files that are gone:
  *      a listing never links a file the edge has no record for;
- *   5. the final mirror table, whenever records or listings were written: stamped with the time
- *      it is written, it tells the edge records may still be propagating (src/http/decide.ts).
+ *   5. the final mirror table; then, when records or listings were written, the push stamp, which
+ *      tells the edge they may still be propagating (src/core/push-stamp.ts).
  * After each KV step the local state records what landed. A push killed anywhere is re-run as it
  * is: the plan is the difference from what was recorded, so the rest is written and nothing twice.
  * The order is the same for both targets (store/): the local state through Miniflare's bindings,
@@ -22,6 +22,7 @@ import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { MIRROR_TABLE_KEY } from "../../src/core/file-record.js";
+import { type PushStamp, PUSH_STAMP_KEY } from "../../src/core/push-stamp.js";
 import type { MirrorTable } from "../../src/core/mirror-table.js";
 import { packMirrorTable, parseMirrorTable } from "../../src/core/mirror-table.js";
 import type { Config } from "../config/schema.js";
@@ -54,7 +55,7 @@ export interface PushResult {
 }
 
 /** Each write step, named for logs and for the fault-injection tests that interrupt a push there. */
-export type PushStep = "table:transition" | `d1:${number}` | "table" | `kv-put:${number}` | `dirs-put:${number}` | `dirs-delete:${number}` | `kv-delete:${number}` | "table:final";
+export type PushStep = "table:transition" | `d1:${number}` | "table" | `kv-put:${number}` | `dirs-put:${number}` | `dirs-delete:${number}` | `kv-delete:${number}` | "table:final" | "stamp";
 
 export interface PushOptions {
   dryRun?: boolean;
@@ -128,8 +129,7 @@ export async function push(db: StateDb, config: Config, target: Target, opts: Pu
 }
 
 const kvBytes = (e: KvEntry) => e.key.length + (typeof e.value === "string" ? e.value.length : Math.ceil(e.value.byteLength * 4 / 3)) + 32;
-// Stamped when written, not when planned: a push of many files writes its last table minutes after it began.
-const tableEntry = (t: MirrorTable): KvEntry[] => [{ key: MIRROR_TABLE_KEY, value: JSON.stringify(packMirrorTable(t, Date.now())) }];
+const tableEntry = (t: MirrorTable): KvEntry[] => [{ key: MIRROR_TABLE_KEY, value: JSON.stringify(packMirrorTable(t)) }];
 
 /** The write order of the header comment, against any store; after each write the state records what landed. */
 async function writePlan(db: StateDb, store: IndexStore, plan: PushPlan, limits: StoreLimits, log: (s: string) => void, wrote: (s: PushStep) => void | Promise<void>): Promise<void> {
@@ -181,11 +181,16 @@ async function writePlan(db: StateDb, store: IndexStore, plan: PushPlan, limits:
     await wrote(`kv-delete:${i}`);
     recordEach(db, "DELETE FROM pushed_files WHERE path = ?", b.items.flat().filter((p) => p.main).map((p) => [p.path]));
   });
-  const final = plan.announce ?? (plan.transitionTable ? plan.table : null);
-  if (final) {
+  if (plan.transitionTable && plan.table) {
     log("KV: final mirror table");
-    await store.kvPut(tableEntry(final));
+    await store.kvPut(tableEntry(plan.table));
     await wrote("table:final");
+  }
+  if (plan.stamp) {
+    // Stamped when written, not when planned: a push of many files ends minutes after it began.
+    const stamp: PushStamp = { at: Date.now() };
+    await store.kvPut([{ key: PUSH_STAMP_KEY, value: JSON.stringify(stamp) }]);
+    await wrote("stamp");
   }
 }
 

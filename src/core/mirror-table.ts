@@ -12,8 +12,6 @@ export interface MirrorTable {
   format: 1;
   /** Changes with every push that touches mirrors or policy; shown by health and explain. */
   generation: string;
-  /** When the push wrote this table to KV (ms, the pushing machine's clock); absent in tables written before it was kept. */
-  writtenAt?: number;
   policy: Policy;
   mirrors: Mirror[];
 }
@@ -56,14 +54,15 @@ export function readMirrorTable(json: unknown): ReadTable {
     seenNames.add(m.name);
     mirrors.push(m);
   }
-  const table: MirrorTable = { format: 1, generation: String(t.generation ?? ""), policy: policyWithDefaults(t.policy as Partial<Policy> | undefined), mirrors };
-  if (typeof t.writtenAt === "number" && Number.isFinite(t.writtenAt)) table.writtenAt = t.writtenAt;
-  return { table, dropped };
+  return {
+    table: { format: 1, generation: String(t.generation ?? ""), policy: policyWithDefaults(t.policy as Partial<Policy> | undefined), mirrors },
+    dropped,
+  };
 }
 
 /** What the push stores under the `mirrors` key: format 2, one packed array per mirror. */
-export function packMirrorTable(table: MirrorTable, writtenAt?: number): { format: 2; generation: string; writtenAt?: number; policy: Policy; mirrors: PackedMirror[] } {
-  return { format: 2, generation: table.generation, ...(writtenAt !== undefined ? { writtenAt } : {}), policy: table.policy, mirrors: table.mirrors.map(packMirror) };
+export function packMirrorTable(table: MirrorTable): { format: 2; generation: string; policy: Policy; mirrors: PackedMirror[] } {
+  return { format: 2, generation: table.generation, policy: table.policy, mirrors: table.mirrors.map(packMirror) };
 }
 
 /** The same validation, strict: what the push runs before its first write, so the edge never has to drop one. */

@@ -5,6 +5,7 @@ import type { Env } from "../env.js";
 import type { SelectionRequest } from "../selection/client.js";
 import { type Decision, selectMirror } from "../selection/select.js";
 import { type FileLookup, lookupFile, lookupFileInD1 } from "../storage/file-lookup.js";
+import { pushPropagating } from "../core/push-stamp.js";
 import { type LoadedTable, getMirrorTable } from "../storage/mirror-table.js";
 import { clientFromRequest, type PlatformGeo } from "./client-info.js";
 import { applyOverrides } from "./overrides.js";
@@ -49,11 +50,11 @@ export async function decide(env: Env, req: Request, url: URL, path: string, mod
   const [first, table] = await Promise.all([lookupFile(env, path, Date.now(), { d1OnMiss: false }), getMirrorTable(env)]);
   // A KV miss is asked of D1 only where it may be wrong: with no table from KV (KV empty or
   // unreachable), and, for derived documents and unknown paths answered with our own 404, while a
-  // push is known to be propagating (the table this isolate loaded is younger than
-  // PROPAGATION_WINDOW_MS). Otherwise KV's miss is the answer and random paths cost no D1 query.
+  // push is known to be propagating (the push stamp this isolate read is younger than
+  // PROPAGATION_WINDOW_MS, core/push-stamp.ts). Otherwise KV's miss is the answer and random paths cost no D1 query.
   // A download goes to the origin on a miss anyway, which has every file the index has.
   const mayBeWrong = mode.confirmMiss || table?.table.policy.unknownPaths === "404";
-  const askD1 = !table || table.source !== "kv" || (mayBeWrong && pushPropagating(table.table.pushedAt, Date.now()));
+  const askD1 = !table || table.source !== "kv" || (mayBeWrong && pushPropagating(table.pushedAt, Date.now()));
   const lookup = first.kind === "missing" && askD1 ? await lookupFileInD1(env, path) : first;
   if (lookup.kind === "missing") return { kind: "not-found", originFallback: table !== null && table.table.policy.unknownPaths === "origin", table, selection };
   if (lookup.kind === "unavailable" || !table) return { kind: "unavailable", lookup, table, selection };
@@ -62,10 +63,3 @@ export async function decide(env: Env, req: Request, url: URL, path: string, mod
   return { kind: "decided", lookup, table, selection, decision };
 }
 
-/**
- * How long after a push its records may still be missing from KV somewhere: KV's ~60 s to reach
- * every location, and the 60 s an isolate keeps the table that told it about the push.
- */
-export const PROPAGATION_WINDOW_MS = 120_000;
-
-export const pushPropagating = (pushedAt: number | null, now: number) => pushedAt === null || now - pushedAt < PROPAGATION_WINDOW_MS;

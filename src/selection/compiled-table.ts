@@ -26,8 +26,6 @@ export interface CompiledMirror {
 
 export interface CompiledTable {
   generation: string;
-  /** When a push last wrote the table (ms): its stamp, else its generation's time; null when neither names one. */
-  pushedAt: number | null;
   policy: Policy;
   mirrors: CompiledMirror[];
   byId: Map<number, CompiledMirror>;
@@ -61,10 +59,8 @@ export function compileTable(table: MirrorTable): CompiledTable {
     confine: tierIndex(confinementOf(m)),
     lagging: isLagging(m, maxLag),
   }));
-  const pushedAt = table.writtenAt ?? Date.parse(table.generation);
   return {
     generation: table.generation,
-    pushedAt: Number.isFinite(pushedAt) ? pushedAt : null,
     policy: table.policy,
     mirrors,
     byId: new Map(mirrors.map((c) => [c.mirror.id, c])),

@@ -7,6 +7,7 @@
 import { drizzle } from "drizzle-orm/d1";
 import { inArray } from "drizzle-orm";
 import { MIRROR_TABLE_KEY } from "../core/file-record.js";
+import { parsePushStamp, PUSH_STAMP_KEY } from "../core/push-stamp.js";
 import { type MirrorTable, readMirrorTable } from "../core/mirror-table.js";
 import { meta, mirrorHealth, mirrors, mirrorStatus } from "../db/schema.js";
 import { type HealthDoc, healthDocOf, isStale } from "../health/health-doc.js";
@@ -24,6 +25,8 @@ const STALE_LIMIT_MS = 10 * 60_000;
 interface CacheEntry {
   table: CompiledTable;
   source: "kv" | "d1";
+  /** From the push stamp read with the table; null without one (then misses are confirmed, as before stamps). */
+  pushedAt: number | null;
   loadedAt: number;
 }
 
@@ -36,19 +39,21 @@ const loading = new WeakMap<object, Promise<CacheEntry | null>>();
 export interface LoadedTable {
   table: CompiledTable;
   source: "kv" | "d1" | "stale";
+  /** When the last push finished writing (its stamp, ms); null when unknown. */
+  pushedAt: number | null;
 }
 
 export async function getMirrorTable(env: Env, now = Date.now()): Promise<LoadedTable | null> {
   const ttlMs = env.MIRROR_TABLE_TTL_SECONDS !== undefined ? Number(env.MIRROR_TABLE_TTL_SECONDS) * 1000 : DEFAULT_TTL_MS;
   const hit = cache.get(env.INDEX);
-  if (hit && now - hit.loadedAt < ttlMs) return { table: hit.table, source: hit.source };
+  if (hit && now - hit.loadedAt < ttlMs) return { table: hit.table, source: hit.source, pushedAt: hit.pushedAt };
 
   let load = loading.get(env.INDEX);
   if (!load) {
     const started: Promise<CacheEntry | null> = (async () => {
       const fresh = (await fromKv(env, now)) ?? (await fromD1(env, now));
       if (!fresh) return null;
-      const entry: CacheEntry = { table: fresh.table, source: fresh.source, loadedAt: now };
+      const entry: CacheEntry = { table: fresh.table, source: fresh.source, pushedAt: fresh.pushedAt, loadedAt: now };
       cache.set(env.INDEX, entry);
       return entry;
     })().finally(() => {
@@ -58,8 +63,8 @@ export async function getMirrorTable(env: Env, now = Date.now()): Promise<Loaded
     load = started;
   }
   const entry = await load;
-  if (entry) return { table: entry.table, source: entry.source };
-  if (hit && now - hit.loadedAt < ttlMs + STALE_LIMIT_MS) return { table: hit.table, source: "stale" };
+  if (entry) return { table: entry.table, source: entry.source, pushedAt: entry.pushedAt };
+  if (hit && now - hit.loadedAt < ttlMs + STALE_LIMIT_MS) return { table: hit.table, source: "stale", pushedAt: hit.pushedAt };
   return null;
 }
 
@@ -100,18 +105,22 @@ function compiledFromKv(env: Env, text: string, health: HealthDoc | null, nowSec
   return table;
 }
 
-async function fromKv(env: Env, now: number): Promise<{ table: CompiledTable; source: "kv" } | null> {
+async function fromKv(env: Env, now: number): Promise<{ table: CompiledTable; source: "kv"; pushedAt: number | null } | null> {
   try {
-    // The push owns the table and the probers own the health document; they are merged here.
-    const [text, health] = await withDeadline(Promise.all([env.INDEX.get(MIRROR_TABLE_KEY, "text"), readHealthDoc(env)]), KV_DEADLINE_MS, "KV mirror table read");
-    return text ? { table: compiledFromKv(env, text, health, Math.floor(now / 1000)), source: "kv" } : null;
+    // The push owns the table and its stamp, the probers the health document; they are merged here.
+    const [text, health, stamp] = await withDeadline(
+      Promise.all([env.INDEX.get(MIRROR_TABLE_KEY, "text"), readHealthDoc(env), env.INDEX.get(PUSH_STAMP_KEY, "json")]),
+      KV_DEADLINE_MS,
+      "KV mirror table read",
+    );
+    return text ? { table: compiledFromKv(env, text, health, Math.floor(now / 1000)), source: "kv", pushedAt: parsePushStamp(stamp)?.at ?? null } : null;
   } catch (err) {
     logOnce("KV mirror table read failed", err);
     return null;
   }
 }
 
-async function fromD1(env: Env, now: number): Promise<{ table: CompiledTable; source: "d1" } | null> {
+async function fromD1(env: Env, now: number): Promise<{ table: CompiledTable; source: "d1"; pushedAt: null } | null> {
   try {
     const db = drizzle(env.DB);
     const [mirrorRows, statusRows, healthRows, metaRows] = await withDeadline(Promise.all([
@@ -131,7 +140,7 @@ async function fromD1(env: Env, now: number): Promise<{ table: CompiledTable; so
     });
     // The probe round's time, for the staleness rule: D1's verdicts age like the document's.
     const health = healthDocOf(healthStateFromRows(statusRows, healthRows, metaRows), Number(metaMap.get("probed_at")) || 0);
-    return { table: withHealth(compileTable(table), health, Math.floor(now / 1000)), source: "d1" };
+    return { table: withHealth(compileTable(table), health, Math.floor(now / 1000)), source: "d1", pushedAt: null };
   } catch (err) {
     logOnce("D1 mirror table read failed", err);
     return null;

@@ -22,6 +22,7 @@ import type { IndexStore } from "../../scripts/store/store.js";
 import type { Target } from "../../scripts/store/target.js";
 import { bindingsOf } from "../../scripts/store/wrangler-config.js";
 import { MIRROR_TABLE_KEY } from "../../src/core/file-record.js";
+import { PUSH_STAMP_KEY } from "../../src/core/push-stamp.js";
 import { startCloudflareStandIn, type StandIn } from "../helpers/cloudflare-api-standin.js";
 import { dumpLocalState } from "../helpers/local-state.js";
 
@@ -49,14 +50,16 @@ async function scan(db: StateDb, now: number) {
   await scanMirrors(db, config, { now: now + 1 });
 }
 
-/** A store's contents without the push's timestamps (each push names its own generation and stamps the table it writes). */
+/** A store's contents without the push's timestamps (each push names its own generation and writes its own stamp). */
 async function contents(dir: string) {
   const s = await dumpLocalState(dir);
   s.d1.meta = s.d1.meta!.filter((r) => (r as { key: string }).key !== "generation");
   const t = JSON.parse(Buffer.from(s.kv[MIRROR_TABLE_KEY]!, "hex").toString("utf8"));
   delete t.generation;
-  delete t.writtenAt;
   s.kv[MIRROR_TABLE_KEY] = JSON.stringify(t);
+  // Present in both, with each push's own time.
+  expect(Object.keys(JSON.parse(Buffer.from(s.kv[PUSH_STAMP_KEY]!, "hex").toString("utf8")))).toEqual(["at"]);
+  delete s.kv[PUSH_STAMP_KEY];
   return s;
 }
 
@@ -99,8 +102,8 @@ describe("push --remote (against a stand-in of Cloudflare's API)", () => {
       expect(r.kvPut).toBe(9);
       expect(await contents(path.join(tmp, "remote"))).toEqual(await localTwin(db, "twin-1"));
       const puts = api.requests.filter((q) => q.endpoint === "kv-put");
-      // Records and their detail records (9 each), listings (/, pub/, three below), the mirror table
-      // before the records (its mirrors are new) and after them (the push's stamp).
+      // Records and their detail records (9 each), listings (/, pub/, three below), the mirror table,
+      // the push stamp.
       expect([r.kvPut, r.kvDetailPut]).toEqual([9, 9]);
       expect(puts.map((q) => q.entries).reduce((a, b) => a + b, 0)).toBe(9 + 9 + 5 + 2);
       expect(Math.max(...puts.map((q) => q.entries))).toBe(2);

@@ -11,7 +11,7 @@ import { MIRROR_TABLE_KEY } from "../../src/core/file-record.js";
 import { packMirrorTable } from "../../src/core/mirror-table.js";
 import type { Env } from "../../src/env.js";
 import { HEALTH_KEY } from "../../src/health/health-doc.js";
-import { PROPAGATION_WINDOW_MS } from "../../src/http/decide.js";
+import { PROPAGATION_WINDOW_MS, PUSH_STAMP_KEY } from "../../src/core/push-stamp.js";
 import { file, mirror, table } from "../helpers/fixtures.js";
 import { seed } from "./seed.js";
 
@@ -25,7 +25,7 @@ function counted() {
   const reads = { kv: [] as string[], d1: [] as string[] };
   const INDEX = new Proxy(env.INDEX, {
     get(target, prop) {
-      if (prop === "get") return (k: string, ...a: unknown[]) => (reads.kv.push(k === MIRROR_TABLE_KEY || k === HEALTH_KEY ? k : KINDS[k[0]!] ?? k), (target.get as (...x: unknown[]) => unknown)(k, ...a));
+      if (prop === "get") return (k: string, ...a: unknown[]) => (reads.kv.push(k === MIRROR_TABLE_KEY || k === HEALTH_KEY || k === PUSH_STAMP_KEY ? k : KINDS[k[0]!] ?? k), (target.get as (...x: unknown[]) => unknown)(k, ...a));
       const v = Reflect.get(target, prop);
       return typeof v === "function" ? v.bind(target) : v;
     },
@@ -44,20 +44,21 @@ function counted() {
     await waitOnExecutionContext(ctx);
     return res;
   };
-  /** The reads of one request, the table's own reads left out (they happen once a minute per isolate). */
+  /** The reads of one request, the table's own reads (table, health, stamp) left out: once a minute per isolate. */
   const readsOf = async (path: string) => {
     reads.kv.length = 0;
     reads.d1.length = 0;
     const res = await get(path);
     await res.arrayBuffer();
-    return { status: res.status, kv: reads.kv.filter((k) => k !== MIRROR_TABLE_KEY && k !== HEALTH_KEY), d1: reads.d1.length };
+    return { status: res.status, kv: reads.kv.filter((k) => k !== MIRROR_TABLE_KEY && k !== HEALTH_KEY && k !== PUSH_STAMP_KEY), d1: reads.d1.length };
   };
   return { readsOf };
 }
 
-/** The table as a push writes it last: stamped with the time it was written (its generation may be much older). */
+/** The last push's stamp, and the table (its generation may be much older). */
 async function pushedAt(ms: number, policy = {}) {
-  await env.INDEX.put(MIRROR_TABLE_KEY, JSON.stringify(packMirrorTable(table(mirrors, policy, "2026-01-01T00:00:00.000Z"), ms)));
+  await env.INDEX.put(MIRROR_TABLE_KEY, JSON.stringify(packMirrorTable(table(mirrors, policy, "2026-01-01T00:00:00.000Z"))));
+  await env.INDEX.put(PUSH_STAMP_KEY, JSON.stringify({ at: ms }));
 }
 
 describe("reads per answer with KV healthy", () => {

@@ -14,7 +14,8 @@ import { METALINK3_TYPE, metalink3 } from "../../formats/metalink3.js";
 import { METALINK4_TYPE, metalink4 } from "../../formats/metalink4.js";
 import { esc } from "../../formats/xml.js";
 import { lookupDetail } from "../../storage/detail-lookup.js";
-import { decide, pushPropagating } from "../decide.js";
+import { decide } from "../decide.js";
+import { pushPropagating } from "../../core/push-stamp.js";
 import { attachmentDisposition, HTML_HEADERS, NO_STORE, originUrl, redirectResponse, selfUrlOf, textError, stagedMessage } from "../responses.js";
 import { ORIGIN_ONLY_REASONS } from "../../selection/select.js";
 import { redirectFor, unknownPathRedirect } from "./redirect.js";
@@ -87,7 +88,7 @@ export async function derivedResponse(env: Env, req: Request, url: URL, base: st
   const view: DownloadView = {
     name: baseName(base),
     record: outcome.lookup.record,
-    detail: needDetail ? await lookupDetail(env, base, outcome.lookup.record, { d1OnMiss: pushPropagating(outcome.table.table.pushedAt, Date.now()) }) : null,
+    detail: needDetail ? await lookupDetail(env, base, outcome.lookup.record, { d1OnMiss: pushPropagating(outcome.table.pushedAt, Date.now()) }) : null,
     mirrors,
     // libzypp and aria2c fetch from every URL listed, priority notwithstanding: the origin is listed
     // only when no mirror is, or the operator asks for it. librepo tries one URL after another, so a
