@@ -21,18 +21,33 @@ function hoursLabel(seconds: number): string {
   return h >= 48 ? `${Math.round(h / 24)} d` : h >= 1 ? `${Math.round(h * 10) / 10} h` : `${Math.round(seconds / 60)} min`;
 }
 
+/**
+ * Lag on a log scale past the first minute (symlog): on release day a mirror 5 minutes behind and
+ * one 2 days behind must both be readable, and a linear 0–2 d axis puts every minute on the zero line.
+ */
+const scaleOf = (lag: number) => Math.log10(1 + Math.max(0, lag) / 60);
+const LAG_TICKS = [0, 60, 600, 3600, 6 * 3600, 86_400, 2 * 86_400, 7 * 86_400, 30 * 86_400];
+/** Series that overlap stay apart by their dash as well as their hue. */
+const DASHES = ["", "7 3", "2 3", "9 3 2 3"];
+
 export function lagChartSvg(v: StatusView): string {
-  const { from, to, series } = v.history;
+  const { series } = v.history;
+  const to = v.history.to;
+  // The window fits the data: from the first probe (one bucket before it), growing to the span
+  // asked for. A deployment minutes old shows its minutes, not two empty days.
+  const first = Math.min(...series.flatMap((s) => s.points.map((p) => p.at)));
+  const from = Number.isFinite(first) ? Math.max(v.history.from, Math.min(first - 720, to - 3600)) : v.history.from;
   const span = Math.max(1, to - from);
   const observed = Math.max(0, ...series.flatMap((s) => s.points.map((p) => p.lagSeconds ?? 0)));
-  const yMax = Math.max(3600, observed, v.policy.maxLagSeconds ?? 0) * 1.1;
+  const top = Math.max(3600, observed, v.policy.maxLagSeconds ?? 0);
+  const yMax = scaleOf(top) * 1.1;
   const x = (t: number) => M.left + ((t - from) / span) * (W - M.left - M.right);
-  const y = (lag: number) => H - M.bottom - (lag / yMax) * (H - M.top - M.bottom);
+  const y = (lag: number) => H - M.bottom - (scaleOf(lag) / yMax) * (H - M.top - M.bottom);
   const parts: string[] = [];
-  // Axes with four ticks each.
+  for (const lag of LAG_TICKS.filter((t) => t <= top * 1.05)) {
+    parts.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${y(lag).toFixed(1)}" y2="${y(lag).toFixed(1)}" class="grid"/><text x="${M.left - 6}" y="${(y(lag) + 4).toFixed(1)}" text-anchor="end">${lag === 0 ? "0" : hoursLabel(lag)}</text>`);
+  }
   for (let k = 0; k <= 4; k++) {
-    const lag = (yMax / 1.1) * (k / 4);
-    parts.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${y(lag).toFixed(1)}" y2="${y(lag).toFixed(1)}" class="grid"/><text x="${M.left - 6}" y="${(y(lag) + 4).toFixed(1)}" text-anchor="end">${hoursLabel(lag)}</text>`);
     const t = from + (span * k) / 4;
     parts.push(`<text x="${x(t).toFixed(1)}" y="${H - 12}" text-anchor="${k === 0 ? "start" : k === 4 ? "end" : "middle"}">${new Date(t * 1000).toISOString().slice(5, 16).replace("T", " ")}</text>`);
   }
@@ -53,16 +68,19 @@ export function lagChartSvg(v: StatusView): string {
       runs[runs.length - 1]!.push(`${x(p.at).toFixed(1)},${y(p.lagSeconds).toFixed(1)}`);
     }
     const colour = seriesColour(i);
+    const dash = DASHES[i % DASHES.length] ? ` stroke-dasharray="${DASHES[i % DASHES.length]}"` : "";
     parts.push(
-      `<g class="series" data-mirror="${esc(s.name)}" stroke="${colour}"><title>${esc(s.name)}</title>${runs
+      `<g class="series" data-mirror="${esc(s.name)}" stroke="${colour}"${dash}><title>${esc(s.name)}</title>${runs
         .filter((r) => r.length)
         .map((r) => (r.length === 1 ? `<circle cx="${r[0]!.split(",")[0]}" cy="${r[0]!.split(",")[1]}" r="2.5" fill="${colour}"/>` : `<polyline points="${r.join(" ")}" fill="none"/>`))
         .join("")}${fails.join("")}</g>`,
     );
   });
-  const legend = series.map((s, i) => `<span class="key"><i style="background:${seriesColour(i)}"></i>${esc(s.name)}</span>`).join(" ");
-  return `<figure class="chart"><svg id="rollout" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Lag behind the origin per mirror over time" data-series="${series.length}">
-<style>text{font:11px system-ui,sans-serif;fill:#555}.grid{stroke:#e3e3e3}.limit{stroke:#c0392b;stroke-dasharray:6 4}.limit-label{fill:#c0392b}polyline{stroke-width:2}.fail{stroke:#c0392b;stroke-width:1.5}</style>
+  const legend = series
+    .map((s, i) => `<span class="key"><svg width="22" height="8" aria-hidden="true"><line x1="0" x2="22" y1="4" y2="4" stroke="${seriesColour(i)}" stroke-width="3"${DASHES[i % DASHES.length] ? ` stroke-dasharray="${DASHES[i % DASHES.length]}"` : ""}/></svg>${esc(s.name)}</span>`)
+    .join(" ");
+  return `<figure class="chart"><svg id="rollout" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Lag behind the origin per mirror over time (log scale)" data-series="${series.length}" data-from="${from}" data-to="${to}">
+<style>text{font:11px system-ui,sans-serif;fill:#555}.grid{stroke:#e3e3e3}.limit{stroke:#c0392b;stroke-dasharray:6 4}.limit-label{fill:#c0392b}polyline{stroke-width:2}.fail{stroke:#c0392b;stroke-width:1.5;stroke-dasharray:none}</style>
 <line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${H - M.bottom}" stroke="#999"/><line x1="${M.left}" x2="${W - M.right}" y1="${H - M.bottom}" y2="${H - M.bottom}" stroke="#999"/>
 ${parts.join("\n")}
 </svg><figcaption>${series.length ? legend : "No probe history yet: the first cron round fills it."}</figcaption></figure>`;

@@ -63,7 +63,7 @@ h1{font-size:1.4rem}table{border-collapse:collapse;width:100%}th,td{padding:.3re
 thead th{background:#f6f6f6}.up{color:#1d6b1d}.down{color:#b02a1a;font-weight:600}.unknown,.na{color:#888}.bad{color:#b02a1a;font-weight:600}
 tr.disabled{opacity:.55}small{color:#666}.summary span{margin-right:1.5rem}.chart{margin:1.5rem 0}.key{margin-right:1rem;white-space:nowrap}
 .wide{overflow-x:auto;margin:1rem 0}.share svg{vertical-align:middle;margin-left:.3rem}
-.key i{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:-1px;border-radius:2px}
+.key i{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:-1px;border-radius:2px}.key svg{margin-right:.3rem;vertical-align:middle}
 </style></head><body>
 <h1>Mirror status</h1>
 <p class="summary"><span id="serving">${up} of ${v.mirrors.length} mirrors serving</span><span>${v.fileCount.toLocaleString("en-US")} files</span>
