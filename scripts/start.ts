@@ -8,13 +8,18 @@
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { demoConfig, type DemoMirrorRun } from "./demo/config.js";
 import { DEMO_FILES, DEMO_MIRRORS, DEMO_RSYNC_MIRROR, TRACE_FILE, traceNow, writeMirror, writeTree } from "./demo/tree.js";
 import { ROOT } from "./lib/local-edge.js";
 import { wranglerBin } from "./lib/wrangler-bin.js";
+import { loadConfig } from "./config/load.js";
+import { mirrorOf } from "./config/schema.js";
+import { seedDemoRollout } from "./demo/rollout.js";
+import { withStore } from "./store/store.js";
 import { hasRsync, type RsyncDaemon, startRsyncDaemon } from "./lib/rsync-daemon.js";
 import { startStaticServer, type StaticServer } from "./lib/static-server.js";
 
@@ -40,7 +45,17 @@ async function stop(code = 0) {
 process.on("SIGINT", () => void stop());
 process.on("SIGTERM", () => void stop());
 
-console.log(`demo tree in ${path.relative(process.cwd(), base)}/`);
+// The port first: finding it taken only once wrangler starts, after every scan, costs a minute.
+const free = await new Promise<boolean>((resolve) => {
+  const probe = createServer().once("error", () => resolve(false)).listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
+});
+if (!free) {
+  console.error(`port ${port} on 127.0.0.1 is in use (another demo still running?); stop it, or run PORT=8788 npm start`);
+  process.exit(2);
+}
+// Every run starts from nothing: no verdict, push state or probe history of an earlier run carries over.
+rmSync(base, { recursive: true, force: true });
+console.log(`demo tree in ${path.relative(process.cwd(), base)}/ (fresh: the previous run's state is removed)`);
 await writeTree(originDir, { ...DEMO_FILES, [TRACE_FILE]: traceNow() });
 const origin = await startStaticServer(originDir);
 servers.push(origin);
@@ -77,7 +92,14 @@ const cli = async (...args: string[]) => {
 await cli("scan", "origin");
 await cli("scan", "mirrors");
 await cli("push", "--local", "--persist-to", persistTo);
-// One probe round, as the Worker's cron would run it (loopback mirrors have no IPv6 address, so no family split).
+// Twelve hours of probe history for the rollout chart (simulated outcomes, real code path), then
+// one real probe round, as the Worker's cron would run it (loopback mirrors have no IPv6 address,
+// so no family split).
+{
+  const c = loadConfig(configFile);
+  const rounds = await withStore({ kind: "local", persistTo }, (store) => seedDemoRollout(store, { policy: c.policy, mirrors: c.mirrors.map(mirrorOf) }));
+  console.log(`\nrollout chart: ${rounds} simulated probe rounds over the last 12 hours (scripts/demo/rollout.ts)`);
+}
 await cli("probe", "--local", "--persist-to", persistTo, "--no-families");
 
 worker = spawn(

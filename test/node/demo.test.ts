@@ -16,6 +16,23 @@ afterAll(() => {
 });
 
 describe("npm start", () => {
+  it("finds a busy port before doing anything, says so, exit 2", async () => {
+    const { createServer } = await import("node:net");
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, "127.0.0.1", r));
+    try {
+      const port = (busy.address() as { port: number }).port;
+      const child = spawn(process.execPath, [require.resolve("tsx/cli"), path.join(ROOT, "scripts/start.ts")], { cwd: ROOT, env: { ...process.env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
+      let err = "";
+      child.stderr!.on("data", (d) => (err += d));
+      const code = await new Promise<number | null>((r) => child.once("exit", r));
+      expect(code).toBe(2);
+      expect(err).toContain(`port ${port} on 127.0.0.1 is in use`);
+    } finally {
+      await new Promise((r) => busy.close(r));
+    }
+  });
+
   it("scans and pushes through the CLI, serves redirects to the right bytes, and Ctrl-C stops everything", async () => {
     const port = await freePort();
     demo = spawn(process.execPath, [require.resolve("tsx/cli"), path.join(ROOT, "scripts/start.ts")], { cwd: ROOT, env: { ...process.env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
@@ -38,7 +55,18 @@ describe("npm start", () => {
     expect(createHash("sha256").update(bytes).digest("hex")).toBe(createHash("sha256").update(origin).digest("hex"));
     // The probe round ran: br-sao's trace is two days old, so the status shows it lagging and skipped.
     expect(out).toMatch(/\$ mirrorhop probe --local/);
-    const status = (await (await fetch(`${w}/_mirrorhop/api/status`)).json()) as { mirrors: { name: string; lagging: boolean; lagSeconds: number | null; schemes: { http?: { up: boolean } } }[] };
+    const status = (await (await fetch(`${w}/_mirrorhop/api/status`)).json()) as {
+      mirrors: { name: string; lagging: boolean; lagSeconds: number | null; schemes: { http?: { up: boolean } } }[];
+      history: { series: { name: string; points: { lagSeconds: number | null; ok: boolean }[] }[] };
+    };
+    // The rollout chart has something to show from the start: 12 hours of rounds per mirror, lags
+    // from minutes to hours, and the simulated outage.
+    expect(out).toMatch(/rollout chart: \d+ simulated probe rounds over the last 12 hours/);
+    expect(status.history.series.map((s) => s.name).sort()).toEqual(status.mirrors.map((m) => m.name).sort());
+    for (const s of status.history.series) expect(s.points.length, s.name).toBeGreaterThan(50);
+    const lags = status.history.series.flatMap((s) => s.points.map((p) => p.lagSeconds ?? 0));
+    expect(lags.some((l) => l > 0 && l < 3600) && lags.some((l) => l > 4 * 3600)).toBe(true);
+    expect(status.history.series.some((s) => s.points.some((p) => !p.ok))).toBe(true);
     const lagging = status.mirrors.filter((m) => m.lagging).map((m) => m.name);
     expect(lagging).toEqual(["br-sao"]);
     expect(status.mirrors.every((m) => m.schemes.http?.up === true)).toBe(true);
