@@ -24,18 +24,44 @@ export function duration(s: number | null): string {
 }
 
 const iso = (t: number | null) => (t === null ? "" : new Date(t * 1000).toISOString());
+/** A time as people read it: "2026-12-05 06:33 UTC". */
+const when = (t: number) => new Date(t * 1000).toISOString().slice(0, 16).replace("T", " ") + " UTC";
+
+let countryNames: Intl.DisplayNames | null | undefined;
+/** "Germany" for "DE"; the code itself where the runtime has no names for it. */
+export function countryName(code: string): string {
+  if (countryNames === undefined) {
+    try {
+      countryNames = new Intl.DisplayNames(["en"], { type: "region" });
+    } catch {
+      countryNames = null;
+    }
+  }
+  try {
+    return countryNames?.of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
 
 function schemeCell(v: StatusView, m: MirrorStatusView, scheme: "http" | "https"): string {
   if (!m.urls[scheme]) return `<td class="na">–</td>`;
   const s = m.schemes[scheme];
   if (!s) return `<td class="unknown" data-state="unknown">not probed</td>`;
-  const title = s.up ? `up since ${iso(s.since)}` : `down: ${s.lastError ?? ""}`;
+  // `since` is when the state last changed; null: it never has, since the first probe.
+  const title = s.up ? (s.since === null ? "up since its first probe" : `up since ${when(s.since)}`) : `down${s.since === null ? "" : ` since ${when(s.since)}`}: ${s.lastError ?? ""}`;
   return `<td class="${s.up ? "up" : "down"}" data-scheme="${scheme}" data-state="${s.up ? "up" : "down"}" title="${esc(title)}">${s.up ? "up" : "down"}${s.latencyMs !== null ? ` <small>${s.latencyMs} ms</small>` : ""}${!s.up && s.lastError ? `<br><small>${esc(s.lastError)}</small>` : ""}</td>`;
 }
 
-function family(up: boolean | null): string {
-  return up === null ? "?" : up ? "✓" : "✗";
+function familyCell(m: MirrorStatusView): string {
+  const why = "per address family, from `mirrorhop probe` (the edge cron cannot choose a family)";
+  if (m.ipv4Up === null && m.ipv6Up === null) return `<td class="unknown" title="${esc(why)}">not probed</td>`;
+  const f = (up: boolean | null) => (up === null ? "not probed" : up ? "✓" : "✗");
+  return `<td title="${esc(why)}">${f(m.ipv4Up)} / ${f(m.ipv6Up)}</td>`;
 }
+
+/** A mirror down on every scheme it was probed on: its lag is as of its last answer, not now. */
+const isDown = (m: MirrorStatusView) => Object.values(m.schemes).length > 0 && Object.values(m.schemes).every((s) => !s.up);
 
 export function statusPageHtml(v: StatusView, stats: StatsResult | null = null): string {
   const rows = v.mirrors.map((m) => {
@@ -45,10 +71,12 @@ export function statusPageHtml(v: StatusView, stats: StatsResult | null = null):
       m.stalled ? "stalled: not syncing" : "",
       m.claimsExpired ? `holds nothing: no successful scan for ${duration(v.generatedAt - (m.lastScanAt ?? 0))} (scan.max_claim_age_seconds)` : "",
     ].filter(Boolean);
+    const url = m.urls.https ?? m.urls.http;
+    const down = isDown(m);
     return `<tr data-mirror="${esc(m.name)}"${m.enabled ? "" : ' class="disabled"'}>
-<th scope="row">${esc(m.name)}</th><td>${esc(m.country)}</td>${schemeCell(v, m, "http")}${schemeCell(v, m, "https")}
-<td title="IPv4 / IPv6, from mirrorhop probe">${family(m.ipv4Up)} / ${family(m.ipv6Up)}</td>
-<td class="lag${m.lagging ? " bad" : ""}" data-lag="${m.lagSeconds ?? ""}" title="${esc(m.traceAt === null ? "no trace seen" : `trace ${iso(m.traceAt)}`)}">${duration(m.lagSeconds)}</td>
+<th scope="row">${url ? `<a href="${esc(url)}" rel="nofollow">${esc(m.name)}</a>` : esc(m.name)}</th><td title="${esc(m.country)}">${esc(countryName(m.country))}</td>${schemeCell(v, m, "http")}${schemeCell(v, m, "https")}
+${familyCell(m)}
+<td class="lag${m.lagging ? " bad" : ""}" data-lag="${m.lagSeconds ?? ""}" title="${esc(m.traceAt === null ? "no trace seen" : `its trace says ${when(m.traceAt)}`)}">${down && m.lagSeconds !== null ? `${duration(m.lagSeconds)} <small>at its last answer</small>` : duration(m.lagSeconds)}</td>
 <td class="coverage" data-coverage="${m.coverage ?? ""}">${m.coverage === null ? "–" : `${(m.coverage * 100).toFixed(1)} %`} <small>${m.filesHeld.toLocaleString("en-US")} files</small></td>
 <td title="${iso(m.lastScanAt)}">${ago(v.generatedAt, m.lastScanAt)}</td><td title="${iso(m.lastProbeAt)}">${ago(v.generatedAt, m.lastProbeAt)}</td>
 <td class="notes">${notes.map(esc).join(", ")}</td></tr>`;
@@ -59,6 +87,7 @@ export function statusPageHtml(v: StatusView, stats: StatsResult | null = null):
 <title>Mirror status</title>
 <style>
 body{font:14px/1.45 system-ui,sans-serif;max-width:78rem;margin:1.5rem auto;padding:0 1rem;color:#1b1b1b}
+#mirrors th a{color:inherit}@media (max-width:40rem){body{margin:.5rem auto;font-size:13px}th,td{padding:.25rem .4rem}}
 h1{font-size:1.4rem}table{border-collapse:collapse;width:100%}th,td{padding:.3rem .6rem;text-align:left;border-bottom:1px solid #eee;vertical-align:top}
 thead th{background:#f6f6f6}.up{color:#1d6b1d}.down{color:#b02a1a;font-weight:600}.unknown,.na{color:#888}.bad{color:#b02a1a;font-weight:600}
 tr.disabled{opacity:.55}small{color:#666}.summary span{margin-right:1.5rem}.chart{margin:1.5rem 0}.key{margin-right:1rem;white-space:nowrap}
@@ -67,12 +96,12 @@ tr.disabled{opacity:.55}small{color:#666}.summary span{margin-right:1.5rem}.char
 </style></head><body>
 <h1>Mirror status</h1>
 <p class="summary"><span id="serving">${up} of ${v.mirrors.length} mirrors serving</span><span>${v.fileCount.toLocaleString("en-US")} files</span>
-<span>origin trace ${v.originTrace === null ? "unknown" : esc(iso(v.originTrace))}</span><span>last probe round ${ago(v.generatedAt, v.probedAt)}</span>
+<span>origin trace ${v.originTrace === null ? "unknown" : `${when(v.originTrace)} (${ago(v.generatedAt, v.originTrace)})`}</span><span>last probe round ${ago(v.generatedAt, v.probedAt)}</span>
 ${v.traceFile ? "" : "<span class=\"bad\">probes off: no trace file configured ([origin] trace)</span>"}</p>
-<table id="mirrors"><thead><tr><th>Mirror</th><th>Country</th><th>HTTP</th><th>HTTPS</th><th>IPv4 / IPv6</th><th>Lag</th><th>Coverage</th><th>Last scan</th><th>Last probe</th><th>Notes</th></tr></thead>
+<div class="wide"><table id="mirrors"><thead><tr><th>Mirror</th><th>Country</th><th>HTTP</th><th>HTTPS</th><th>IPv4 / IPv6</th><th>Lag</th><th>Coverage</th><th>Last scan</th><th>Last probe</th><th>Notes</th></tr></thead>
 <tbody>
 ${rows.join("\n")}
-</tbody></table>
+</tbody></table></div>
 <h2>Rollout: lag behind the origin</h2>
 ${lagChartSvg(v)}
 ${stats ? statsSectionHtml(stats) : ""}

@@ -150,7 +150,28 @@ describe.skipIf(!existsSync(CHROMIUM))("pages in Chromium", () => {
     expect(spread(await ysOf("de-fra"))).toBe(0);
     expect(await page.textContent("p.summary")).not.toContain("probes off");
     expect(await page.locator('g.series[data-mirror="us-nyc"] path.fail').count()).toBeGreaterThan(0);
+    // The table says what it knows in words: country names, a link to the mirror, no bare "?".
+    expect(await page.textContent('tr[data-mirror="de-fra"] td:nth-of-type(1)')).toBe("Germany");
+    expect(await page.getAttribute('tr[data-mirror="de-fra"] th a', "href")).toBe("https://de-fra.test/pub/");
+    expect(await page.textContent('tr[data-mirror="de-fra"] td:nth-of-type(4)')).toBe("not probed");
+    // us-nyc is down: its lag is as of its last answer, not "current".
+    expect(await page.textContent('tr[data-mirror="us-nyc"] td.lag')).toMatch(/^[\d.]+ (min|h) at its last answer$/);
+    expect(await page.getAttribute('tr[data-mirror="de-fra"] td[data-scheme="http"]', "title")).toMatch(/^up since (its first probe|\d{4}-\d\d-\d\d \d\d:\d\d UTC)$/);
+    expect(await page.textContent("p.summary")).toMatch(/origin trace \d{4}-\d\d-\d\d \d\d:\d\d UTC \(/);
     await page.screenshot({ path: path.join(ARTIFACTS, "status.png"), fullPage: true });
     await page.close();
+  });
+
+  it("the status page fits a phone: the page never scrolls sideways, the mirror table scrolls in its own box", async () => {
+    await seedRollout(edge);
+    for (const width of [390, 1400]) {
+      const page = await browser.newPage({ viewport: { width, height: 900 } });
+      await page.goto(`${edge.url.origin}/_mirrorhop/status`);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), `${width} px`).toBeLessThanOrEqual(width);
+      const chart = (await page.locator("svg#rollout").boundingBox())!;
+      expect(chart.x + chart.width, `${width} px`).toBeLessThanOrEqual(width);
+      await page.screenshot({ path: path.join(ARTIFACTS, `status-${width}.png`), fullPage: true });
+      await page.close();
+    }
   });
 });
