@@ -3,6 +3,7 @@
 import { hexToBase64 } from "../core/bytes.js";
 import type { FileRecord } from "../core/file-record.js";
 import { encodePathForUrl, joinUrl } from "../core/path.js";
+import { errorPageHtml } from "../formats/error-page.js";
 import type { Decision } from "../selection/select.js";
 
 export const NO_STORE = "private, no-store";
@@ -93,11 +94,17 @@ export function textError(status: number, message: string, extra: Record<string,
   });
 }
 
-/** An error in the format asked for: JSON for `?json` or `Accept: application/json`, plain text otherwise. */
-export function errorFor(req: Request, url: URL, status: number, message: string): Response {
-  if (url.searchParams.has("json") || (req.headers.get("accept") ?? "").includes("application/json")) {
+/**
+ * An error in the format asked for: JSON for `?json` or `Accept: application/json`, a page with a
+ * way back into the tree for a browser (`Accept: text/html`), plain text otherwise (curl, wget).
+ * `path` is the request's index path, when it has one.
+ */
+export function errorFor(req: Request, url: URL, status: number, message: string, path = ""): Response {
+  const accept = req.headers.get("accept") ?? "";
+  if (url.searchParams.has("json") || accept.includes("application/json")) {
     return Response.json({ error: message }, { status, headers: { "Cache-Control": NO_STORE, Vary: "Accept" } });
   }
+  if (accept.includes("text/html")) return new Response(errorPageHtml(status, message, path), { status, headers: { ...HTML_HEADERS, "Cache-Control": NO_STORE, Vary: "Accept" } });
   return textError(status, message, { Vary: "Accept" });
 }
 

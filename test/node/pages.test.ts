@@ -162,12 +162,23 @@ describe.skipIf(!existsSync(CHROMIUM))("pages in Chromium", () => {
     await page.close();
   });
 
+  it("explain in a browser is a page: the verdict, the candidates in rank order, each linked", async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    await page.goto(`${edge.url.origin}/_mirrorhop/explain/releases/1.0/mirrorhop-1.0.iso?country=FR`);
+    expect(await page.title()).toBe("Explain /releases/1.0/mirrorhop-1.0.iso");
+    expect(await page.textContent("#verdict")).toMatch(/^Sent to mirror fr-par: https?:\/\//);
+    expect(await page.locator("#candidates tbody tr").count()).toBe(3);
+    expect(await page.locator("#candidates tbody tr.win th").textContent()).toBe("fr-par");
+    await page.screenshot({ path: path.join(ARTIFACTS, "explain.png"), fullPage: true });
+    await page.close();
+  });
+
   it("the status page fits a phone: the page never scrolls sideways, the mirror table scrolls in its own box", async () => {
     await seedRollout(edge);
     for (const width of [390, 1400]) {
       const page = await browser.newPage({ viewport: { width, height: 900 } });
       await page.goto(`${edge.url.origin}/_mirrorhop/status`);
-      expect(await page.evaluate(() => document.documentElement.scrollWidth), `${width} px`).toBeLessThanOrEqual(width);
+      expect(await page.evaluate("document.documentElement.scrollWidth"), `${width} px`).toBeLessThanOrEqual(width);
       const chart = (await page.locator("svg#rollout").boundingBox())!;
       expect(chart.x + chart.width, `${width} px`).toBeLessThanOrEqual(width);
       await page.screenshot({ path: path.join(ARTIFACTS, `status-${width}.png`), fullPage: true });

@@ -35,10 +35,10 @@ export async function downloadRoute(c: Context<{ Bindings: Env }>): Promise<Resp
         count(outcome, path);
         return unknownPathRedirect(c.env, path);
       }
-      return errorFor(c.req.raw, url, 404, `not found: /${path}`);
+      return errorFor(c.req.raw, url, 404, `not found: /${path}`, path);
     }
     case "staged":
-      return errorFor(c.req.raw, url, 404, stagedMessage(path, outcome.holders, outcome.needed));
+      return errorFor(c.req.raw, url, 404, stagedMessage(path, outcome.holders, outcome.needed), path);
     case "unavailable":
     case "decided":
       count(outcome, path);

@@ -3,7 +3,9 @@ import { canonicalisePath } from "../../core/path.js";
 import type { Env } from "../../env.js";
 import type { RankedMirror } from "../../selection/select.js";
 import { decide } from "../decide.js";
-import { NO_STORE, originUrl } from "../responses.js";
+import { HTML_HEADERS, NO_STORE, originUrl } from "../responses.js";
+import { errorPageHtml } from "../../formats/error-page.js";
+import { type ExplainBody, explainPageHtml } from "../../formats/explain-page.js";
 import type { RepoMeta } from "../../core/file-record.js";
 import { declaredRepositoryOf, type RepositoryDecl, repositoryMetadataOf } from "../../core/repository.js";
 
@@ -29,9 +31,15 @@ const PREFIX = "/_mirrorhop/explain";
 export async function explainRoute(c: Context<{ Bindings: Env }>): Promise<Response> {
   const url = new URL(c.req.url);
   const canon = canonicalisePath(url.pathname.slice(PREFIX.length) || "/");
-  // Indented: explain is read by people, in a browser or after curl. An error stays one line.
-  const json = (body: unknown, status = 200) =>
-    new Response(JSON.stringify(body, null, status < 400 ? 2 : undefined) + "\n", { status, headers: { "Content-Type": "application/json; charset=utf-8", "Cache-Control": NO_STORE } });
+  // A browser gets a page; curl and scripts (or ?json) get JSON, indented: people read it too.
+  const accept = c.req.header("accept") ?? "";
+  const html = !url.searchParams.has("json") && accept.includes("text/html");
+  const json = (body: unknown, status = 200): Response => {
+    const vary = { "Cache-Control": NO_STORE, Vary: "Accept" };
+    if (html && status < 400) return new Response(explainPageHtml(body as ExplainBody), { status, headers: { ...HTML_HEADERS, ...vary } });
+    if (html) return new Response(errorPageHtml(status, (body as { error: string }).error, canon.ok ? canon.path : ""), { status, headers: { ...HTML_HEADERS, ...vary } });
+    return new Response(JSON.stringify(body, null, status < 400 ? 2 : undefined) + "\n", { status, headers: { "Content-Type": "application/json; charset=utf-8", ...vary } });
+  };
   if (!canon.ok) return json({ error: `bad request path: ${canon.reason}` }, 400);
   const outcome = await decide(c.env, c.req.raw, url, canon.path, { explain: true });
   if (outcome.kind === "bad-request") return json({ error: outcome.reason }, 400);
