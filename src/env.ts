@@ -4,6 +4,8 @@ export interface Env {
   INDEX: KVNamespace;
   /** Base URL of the origin tree, ending in '/': the fallback of last resort. */
   ORIGIN_URL: string;
+  /** Where users reach this Worker, e.g. "https://download.example.org/": its own absolute links use it instead of the request's Host. */
+  PUBLIC_URL?: string;
   /** "true" lets x-debug-* request headers stand in for platform geo. Never set in production. */
   DEBUG_HEADERS?: string;
   /** How long an isolate trusts its cached mirror table; "0" re-reads on every request (tests). */

@@ -4,6 +4,8 @@ import { hexToBase64 } from "../core/bytes.js";
 import type { FileRecord } from "../core/file-record.js";
 import { encodePathForUrl, joinUrl } from "../core/path.js";
 import { errorPageHtml } from "../formats/error-page.js";
+import type { Env } from "../env.js";
+import { logOnce } from "../storage/log-once.js";
 import type { Decision } from "../selection/select.js";
 
 export const NO_STORE = "private, no-store";
@@ -108,9 +110,34 @@ export function errorFor(req: Request, url: URL, status: number, message: string
   return textError(status, message, { Vary: "Accept" });
 }
 
-/** This service's absolute URL for a path (Metalink's origin element, the mirror list's links). */
-export function selfUrlOf(url: URL, path: string): string {
-  return `${url.protocol}//${url.host}/${encodePathForUrl(path)}`;
+/**
+ * This service's absolute URL for a path (the Link header's describedby, Metalink's own URL, the
+ * mirror list's links): PUBLIC_URL when the operator set it, else the request's own scheme and
+ * Host. Host alone is not enough: some clients drop a non-default port from it (wget2), and a
+ * Worker behind a custom domain or a proxy may see another name than its users use.
+ */
+export function selfUrlOf(env: Pick<Env, "PUBLIC_URL">, url: URL, path: string): string {
+  const base = publicBase(env.PUBLIC_URL);
+  return base ? joinUrl(base, path) : `${url.protocol}//${url.host}/${encodePathForUrl(path)}`;
+}
+
+const bases = new Map<string, string | null>();
+/** PUBLIC_URL, checked once per isolate: an absolute http(s) URL; one that is not is ignored (and logged), never half-used. */
+function publicBase(raw: string | undefined): string | null {
+  if (!raw) return null;
+  let base = bases.get(raw);
+  if (base === undefined) {
+    let u: URL | null = null;
+    try {
+      u = new URL(raw);
+    } catch {
+      u = null;
+    }
+    base = u && (u.protocol === "https:" || u.protocol === "http:") && !u.search && !u.hash ? u.href.replace(/\/?$/, "/") : null;
+    if (!base) logOnce(`PUBLIC_URL ignored: ${JSON.stringify(raw)} is not an absolute http(s) URL without query`, "links use the request's Host");
+    bases.set(raw, base);
+  }
+  return base;
 }
 
 /** The 404 body of a staged file: say why, so a tester who found the path knows it is coming. */

@@ -96,11 +96,11 @@ export async function derivedResponse(env: Env, req: Request, url: URL, base: st
     originUrl: originUrl(env.ORIGIN_URL, base),
     listOrigin: mirrors.length === 0 || outcome.table.table.policy.metalinkOrigin || isRepomd(base, format),
     ...(isRepomd(base, format) ? { mirrorManager: true } : {}),
-    selfUrl: selfUrlOf(url, selfPath),
+    selfUrl: selfUrlOf(env, url, selfPath),
     generator: GENERATOR,
   };
   if (isList) {
-    const self = (suffix: string) => selfUrlOf(url, `${base}.${suffix}`);
+    const self = (suffix: string) => selfUrlOf(env, url, `${base}.${suffix}`);
     const list: MirrorListView = {
       ...view,
       path: base,

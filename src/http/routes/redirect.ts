@@ -7,7 +7,7 @@ import { originUrl, redirectResponse, selfUrlOf } from "../responses.js";
 type Redirectable = Extract<Outcome, { kind: "decided" | "unavailable" }>;
 
 export function redirectFor(env: Env, url: URL, path: string, outcome: Redirectable): Response {
-  const selfUrl = selfUrlOf(url, path);
+  const selfUrl = selfUrlOf(env, url, path);
   if (outcome.kind === "unavailable") {
     return redirectResponse({
       location: originUrl(env.ORIGIN_URL, path),
