@@ -22,6 +22,7 @@ import { scanOrigin } from "./scan/origin.js";
 import { scanMirrors } from "./scan/mirrors.js";
 import { progress } from "./cli/progress.js";
 import { probeLine } from "./cli/probe-period.js";
+import { workerOriginUrl } from "./store/wrangler-config.js";
 import { push } from "./push/push.js";
 import { EmptyIndexGuard } from "./push/plan.js";
 import { MirrorIdError } from "./push/mirror-ids.js";
@@ -70,6 +71,11 @@ program
     const c = cfg();
     console.log(`${c.file}: ok (origin ${c.origin.path} → ${c.origin.url}, ${c.mirrors.length} mirrors)`);
     console.log(probeLine(c));
+    // Two places name the origin: the scanner's config and the Worker's fallback. They must agree.
+    const worker = workerOriginUrl();
+    if (worker !== null && worker.replace(/\/?$/, "/") !== c.origin.url.replace(/\/?$/, "/")) {
+      console.log(`note: wrangler.toml [env.production.vars] ORIGIN_URL is ${worker}, the config's [origin] url ${c.origin.url}: the Worker sends misses and outages to the former; make them the same before deploying (docs/deploy.md)`);
+    }
   });
 
 const scan = program.command("scan").description("scan the origin or the mirrors");

@@ -70,3 +70,10 @@ export function cronMinutes(t: Pick<Target, "env" | "wranglerConfig"> = {}): num
   }
   return null;
 }
+
+/** The Worker's ORIGIN_URL in an environment's vars (production by default); null when unset. */
+export function workerOriginUrl(env = "production", t: Pick<Target, "wranglerConfig"> = {}): string | null {
+  const cfg = parse(readFileSync(wranglerConfigFile(t), "utf8")) as { vars?: Record<string, unknown>; env?: Record<string, { vars?: Record<string, unknown> }> };
+  const v = (env ? cfg.env?.[env]?.vars : cfg.vars)?.ORIGIN_URL;
+  return typeof v === "string" ? v : null;
+}

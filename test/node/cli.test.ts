@@ -105,12 +105,17 @@ describe("mirrorhop CLI", () => {
     const checked = (await cli("config", "check")).out;
     expect(checked).toMatch(/mirrorhop\.toml: ok \(origin \/srv\/pub → https:\/\/download\.example\.org\/pub\/, 1 mirrors\)/);
     expect(checked).toMatch(/\nprobes: 2 mirror URLs, up to 44 a round every 5 min \(wrangler\.toml \[triggers\]\): each probed every 5 min/);
+    // The example's origin is the one wrangler.toml's production Worker falls back to: no note.
+    expect(checked).not.toContain("note:");
     const again = await cli("init");
     expect([again.code, again.err.trim()]).toEqual([2, "mirrorhop: mirrorhop.toml exists; use --force to overwrite it"]);
   });
 
   it("config check refuses a bad file with file, line and key, exit 2", async () => {
     writeFileSync(path.join(tmp, "bad.toml"), config(`[[mirror]]\nid = 1\nname = "m1"\nhttp = "${mirror.url}"\ncountry = "Deutschland"\n`));
+    // A config whose origin is not the Worker's ORIGIN_URL is valid, with a note saying so.
+    writeFileSync(path.join(tmp, "other.toml"), config(""));
+    expect((await cli("-c", "other.toml", "config", "check")).out).toMatch(/\nnote: wrangler\.toml \[env\.production\.vars\] ORIGIN_URL is https:\/\/download\.example\.org\/pub\/, the config's \[origin\] url https:\/\/o\.example\/pub\/: the Worker sends misses/);
     const r = await cli("-c", "bad.toml", "config", "check");
     expect(r.code).toBe(2);
     expect(r.err).toContain(`${path.join(tmp, "bad.toml")}:10: mirror[1] (m1).country: must be a two-letter ISO 3166 country code`);
