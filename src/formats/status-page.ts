@@ -74,7 +74,7 @@ export function statusPageHtml(v: StatusView, stats: StatsResult | null = null):
     const url = m.urls.https ?? m.urls.http;
     const down = isDown(m);
     return `<tr data-mirror="${esc(m.name)}"${m.enabled ? "" : ' class="disabled"'}>
-<th scope="row">${url ? `<a href="${esc(url)}" rel="nofollow">${esc(m.name)}</a>` : esc(m.name)}</th><td title="${esc(m.country)}">${esc(countryName(m.country))}</td>${schemeCell(v, m, "http")}${schemeCell(v, m, "https")}
+<th scope="row"><a href="/_mirrorhop/status/${encodeURIComponent(m.name)}">${esc(m.name)}</a>${url ? ` <a class="url" href="${esc(url)}" rel="nofollow" title="${esc(url)}">↗</a>` : ""}</th><td title="${esc(m.country)}">${esc(countryName(m.country))}</td>${schemeCell(v, m, "http")}${schemeCell(v, m, "https")}
 ${familyCell(m)}
 <td class="lag${m.lagging ? " bad" : ""}" data-lag="${m.lagSeconds ?? ""}" title="${esc(m.traceAt === null ? "no trace seen" : `its trace says ${when(m.traceAt)}`)}">${down && m.lagSeconds !== null ? `${duration(m.lagSeconds)} <small>at its last answer</small>` : duration(m.lagSeconds)}</td>
 <td class="coverage" data-coverage="${m.coverage ?? ""}">${m.coverage === null ? "–" : `${(m.coverage * 100).toFixed(1)} %`} <small>${m.filesHeld.toLocaleString("en-US")} files</small></td>

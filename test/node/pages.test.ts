@@ -152,7 +152,8 @@ describe.skipIf(!existsSync(CHROMIUM))("pages in Chromium", () => {
     expect(await page.locator('g.series[data-mirror="us-nyc"] path.fail').count()).toBeGreaterThan(0);
     // The table says what it knows in words: country names, a link to the mirror, no bare "?".
     expect(await page.textContent('tr[data-mirror="de-fra"] td:nth-of-type(1)')).toBe("Germany");
-    expect(await page.getAttribute('tr[data-mirror="de-fra"] th a', "href")).toBe("https://de-fra.test/pub/");
+    expect(await page.getAttribute('tr[data-mirror="de-fra"] th a.url', "href")).toBe("https://de-fra.test/pub/");
+    expect(await page.getAttribute('tr[data-mirror="de-fra"] th a:not(.url)', "href")).toBe("/_mirrorhop/status/de-fra");
     expect(await page.textContent('tr[data-mirror="de-fra"] td:nth-of-type(4)')).toBe("not probed");
     // us-nyc is down: its lag is as of its last answer, not "current".
     expect(await page.textContent('tr[data-mirror="us-nyc"] td.lag')).toMatch(/^[\d.]+ (min|h) at its last answer$/);
@@ -170,6 +171,28 @@ describe.skipIf(!existsSync(CHROMIUM))("pages in Chromium", () => {
     expect(await page.locator("#candidates tbody tr").count()).toBe(3);
     expect(await page.locator("#candidates tbody tr.win th").textContent()).toBe("fr-par");
     await page.screenshot({ path: path.join(ARTIFACTS, "explain.png"), fullPage: true });
+    await page.close();
+  });
+
+  it("each mirror has its page: URLs, what is in force now and why, its lag, its failures, the newest files it lacks", async () => {
+    await seedRollout(edge);
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.goto(`${edge.url.origin}/_mirrorhop/status`);
+    await page.click('tr[data-mirror="us-nyc"] th a:not(.url)');
+    expect(await page.title()).toBe("Mirror us-nyc");
+    expect(await page.locator("ul.urls a").allTextContents()).toEqual(["http://us-nyc.test/pub/", "https://us-nyc.test/pub/"]);
+    expect(await page.locator("#exclusions li").allTextContents()).toContain("http down after 2 failed probes: connection refused");
+    expect(await page.locator("#failures tbody tr").count()).toBeGreaterThan(0);
+    expect(await page.locator('svg#rollout g.series[data-mirror="us-nyc"]').count()).toBe(1);
+    expect(await page.locator("svg#rollout g.series").count()).toBe(1);
+    // Six files were pushed; us-nyc holds two of them (the ISO and its signature).
+    expect(await page.textContent("#lacking-summary")).toBe("Of the 6 files added most recently, it lacks 4.");
+    expect(await page.locator("#lacking li").allTextContents()).toContain("releases/1.0/notes/README.txt");
+    await page.screenshot({ path: path.join(ARTIFACTS, "mirror.png"), fullPage: true });
+    await page.goto(`${edge.url.origin}/_mirrorhop/status/de-fra`);
+    expect(await page.textContent("#exclusions")).toContain("Nothing");
+    const missing = await fetch(`${edge.url.origin}/_mirrorhop/status/nope`, { headers: { accept: "application/json" } });
+    expect([missing.status, await missing.json()]).toEqual([404, { error: 'no mirror named "nope": see /_mirrorhop/status' }]);
     await page.close();
   });
 

@@ -13,7 +13,9 @@ import { readStatusInputs } from "../../storage/status-read.js";
 import { logOnce } from "../../storage/log-once.js";
 import { type StatusView, statusView } from "../../status/status-view.js";
 import { CHART_SPAN_SECONDS } from "../../status/lag-chart-data.js";
-import { HTML_HEADERS, textError } from "../responses.js";
+import { errorFor, HTML_HEADERS, textError } from "../responses.js";
+import { mirrorPageHtml } from "../../formats/mirror-page.js";
+import { readMirrorExtras } from "../../storage/mirror-page-read.js";
 import { readStats } from "../../storage/stats-read.js";
 
 const DEFAULT_WINDOW_HOURS = 48;
@@ -59,4 +61,23 @@ export async function statsJsonRoute(c: Context<{ Bindings: Env }>): Promise<Res
   const r = await readStats(c.env, new URL(c.req.url).host);
   if (!r.ok) return c.json({ error: r.reason }, 503, { "Cache-Control": "no-store" });
   return c.json(r.view, 200, { "Cache-Control": CACHE });
+}
+
+/** /_mirrorhop/status/<name>: one mirror's page. */
+export async function mirrorPageRoute(c: Context<{ Bindings: Env }>): Promise<Response> {
+  const name = c.req.param("name") ?? "";
+  const now = Math.floor(Date.now() / 1000);
+  try {
+    const inputs = await readStatusInputs(c.env.DB, { from: now - CHART_SPAN_SECONDS, to: now });
+    const cfg = inputs.mirrors.find((m) => m.name === name);
+    if (!cfg) return errorFor(c.req.raw, new URL(c.req.url), 404, `no mirror named ${JSON.stringify(name.slice(0, 64))}: see /_mirrorhop/status`);
+    const policy = policyWithDefaults(inputs.policyJson ? JSON.parse(inputs.policyJson) : undefined);
+    const v = statusView({ ...inputs, now, policy });
+    const m = v.mirrors.find((x) => x.id === cfg.id)!;
+    const extras = await readMirrorExtras(c.env.DB, cfg.id);
+    return new Response(mirrorPageHtml(v, m, cfg, extras), { headers: { ...HTML_HEADERS, "Cache-Control": CACHE } });
+  } catch (err) {
+    logOnce("mirror page: D1 read failed", err);
+    return textError(503, "status unavailable: the index database could not be read; downloads are not affected");
+  }
 }
