@@ -6,6 +6,7 @@ import { parse, TomlError } from "smol-toml";
 import { mirrorProblems } from "../../src/core/mirror.js";
 import { type Config, configSchema, mirrorOf, policyOf } from "./schema.js";
 import { lineOf } from "./locate.js";
+import { closestKey, keysAt } from "./suggest.js";
 
 export class ConfigError extends Error {
   constructor(
@@ -37,10 +38,20 @@ export function parseConfig(text: string, file: string): Config {
   }
   const result = configSchema.safeParse(raw);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      const where = lineOf(text, issue.path as (string | number)[]);
-      const key = describePath(issue.path as (string | number)[], raw);
-      return `${file}${where ? `:${where}` : ""}: ${key}: ${issue.message}`;
+    const problems = result.error.issues.flatMap((issue) => {
+      const at = issue.path as (string | number)[];
+      // An unknown key is reported at its own line, with the key it most likely meant.
+      if (issue.code === "unrecognized_keys") {
+        const known = keysAt(configSchema, at);
+        return issue.keys.map((k) => {
+          const where = lineOf(text, [...at, k]);
+          const meant = closestKey(k, known);
+          const hint = meant ? `; did you mean "${meant}"?` : known.length ? ` (known here: ${known.join(", ")})` : "";
+          return `${file}${where ? `:${where}` : ""}: ${describePath([...at, k], raw)}: unknown key${hint}`;
+        });
+      }
+      const where = lineOf(text, at);
+      return [`${file}${where ? `:${where}` : ""}: ${describePath(at, raw)}: ${issue.message}`];
     });
     throw new ConfigError(file, problems);
   }

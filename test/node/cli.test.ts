@@ -156,7 +156,7 @@ describe("mirrorhop CLI", () => {
     const good = config(m1() + m2());
     const bad: [string, string, RegExp][] = [
       ["TOML syntax", good.replace('country = "FR"', 'country = "FR'), /:\d+:\d+: /],
-      ["misspelt key", good.replace('country = "FR"', 'contry = "FR"'), /: mirror\[2\] \(m2\): Unrecognized key: "contry"/],
+      ["misspelt key", good.replace('country = "FR"', 'contry = "FR"'), /: mirror\[2\] \(m2\)\.contry: unknown key; did you mean "country"\?/],
       ["country", good.replace('country = "FR"', 'country = "France"'), /: mirror\[2\] \(m2\)\.country: must be a two-letter/],
       ["duplicate id", good.replace("id = 2", "id = 1"), /: mirror\[2\] \(m2\)\.id: duplicate id 1/],
       ["mirror URL", good.replace(`http = "${other.url}"`, 'http = "ftp://x.example/"'), /: mirror\[2\] \(m2\)\.http: /],

@@ -40,7 +40,7 @@ describe("config", () => {
     const p = problems(dup);
     expect(p.some((x) => /mirror\[2\] \(de-fra\)\.id: duplicate id 1/.test(x))).toBe(true);
     expect(p.some((x) => /mirror\[2\] \(de-fra\)\.name: duplicate name de-fra/.test(x))).toBe(true);
-    expect(p.some((x) => /mirror\[2\] \(de-fra\): Unrecognized key: "colour"/.test(x))).toBe(true);
+    expect(p.some((x) => /mirror\[2\] \(de-fra\)\.colour: unknown key/.test(x))).toBe(true);
     expect(problems('[origin]\npath = "/x"\nurl = "https://o.example/"\n[[mirror]]\nid = 2\nname = "n"\ncountry = "FR"\n').some((x) => /mirror\[1\] \(n\)\.http: needs an http or https URL/.test(x))).toBe(true);
     expect(problems("[origin\npath = 1")[0]).toMatch(new RegExp(`^${FILE}:1:\\d+: `));
     expect(problems('[origin]\npath = "/x"\nurl = "https://o.example"\n')[0]).toBe(`${FILE}:3: origin.url: must be an http(s) URL ending in '/'`);
@@ -119,5 +119,18 @@ describe("config check's probe line", () => {
     expect(big).toMatch(/^probes: 2000 mirror URLs, up to 44 a round every 5 min .*: each probed every 3 h 50 min; a dead one is marked down after 7 h 40 min\. To probe more often, raise \[health\] max_probes_per_run on Workers Paid/);
     expect(probeLine(withMirrors(1000, "max_probes_per_run = 901"), 5)).toMatch(/up to 900 a round every 5 min .*: each probed every 15 min; a dead one is marked down after 30 min$/);
     expect(probeLine(withMirrors(3), null)).toMatch(/every 5 min \(no \*\/N cron in wrangler\.toml \[triggers\]; assumed\)/);
+  });
+});
+
+describe("unknown keys", () => {
+  it("are reported at their own line, with the key they most likely meant", () => {
+    const text = `[origin]\npath = "/srv"\nurl = "https://o.example/"\n\n[[mirror]]\nid = 1\nname = "m"\nhttp = "http://m.example/"\ncountry = "DE"\nwieght = 5\nCountryOnly = true\n\n[helth]\ndown_after = 3\n\n[health]\ndown_afterr = 3\nzzz = 1\n`;
+    expect(configProblems(text, FILE)).toEqual([
+      `${FILE}:17: health.down_afterr: unknown key; did you mean "down_after"?`,
+      expect.stringMatching(new RegExp(`^${FILE}:18: health\\.zzz: unknown key \\(known here: .*down_after.*\\)$`)),
+      `${FILE}:10: mirror[1] (m).wieght: unknown key; did you mean "weight"?`,
+      `${FILE}:11: mirror[1] (m).CountryOnly: unknown key; did you mean "country_only"?`,
+      `${FILE}:13: helth: unknown key; did you mean "health"?`,
+    ]);
   });
 });
