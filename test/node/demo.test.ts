@@ -2,7 +2,8 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -14,6 +15,69 @@ let demo: ChildProcess | null = null;
 afterAll(() => {
   if (demo && demo.exitCode === null) demo.kill("SIGKILL");
 });
+
+
+/** Every process below `pid`, from /proc. */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const c of children.get(p) ?? []) {
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** `npm start` with its own temporary directory, so what it leaves there is its own. */
+async function startDemo(port: number) {
+  const tmpdir = mkdtempSync(path.join(os.tmpdir(), "mirrorhop-demo-test-"));
+  const proc = spawn(process.execPath, [require.resolve("tsx/cli"), path.join(ROOT, "scripts/start.ts")], { cwd: ROOT, env: { ...process.env, PORT: String(port), TMPDIR: tmpdir }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  proc.stdout!.on("data", (d) => (out += d));
+  proc.stderr!.on("data", (d) => (out += d));
+  for (let i = 0; i < 300 && !out.includes("Ctrl-C stops") && proc.exitCode === null; i++) await new Promise((r) => setTimeout(r, 250));
+  return { proc, tmpdir, out: () => out };
+}
+
+/** Ctrl-C, then: exit 0, every process it started gone, its ports closed, its temporary directory empty. */
+async function stopDemo({ proc, tmpdir }: { proc: ChildProcess; tmpdir: string }, ports: number[]) {
+  const tree = descendants(proc.pid!);
+  expect(tree.length).toBeGreaterThan(0);
+  const exited = new Promise<number | null>((r) => proc.once("exit", r));
+  proc.kill("SIGINT");
+  expect(await exited).toBe(0);
+  // Children get a moment to finish exiting after the parent.
+  for (let i = 0; i < 40 && tree.some(alive); i++) await new Promise((r) => setTimeout(r, 250));
+  expect(tree.filter(alive), "processes the demo started").toEqual([]);
+  for (const p of ports) {
+    await expect(fetch(`http://127.0.0.1:${p}/`, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
+  }
+  // tsx's compile cache and wrangler's update check are the tools' own, reused by every run.
+  expect(readdirSync(tmpdir).filter((f) => !/^tsx-\d+$/.test(f) && f !== "update-check"), "left in its temporary directory").toEqual([]);
+  rmSync(tmpdir, { recursive: true, force: true });
+}
 
 describe("npm start", () => {
   it("finds a busy port before doing anything, says so, exit 2", async () => {
@@ -35,11 +99,9 @@ describe("npm start", () => {
 
   it("scans and pushes through the CLI, serves redirects to the right bytes, and Ctrl-C stops everything", async () => {
     const port = await freePort();
-    demo = spawn(process.execPath, [require.resolve("tsx/cli"), path.join(ROOT, "scripts/start.ts")], { cwd: ROOT, env: { ...process.env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    demo.stdout!.on("data", (d) => (out += d));
-    demo.stderr!.on("data", (d) => (out += d));
-    for (let i = 0; i < 300 && !out.includes("Ctrl-C stops"); i++) await new Promise((r) => setTimeout(r, 250));
+    const started = await startDemo(port);
+    demo = started.proc;
+    const out = started.out();
     expect(out).toContain("Ctrl-C stops the Worker and the mirrors.");
     expect(out).toMatch(/\$ mirrorhop push --local/);
     expect(out).toMatch(/pushed: \d+ records written/);
@@ -74,11 +136,14 @@ describe("npm start", () => {
     expect((await fetch(`${w}/__scheduled?cron=*/5+*+*+*+*`)).status).toBe(200);
     const mirrors = [...out.matchAll(/(http|rsync):\/\/127\.0\.0\.1:(\d+)\//g)].map((m) => Number(m[2]));
 
-    const exited = new Promise<number | null>((r) => demo!.once("exit", r));
-    demo.kill("SIGINT");
-    expect(await exited).toBe(0);
-    for (const p of [port, ...mirrors]) {
-      await expect(fetch(`http://127.0.0.1:${p}/`, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
-    }
-  }, 150_000);
+    await stopDemo(started, [port, ...mirrors]);
+
+    // A second run on the same port: it starts from nothing (the push writes every record again,
+    // the earlier run's verdicts are gone) and, stopped, leaves nothing behind either.
+    const again = await startDemo(port);
+    demo = again.proc;
+    expect(again.out()).toMatch(/pushed: [1-9]\d* records written/);
+    const mirrorsAgain = [...again.out().matchAll(/(http|rsync):\/\/127\.0\.0\.1:(\d+)\//g)].map((m) => Number(m[2]));
+    await stopDemo(again, [port, ...mirrorsAgain]);
+  }, 240_000);
 });
