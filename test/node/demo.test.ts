@@ -12,8 +12,11 @@ import { freePort } from "../../scripts/lib/rsync-daemon.js";
 
 const require = createRequire(import.meta.url);
 let demo: ChildProcess | null = null;
+const tmpdirs: string[] = [];
 afterAll(() => {
   if (demo && demo.exitCode === null) demo.kill("SIGKILL");
+  // Also when a test failed before it could look inside them.
+  for (const d of tmpdirs) rmSync(d, { recursive: true, force: true });
 });
 
 
@@ -53,6 +56,7 @@ const alive = (pid: number) => {
 /** `npm start` with its own temporary directory, so what it leaves there is its own. */
 async function startDemo(port: number) {
   const tmpdir = mkdtempSync(path.join(os.tmpdir(), "mirrorhop-demo-test-"));
+  tmpdirs.push(tmpdir);
   const proc = spawn(process.execPath, [require.resolve("tsx/cli"), path.join(ROOT, "scripts/start.ts")], { cwd: ROOT, env: { ...process.env, PORT: String(port), TMPDIR: tmpdir }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   proc.stdout!.on("data", (d) => (out += d));
