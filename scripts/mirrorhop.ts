@@ -6,6 +6,7 @@
  *   scan mirrors [--mirror N…] [--path D]   list what each mirror holds
  *   push --local|--remote [--dry-run]       write the difference to D1 and KV
  *   probe --local|--remote [--no-families]  probe every mirror's trace file, write health
+ *   mirrors --local|--remote [--json]       every mirror's state as the edge sees it
  *   explain <path> [--country … --asn … --ip …]   the selection, offline
  *   stats --local|--remote [--json]          the download report
  */
@@ -22,6 +23,7 @@ import { scanOrigin } from "./scan/origin.js";
 import { scanMirrors } from "./scan/mirrors.js";
 import { progress } from "./cli/progress.js";
 import { probeLine } from "./cli/probe-period.js";
+import { mirrorsReport, mirrorsText } from "./cli/mirrors.js";
 import { workerOriginUrl } from "./store/wrangler-config.js";
 import { push } from "./push/push.js";
 import { EmptyIndexGuard } from "./push/plan.js";
@@ -165,6 +167,14 @@ function percent(v: string): number {
   if (!Number.isFinite(n) || n < 0 || n > 100) throw new UserError(`--max-delete: expected a percentage from 0 to 100, got ${JSON.stringify(v)}`);
   return n;
 }
+
+targetOptions(program.command("mirrors"))
+  .description("every mirror with its state as the edge sees it: up per scheme, lag, coverage, last scan and probe")
+  .option("--json", "print the view as JSON (the status API's shape)")
+  .action(async (o: { local?: boolean; remote?: boolean; persistTo?: string; env?: string; json?: boolean }) => {
+    const v = await mirrorsReport(cfg(), targetOf(o, "mirrors"));
+    console.log(o.json ? JSON.stringify(v, null, 2) : mirrorsText(v));
+  });
 
 /** Where a command writes: the same four options for push and probe. */
 targetOptions(program.command("stats"))

@@ -197,6 +197,24 @@ describe("mirrorhop CLI", () => {
     expect({ edge: digestTree(persist), pushed: pushedState() }).toEqual(before);
   }, 120_000);
 
+  it("mirrors lists every mirror with its state as the edge sees it, as a table or as JSON", async () => {
+    const persist = path.join(tmp, "wrangler-state");
+    writeFileSync(path.join(tmp, "mirrorhop.toml"), config(m1() + m2()));
+    for (const step of [["scan", "origin"], ["scan", "mirrors"], ["push", "--local", "--persist-to", persist]]) expect((await cli(...step)).code, step.join(" ")).toBe(0);
+    const table = await cli("mirrors", "--local", "--persist-to", persist);
+    expect(table.code).toBe(0);
+    const lines = table.out.trim().split("\n");
+    expect(lines[0]).toMatch(/^mirror +country +http +https +lag +coverage +last scan +last probe +notes$/);
+    // Pushed, scanned, not probed yet (this config has no trace file): schemes unknown, coverage known.
+    expect(lines[1], table.out).toMatch(/^m1 +DE +\? +- +unknown +\d+\.\d % +\d+ s ago +never$/);
+    expect(lines[2], table.out).toMatch(/^m2 +FR +\? +- +unknown +\d+\.\d % +\d+ s ago +never$/);
+    expect(lines.at(-1)).toMatch(/^\d of 2 mirrors serving; last probe round never; \d+ files$/);
+    const json = JSON.parse((await cli("mirrors", "--local", "--persist-to", persist, "--json")).out) as { mirrors: { name: string; coverage: number }[] };
+    expect(json.mirrors.map((m) => m.name)).toEqual(["m1", "m2"]);
+    expect(json.mirrors[0]!.coverage).toBeGreaterThan(0);
+    expect((await cli("mirrors")).err).toMatch(/say where: mirrors --local or mirrors --remote/);
+  }, 60_000);
+
   it("refuses a push that would empty the edge, unless told", async () => {
     const db = openState(path.join(tmp, "state.sqlite"));
     db.prepare("INSERT OR REPLACE INTO pushed_files (path, digest) VALUES ('a/one.iso', 'x')").run();
