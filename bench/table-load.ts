@@ -5,7 +5,9 @@
  * - before: the table as the push stored it before (format 1, one object per mirror) and loaded on
  *   every reload: parse, validate, apply health, compile (the pipeline of the previous release, run
  *   from the same functions, which still read format 1).
- * - after a push: `getMirrorTable` on a table text it has not seen (format 2, packed).
+ * - table changed: `getMirrorTable` on a table text it has not seen (format 2, packed): after a
+ *   push that changed mirrors or policy (a push of files alone leaves the table's text as it was:
+ *   its stamp is a key of its own, src/core/push-stamp.ts).
  * - after a probe round: the same table text, a health document it has not seen.
  * - unchanged: both texts as last time, which is what most reloads (every 60 s) find.
  *
@@ -26,8 +28,8 @@ import { compileTable } from "../src/selection/compiled-table.js";
 import { getMirrorTable } from "../src/storage/mirror-table.js";
 import { network } from "./fixture-network.js";
 
-export type Case = "before" | "after-push" | "after-probe-round" | "unchanged";
-const CASES: Case[] = ["before", "after-push", "after-probe-round", "unchanged"];
+export type Case = "before" | "table-changed" | "after-probe-round" | "unchanged";
+const CASES: Case[] = ["before", "table-changed", "after-probe-round", "unchanged"];
 
 function tableText(n: number, generation: string, packed: boolean): string {
   const table: MirrorTable = { format: 1, generation, policy: policyWithDefaults({}), mirrors: network(n) };
@@ -68,7 +70,7 @@ function loader(n: number, c: Case): () => Promise<number> {
   const decoder = new TextDecoder();
   const kv = {
     get: async (key: string) =>
-      key === MIRROR_TABLE_KEY ? decoder.decode(tableBytes[c === "after-push" ? i % 2 : 0]) : key === HEALTH_KEY ? decoder.decode(healthBytes[c === "after-probe-round" ? i % 2 : 0]) : null,
+      key === MIRROR_TABLE_KEY ? decoder.decode(tableBytes[c === "table-changed" ? i % 2 : 0]) : key === HEALTH_KEY ? decoder.decode(healthBytes[c === "after-probe-round" ? i % 2 : 0]) : null,
   };
   const env = { INDEX: kv, MIRROR_TABLE_TTL_SECONDS: "0" } as unknown as Env;
   return async () => {
@@ -137,7 +139,7 @@ export async function runTableLoadBench(rounds = 5): Promise<TableLoadResult[]> 
 if (process.argv[2] === "cold") {
   const load = loader(Number(process.argv[3]), process.argv[4] as Case);
   // The cases after the first load find what the first one compiled, as a live isolate does.
-  if (process.argv[4] !== "before" && process.argv[4] !== "after-push") await load();
+  if (process.argv[4] !== "before" && process.argv[4] !== "table-changed") await load();
   const start = performance.now();
   await load();
   console.log((performance.now() - start).toFixed(3));

@@ -17,7 +17,7 @@ import { ROOT } from "./lib/root.js";
 import { Command, Option } from "commander";
 import { ConfigError, loadConfig } from "./config/load.js";
 import { EXAMPLE_CONFIG } from "./config/example.js";
-import { explainOffline } from "./cli/explain.js";
+import { ExplainInputError, explainOffline } from "./cli/explain.js";
 import { openState, stateFileFor } from "./state/db.js";
 import { scanOrigin } from "./scan/origin.js";
 import { scanMirrors } from "./scan/mirrors.js";
@@ -157,7 +157,10 @@ program
   .option("--scheme <http|https>", "request scheme", "https")
   .action((p: string, o: Record<string, string | undefined>) => {
     const c = cfg();
-    console.log(JSON.stringify(explainOffline(state(c.file), c, p, o), null, 2));
+    const r = explainOffline(state(c.file), c, p, o);
+    console.log(JSON.stringify(r, null, 2));
+    // A path the index does not have is an answer, but not a decision: scripts can tell by the code.
+    if ("error" in r) process.exitCode = 3;
   });
 
 class UserError extends Error {}
@@ -213,7 +216,7 @@ function targetOf(o: { local?: boolean; remote?: boolean; persistTo?: string; en
 try {
   await program.parseAsync();
 } catch (err) {
-  if (err instanceof ConfigError || err instanceof UserError || err instanceof EmptyIndexGuard || err instanceof MirrorIdError || err instanceof TableError) {
+  if (err instanceof ConfigError || err instanceof UserError || err instanceof EmptyIndexGuard || err instanceof MirrorIdError || err instanceof TableError || err instanceof ExplainInputError) {
     console.error(`mirrorhop: ${err.message}`);
     process.exit(2);
   }

@@ -131,6 +131,19 @@ describe("mirrorhop CLI", () => {
     expect(scanned.err).toMatch(/scanning mirrors: 2 mirrors listed\n/);
     const ex = JSON.parse((await cli("explain", "a/one.iso", "--country", "FR", "--scheme", "http")).out);
     expect(ex).toMatchObject({ target: "mirror", location: `${other.url}a/one.iso`, candidates: [{ name: "m2", tier: "country" }, { name: "m1", tier: "region" }] });
+    // Input it cannot use is refused with the option and the value; a path not in the index exits 3.
+    for (const [args, msg] of [
+      [["--country", "ZZZ"], '--country "ZZZ": expected a two-letter ISO 3166 code'],
+      [["--ip", "300.1.1.1"], '--ip "300.1.1.1": expected an IPv4 or IPv6 address'],
+      [["--lat", "91"], '--lat "91": expected a latitude from -90 to 90'],
+      [["--scheme", "ftp"], '--scheme "ftp": expected http or https'],
+    ] as const) {
+      const bad = await cli("explain", "a/one.iso", ...args);
+      expect([bad.code, bad.err.trim()], args.join(" ")).toEqual([2, `mirrorhop: ${msg}`]);
+    }
+    const unknown = await cli("explain", "a/none.iso");
+    expect(unknown.code).toBe(3);
+    expect(JSON.parse(unknown.out)).toEqual({ path: "a/none.iso", error: "not in the origin index (scan origin first?)" });
     const dry = await cli("push", "--local", "--dry-run");
     expect(dry.code).toBe(0);
     expect(dry.out).toMatch(/dry run: \d+ D1 statements, 2 KV puts, 0 KV deletes, mirror table; files in /);
