@@ -10,6 +10,9 @@ if (major < 22 || (major === 22 && minor < 12)) {
   );
   process.exit(2);
 }
+// `npm run mirrorhop` runs in the package's directory; -c, init and every relative path mean the
+// caller's directory, which npm keeps in INIT_CWD.
+if (process.env.npm_lifecycle_event === "mirrorhop" && process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
 const { register } = await import("tsx/esm/api");
 register();
 await import("../scripts/mirrorhop.ts");

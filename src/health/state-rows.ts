@@ -20,7 +20,6 @@ export const STATUS_ROWS_SQL =
   "SELECT mirror_id AS mirrorId, scheme, up, since, failures, successes, last_error AS lastError FROM mirror_status";
 export const HEALTH_ROWS_SQL =
   "SELECT mirror_id AS mirrorId, trace_at AS traceAt, trace_since AS traceSince, stalled, ipv4_up AS ipv4Up, ipv6_up AS ipv6Up FROM mirror_health";
-export const ORIGIN_TRACE_SQL = "SELECT key, value FROM meta WHERE key = 'origin_trace'";
 
 const bool = (v: unknown) => v === true || v === 1;
 const boolOrNull = (v: unknown) => (v === null || v === undefined ? null : bool(v));

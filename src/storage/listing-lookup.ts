@@ -1,5 +1,6 @@
 import { buildListings, type DirListing, isListed, listingPages } from "../core/dir-listing.js";
 import { decodeMirrorSet, listingKey } from "../core/file-record.js";
+import { toBytes } from "../db/rows.js";
 import type { Env } from "../env.js";
 import { D1_DEADLINE_MS, KV_DEADLINE_MS, withDeadline } from "./deadline.js";
 import { logOnce } from "./log-once.js";
@@ -38,8 +39,6 @@ const DIRECT_CHILDREN_SQL = `WITH RECURSIVE step(path) AS (
   FROM step s WHERE s.path IS NOT NULL LIMIT ?3
 )
 SELECT f.path, f.size, f.mtime, f.mirrors FROM step s JOIN files f ON f.path = s.path`;
-
-const toBytes = (v: ArrayBuffer | Uint8Array | number[]) => (v instanceof Uint8Array ? v : v instanceof ArrayBuffer ? new Uint8Array(v) : Uint8Array.from(v));
 
 /**
  * A directory's listing: KV, or (with `d1Fallback`) built from D1's files under it. The fallback

@@ -1,27 +1,50 @@
-/** `wrangler dev` as a test peer: the Worker reading exactly the local state `push --local` wrote. */
+/**
+ * `wrangler dev` on loopback for tests, on a port of its own. A free port found and released can
+ * be taken by another test's server before wrangler binds it; then wrangler fails to start, or
+ * (worse) another server answers. So the readiness check asks for this Worker's own health JSON,
+ * and a start that lost its port is retried on another.
+ */
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { ROOT } from "../../scripts/lib/local-edge.js";
 import { freePort } from "../../scripts/lib/rsync-daemon.js";
 import { wranglerBin } from "../../scripts/lib/wrangler-bin.js";
 
-export async function startWranglerDev(persistTo: string, vars: Record<string, string> = {}): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const args = [wranglerBin(), "dev", "--ip", "127.0.0.1", "--port", String(port), "--local-upstream", `127.0.0.1:${port}`, "--persist-to", persistTo, "--show-interactive-dev-session=false"];
-  for (const [k, v] of Object.entries({ DEBUG_HEADERS: "true", MIRROR_TABLE_TTL_SECONDS: "0", FILE_RECORD_TTL_SECONDS: "0", ...vars })) args.push("--var", `${k}:${v}`);
-  const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: "ignore", env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" } });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 240; i++) {
-    if (await fetch(`${url}/_mirrorhop/health`).then(() => true, () => false)) break;
-    await new Promise((r) => setTimeout(r, 250));
+/** Whether what answers on `url` is a mirrorhop Worker (its health route), not whatever else took the port. */
+async function isMirrorhop(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/_mirrorhop/health`, { signal: AbortSignal.timeout(2000) });
+    const body = (await res.json()) as { status?: unknown; kv?: unknown };
+    return ["ok", "degraded", "down"].includes(String(body.status)) && typeof body.kv === "boolean";
+  } catch {
+    return false;
   }
-  return {
-    url,
-    stop: async () => {
-      if (child.exitCode === null) {
+}
+
+export async function startWranglerDev(persistTo: string, vars: Record<string, string> = {}): Promise<{ url: string; stop(): Promise<void> }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const args = [wranglerBin(), "dev", "--ip", "127.0.0.1", "--port", String(port), "--local-upstream", `127.0.0.1:${port}`, "--persist-to", persistTo, "--show-interactive-dev-session=false"];
+    for (const [k, v] of Object.entries({ DEBUG_HEADERS: "true", MIRROR_TABLE_TTL_SECONDS: "0", FILE_RECORD_TTL_SECONDS: "0", ...vars })) args.push("--var", `${k}:${v}`);
+    const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: "ignore", env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" } });
+    const url = `http://127.0.0.1:${port}`;
+    const stop = async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
         child.kill("SIGTERM");
-        await new Promise((r) => child.once("exit", r));
+        await exited;
       }
-    },
-  };
+    };
+    let ready = false;
+    for (let i = 0; i < 240 && child.exitCode === null; i++) {
+      if (await isMirrorhop(url)) {
+        ready = true;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    if (ready) return { url, stop };
+    await stop();
+    if (attempt >= 3) throw new Error(`wrangler dev did not come up on 127.0.0.1 after ${attempt} ports`);
+  }
 }

@@ -228,6 +228,21 @@ describe("mirrorhop CLI", () => {
     expect((await cli("mirrors")).err).toMatch(/say where: mirrors --local or mirrors --remote/);
   }, 60_000);
 
+  it("npm run mirrorhop resolves -c against the caller's directory, not the package's", async () => {
+    // Inside the package (npm run needs its package.json above), in its ignored working directory.
+    mkdirSync(path.join(ROOT, ".mirrorhop"), { recursive: true });
+    const dir = mkdtempSync(path.join(ROOT, ".mirrorhop", "caller-"));
+    try {
+      writeFileSync(path.join(dir, "site.toml"), config(m1()));
+      const npm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ["npm"];
+      const r = spawnSync(npm[0]!, [...npm.slice(1), "run", "--silent", "mirrorhop", "--", "-c", "site.toml", "config", "check"], { cwd: dir, encoding: "utf8", env: { ...process.env, CI: "true" } });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`${path.join(dir, "site.toml")}: ok`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it("refuses a push that would empty the edge, unless told", async () => {
     const db = openState(path.join(tmp, "state.sqlite"));
     db.prepare("INSERT OR REPLACE INTO pushed_files (path, digest) VALUES ('a/one.iso', 'x')").run();
