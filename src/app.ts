@@ -4,7 +4,7 @@ import { downloadRoute } from "./http/routes/download.js";
 import { explainRoute } from "./http/routes/explain.js";
 import { repoMirrorListRoute } from "./http/routes/repo-mirrorlist.js";
 import { healthRoute } from "./http/routes/health.js";
-import { metricsRoute, mirrorPageRoute, statsJsonRoute, statusJsonRoute, statusPageRoute } from "./http/routes/status.js";
+import { liveScriptRoute, metricsRoute, mirrorPageRoute, statsJsonRoute, statusJsonRoute, statusPageRoute } from "./http/routes/status.js";
 import { canonicalisePath } from "./core/path.js";
 import { originUrl, redirectResponse, textError } from "./http/responses.js";
 
@@ -14,6 +14,7 @@ export function createApp() {
   app.get("/_mirrorhop/health", healthRoute);
   app.get("/_mirrorhop/explain/*", explainRoute);
   app.get("/_mirrorhop/status", statusPageRoute);
+  app.get("/_mirrorhop/live.js", liveScriptRoute);
   app.get("/_mirrorhop/status/:name", mirrorPageRoute);
   app.get("/_mirrorhop/api/status", statusJsonRoute);
   app.get("/_mirrorhop/metrics", metricsRoute);

@@ -3,15 +3,15 @@
 import { encodePathForUrl } from "../core/path.js";
 import { esc } from "./xml.js";
 
-export function errorPageHtml(status: number, message: string, path: string): string {
-  const parent = path.includes("/") ? path.slice(0, path.lastIndexOf("/") + 1) : "";
-  const up = `/${parent.split("/").filter(Boolean).map(encodePathForUrl).join("/")}${parent ? "/" : ""}`;
+/** `dir`: the directory to offer ("releases/1.0/"), "" for the root alone. */
+export function errorPageHtml(status: number, message: string, dir: string): string {
+  const up = `/${dir.split("/").filter(Boolean).map(encodePathForUrl).join("/")}${dir ? "/" : ""}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${status} ${esc(message.slice(0, 80))}</title>
 <style>body{font:15px/1.5 system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem}p.msg{font-size:1.1rem;word-break:break-word}</style>
 </head><body><h1>${status}</h1><p class="msg" id="error">${esc(message)}</p>
-<p><a href="${esc(up)}">Index of ${esc(up)}</a>${up !== "/" ? ' · <a href="/">Index of /</a>' : ""}</p>
+<p><a href="${esc(up)}" id="up">Index of ${esc(up)}</a>${up !== "/" ? ' · <a href="/">Index of /</a>' : ""}</p>
 </body></html>
 `;
 }

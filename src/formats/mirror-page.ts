@@ -10,6 +10,7 @@ import type { MirrorStatusView, StatusView } from "../status/status-view.js";
 import { lagChartSvg } from "./lag-chart.js";
 import { ago, countryName, duration } from "./status-page.js";
 import { esc } from "./xml.js";
+import { LIVE_SCRIPT_TAG, livePart } from "./live-refresh.js";
 
 /** Everything that narrows or stops this mirror's traffic now, in words, with the setting behind it. */
 export function exclusionsOf(v: StatusView, m: MirrorStatusView, cfg: Mirror): string[] {
@@ -40,18 +41,7 @@ export function mirrorPageHtml(v: StatusView, m: MirrorStatusView, cfg: Mirror, 
     .map((f) => `<tr><td>${new Date(f.at * 1000).toISOString().slice(0, 16).replace("T", " ")} UTC</td><td>${esc(f.scheme)}${f.family ? ` IPv${f.family}` : ""}</td><td>${esc(f.error ?? "")}</td></tr>`)
     .join("\n");
   const lacking = extras.lacking.slice(0, 50).map((p) => `<li><a href="/_mirrorhop/explain/${p.split("/").map(encodeURIComponent).join("/")}">${esc(p)}</a></li>`).join("");
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Mirror ${esc(m.name)}</title>
-<style>body{font:14px/1.45 system-ui,sans-serif;max-width:72rem;margin:1.5rem auto;padding:0 1rem;color:#1b1b1b}h1{font-size:1.4rem}
-table{border-collapse:collapse;width:100%}th,td{padding:.3rem .6rem;text-align:left;border-bottom:1px solid #eee;vertical-align:top}thead th{background:#f6f6f6}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{color:#555}.ok{color:#1d6b1d}.bad{color:#b02a1a}.wide{overflow-x:auto}
-.key{margin-right:1rem;white-space:nowrap}.key svg{margin-right:.3rem;vertical-align:middle}.chart{margin:1rem 0}</style>
-</head><body>
-<p><a href="/_mirrorhop/status">← all mirrors</a></p>
-<h1>Mirror ${esc(m.name)}</h1>
-<ul class="urls">${urls}</ul>
-<dl>
+  const live = `<dl>
 <dt>Country</dt><dd>${esc(countryName(m.country))} (${esc(m.country)}, ${esc(cfg.continent)}${cfg.region ? `, region ${esc(cfg.region)}` : ""})</dd>
 <dt>Weight</dt><dd>${cfg.weight}</dd>
 <dt>Coverage</dt><dd>${m.coverage === null ? "–" : `${(m.coverage * 100).toFixed(1)} %`} (${m.filesHeld.toLocaleString("en-US")} of ${v.fileCount.toLocaleString("en-US")} files)</dd>
@@ -67,7 +57,20 @@ ${chart}
 ${failures ? `<div class="wide"><table id="failures"><thead><tr><th>When</th><th>Scheme</th><th>Error</th></tr></thead><tbody>\n${failures}\n</tbody></table></div>` : "<p>None kept.</p>"}
 <h2>Newest files it lacks</h2>
 <p id="lacking-summary">Of the ${extras.recentChecked.toLocaleString("en-US")} files added most recently, it lacks ${extras.lacking.length.toLocaleString("en-US")}${extras.lacking.length > 50 ? " (the first 50 below)" : ""}.</p>
-${lacking ? `<ul id="lacking">${lacking}</ul>` : ""}
+${lacking ? `<ul id="lacking">${lacking}</ul>` : ""}`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Mirror ${esc(m.name)}</title>
+${LIVE_SCRIPT_TAG}
+<style>body{font:14px/1.45 system-ui,sans-serif;max-width:72rem;margin:1.5rem auto;padding:0 1rem;color:#1b1b1b}h1{font-size:1.4rem}
+table{border-collapse:collapse;width:100%}th,td{padding:.3rem .6rem;text-align:left;border-bottom:1px solid #eee;vertical-align:top}thead th{background:#f6f6f6}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{color:#555}.ok{color:#1d6b1d}.bad{color:#b02a1a}.wide{overflow-x:auto}
+.key{margin-right:1rem;white-space:nowrap}.key svg{margin-right:.3rem;vertical-align:middle}.chart{margin:1rem 0}</style>
+</head><body>
+<p><a href="/_mirrorhop/status">← all mirrors</a></p>
+<h1>Mirror ${esc(m.name)}</h1>
+<ul class="urls">${urls}</ul>
+${livePart(live)}
 </body></html>
 `;
 }

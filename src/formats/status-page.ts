@@ -5,6 +5,7 @@ import { lagChartSvg } from "./lag-chart.js";
 import { statsSectionHtml } from "./stats-section.js";
 import type { StatsResult } from "../storage/stats-read.js";
 import { esc } from "./xml.js";
+import { LIVE_SCRIPT_TAG, livePart } from "./live-refresh.js";
 
 export function ago(now: number, t: number | null): string {
   if (t === null) return "never";
@@ -82,9 +83,20 @@ ${familyCell(m)}
 <td class="notes">${notes.map(esc).join(", ")}</td></tr>`;
   });
   const up = v.mirrors.filter((m) => m.enabled && Object.values(m.schemes).some((s) => s.up) && !m.lagging).length;
+  const live = `<p class="summary"><span id="serving">${up} of ${v.mirrors.length} mirrors serving</span><span>${v.fileCount.toLocaleString("en-US")} files</span>
+<span>origin trace ${v.originTrace === null ? "unknown" : `${when(v.originTrace)} (${ago(v.generatedAt, v.originTrace)})`}</span><span>last probe round ${ago(v.generatedAt, v.probedAt)}</span>
+${v.traceFile ? "" : "<span class=\"bad\">probes off: no trace file configured ([origin] trace)</span>"}</p>
+<div class="wide"><table id="mirrors"><thead><tr><th>Mirror</th><th>Country</th><th>HTTP</th><th>HTTPS</th><th>IPv4 / IPv6</th><th>Lag</th><th>Coverage</th><th>Last scan</th><th>Last probe</th><th>Notes</th></tr></thead>
+<tbody>
+${rows.join("\n")}
+</tbody></table></div>
+<h2>Rollout: lag behind the origin</h2>
+${lagChartSvg(v)}
+${stats ? statsSectionHtml(stats) : ""}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Mirror status</title>
+${LIVE_SCRIPT_TAG}
 <style>
 body{font:14px/1.45 system-ui,sans-serif;max-width:78rem;margin:1.5rem auto;padding:0 1rem;color:#1b1b1b}
 #mirrors th a{color:inherit}@media (max-width:40rem){body{margin:.5rem auto;font-size:13px}th,td{padding:.25rem .4rem}}
@@ -95,16 +107,7 @@ tr.disabled{opacity:.55}small{color:#666}.summary span{margin-right:1.5rem}.char
 .key i{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:-1px;border-radius:2px}.key svg{margin-right:.3rem;vertical-align:middle}
 </style></head><body>
 <h1>Mirror status</h1>
-<p class="summary"><span id="serving">${up} of ${v.mirrors.length} mirrors serving</span><span>${v.fileCount.toLocaleString("en-US")} files</span>
-<span>origin trace ${v.originTrace === null ? "unknown" : `${when(v.originTrace)} (${ago(v.generatedAt, v.originTrace)})`}</span><span>last probe round ${ago(v.generatedAt, v.probedAt)}</span>
-${v.traceFile ? "" : "<span class=\"bad\">probes off: no trace file configured ([origin] trace)</span>"}</p>
-<div class="wide"><table id="mirrors"><thead><tr><th>Mirror</th><th>Country</th><th>HTTP</th><th>HTTPS</th><th>IPv4 / IPv6</th><th>Lag</th><th>Coverage</th><th>Last scan</th><th>Last probe</th><th>Notes</th></tr></thead>
-<tbody>
-${rows.join("\n")}
-</tbody></table></div>
-<h2>Rollout: lag behind the origin</h2>
-${lagChartSvg(v)}
-${stats ? statsSectionHtml(stats) : ""}
+${livePart(live)}
 <p><small>Down after ${v.policy.downAfter} failed probes, up after ${v.policy.upAfter} good ones. Max lag ${v.policy.maxLagSeconds === null ? "off" : duration(v.policy.maxLagSeconds)} (${esc(v.policy.lagScope)} files).
 JSON: <a href="/_mirrorhop/api/status">/_mirrorhop/api/status</a> · Prometheus: <a href="/_mirrorhop/metrics">/_mirrorhop/metrics</a></small></p>
 </body></html>

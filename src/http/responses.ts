@@ -20,6 +20,15 @@ export const HTML_HEADERS: Readonly<Record<string, string>> = {
   "X-Content-Type-Options": "nosniff",
 };
 
+/**
+ * The status pages: as above, plus our own refresh script and its fetch of the same origin. Still
+ * no inline script, so nothing a mirror's name or error text says can run.
+ */
+export const LIVE_HTML_HEADERS: Readonly<Record<string, string>> = {
+  ...HTML_HEADERS,
+  "Content-Security-Policy": "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+};
+
 /** RFC 6266: an ASCII fallback, and the real name as RFC 8187 UTF-8 where it is not plain ASCII. */
 export function attachmentDisposition(name: string): string {
   const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, "_");
@@ -96,17 +105,21 @@ export function textError(status: number, message: string, extra: Record<string,
   });
 }
 
-/**
- * An error in the format asked for: JSON for `?json` or `Accept: application/json`, a page with a
- * way back into the tree for a browser (`Accept: text/html`), plain text otherwise (curl, wget).
- * `path` is the request's index path, when it has one.
- */
-export function errorFor(req: Request, url: URL, status: number, message: string, path = ""): Response {
+/** The format an error is answered in: JSON for `?json` or `Accept: application/json`, HTML for a browser, else text. */
+export function errorFormat(req: Request, url: URL): "json" | "html" | "text" {
   const accept = req.headers.get("accept") ?? "";
-  if (url.searchParams.has("json") || accept.includes("application/json")) {
-    return Response.json({ error: message }, { status, headers: { "Cache-Control": NO_STORE, Vary: "Accept" } });
-  }
-  if (accept.includes("text/html")) return new Response(errorPageHtml(status, message, path), { status, headers: { ...HTML_HEADERS, "Cache-Control": NO_STORE, Vary: "Accept" } });
+  if (url.searchParams.has("json") || accept.includes("application/json")) return "json";
+  return accept.includes("text/html") ? "html" : "text";
+}
+
+/**
+ * An error in the format asked for: JSON, a page with a way back into the tree for a browser,
+ * plain text otherwise (curl, wget). `dir` is the directory the page offers ("" the root).
+ */
+export function errorFor(req: Request, url: URL, status: number, message: string, dir = ""): Response {
+  const format = errorFormat(req, url);
+  if (format === "json") return Response.json({ error: message }, { status, headers: { "Cache-Control": NO_STORE, Vary: "Accept" } });
+  if (format === "html") return new Response(errorPageHtml(status, message, dir), { status, headers: { ...HTML_HEADERS, "Cache-Control": NO_STORE, Vary: "Accept" } });
   return textError(status, message, { Vary: "Accept" });
 }
 

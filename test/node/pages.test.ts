@@ -196,6 +196,39 @@ describe.skipIf(!existsSync(CHROMIUM))("pages in Chromium", () => {
     await page.close();
   });
 
+  it("the status pages refresh in place: a change after the page loaded shows without a reload, a failed refresh says so", async () => {
+    const page = await browser.newPage();
+    const blocked: string[] = [];
+    page.on("console", (m) => void (/Content Security Policy/i.test(m.text()) && blocked.push(m.text())));
+    try {
+      await page.goto(`${edge.url.origin}/_mirrorhop/status?refresh=2`);
+      await page.waitForSelector("#refreshed:not([hidden])");
+      expect(await page.textContent("#refreshed")).toBe("refreshes every 2 s while this tab is shown");
+      expect(await page.locator('tr[data-mirror="fr-par"]').getAttribute("class")).toBeNull();
+      await page.evaluate("window.sameDocument = true");
+      await edge.DB.prepare("UPDATE mirrors SET enabled = 0 WHERE name = 'fr-par'").run();
+      await page.waitForSelector('tr.disabled[data-mirror="fr-par"]', { timeout: 30_000 });
+      expect(await page.evaluate("window.sameDocument")).toBe(true);
+      expect(await page.textContent("#refreshed")).toMatch(/^updated \d\d:\d\d:\d\d, every 2 s$/);
+      // The Worker unreachable: the page keeps what it showed and says the refresh failed.
+      await page.route(/\/_mirrorhop\/status\?refresh=2$/, (r) => r.fulfill({ status: 503, body: "down" }));
+      await page.waitForSelector("#refreshed.bad", { timeout: 30_000 });
+      expect(await page.textContent("#refreshed")).toMatch(/^refresh failed at .* \(HTTP 503\); trying again in 2 s$/);
+      expect(await page.locator("#mirrors tbody tr").count()).toBe(3);
+      // A mirror's own page refreshes the same way.
+      await page.unroute(/.*/);
+      await edge.DB.prepare("UPDATE mirrors SET enabled = 0 WHERE name = 'de-fra'").run();
+      await page.goto(`${edge.url.origin}/_mirrorhop/status/de-fra?refresh=2`);
+      await page.waitForSelector("#exclusions.bad");
+      await edge.DB.prepare("UPDATE mirrors SET enabled = 1 WHERE name = 'de-fra'").run();
+      await page.waitForSelector("#exclusions.ok", { timeout: 30_000 });
+      expect(blocked).toEqual([]);
+    } finally {
+      await edge.DB.prepare("UPDATE mirrors SET enabled = 1 WHERE name IN ('fr-par', 'de-fra')").run();
+      await page.close();
+    }
+  }, 90_000);
+
   it("the status page fits a phone: the page never scrolls sideways, the mirror table scrolls in its own box", async () => {
     await seedRollout(edge);
     for (const width of [390, 1400]) {

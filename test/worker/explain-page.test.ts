@@ -42,7 +42,7 @@ describe("explain and errors by what was asked for", () => {
     expect([page.status, page.headers.get("content-type"), page.headers.get("vary")]).toEqual([404, "text/html; charset=utf-8", "Accept"]);
     const html = await page.text();
     expect(html).toContain('<p class="msg" id="error">not found: /releases/missing.iso</p>');
-    expect(html).toContain('<a href="/releases/">Index of /releases/</a>');
+    expect(html).toContain('<a href="/releases/" id="up">Index of /releases/</a>');
     const json = await get("releases/missing.iso", { accept: "application/json" });
     expect([json.status, await json.json()]).toEqual([404, { error: "not found: /releases/missing.iso" }]);
     const text = await get("releases/missing.iso");
@@ -50,5 +50,14 @@ describe("explain and errors by what was asked for", () => {
     const explained = await get("_mirrorhop/explain/releases/missing.iso", BROWSER);
     expect([explained.status, explained.headers.get("content-type")]).toEqual([404, "text/html; charset=utf-8"]);
     expect(await explained.text()).toContain("not in the index");
+  });
+
+  it("a browser's 404 links the nearest directory that has a listing, not a parent that does not exist", async () => {
+    const up = async (p: string) => (await (await get(p, BROWSER)).text()).match(/<a href="([^"]*)" id="up">/)?.[1];
+    expect(await up("releases/gone/deeper/missing.iso")).toBe("/releases/");
+    expect(await up("releases/gone/deeper/")).toBe("/releases/");
+    // Further than the few ancestors asked: the root.
+    expect(await up("releases/a/b/c/d/e/missing.iso")).toBe("/");
+    expect(await up("nowhere/missing.iso")).toBe("/");
   });
 });

@@ -4,6 +4,7 @@
  * about a KV miss only while a push is known to be propagating (docs/plans-and-limits.md).
  */
 
+import { MAX_ANCESTORS_ASKED } from "../../src/storage/nearest-listing.js";
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.js";
@@ -38,17 +39,17 @@ function counted() {
     },
   });
   const e = { ...env, INDEX, DB, STATS_STORE: "off", MIRROR_TABLE_TTL_SECONDS: "60", FILE_RECORD_TTL_SECONDS: "15" } as Env;
-  const get = async (path: string) => {
+  const get = async (path: string, headers: Record<string, string> = {}) => {
     const ctx = createExecutionContext();
-    const res = await app.fetch(new Request(`https://get.test/${path}`, { redirect: "manual", headers: { "x-debug-country": "DE" } }), e, ctx);
+    const res = await app.fetch(new Request(`https://get.test/${path}`, { redirect: "manual", headers: { "x-debug-country": "DE", ...headers } }), e, ctx);
     await waitOnExecutionContext(ctx);
     return res;
   };
   /** The reads of one request, the table's own reads (table, health, stamp) left out: once a minute per isolate. */
-  const readsOf = async (path: string) => {
+  const readsOf = async (path: string, headers: Record<string, string> = {}) => {
     reads.kv.length = 0;
     reads.d1.length = 0;
-    const res = await get(path);
+    const res = await get(path, headers);
     await res.arrayBuffer();
     return { status: res.status, kv: reads.kv.filter((k) => k !== MIRROR_TABLE_KEY && k !== HEALTH_KEY && k !== PUSH_STAMP_KEY), d1: reads.d1.length };
   };
@@ -106,5 +107,9 @@ describe("reads per answer with KV healthy", () => {
     await pushedAt(Date.now() - 3600_000, { unknownPaths: "404" });
     const { readsOf } = counted();
     expect(await readsOf("nope/y.iso")).toEqual({ status: 404, kv: ["record", "listing"], d1: 0 });
+    // A browser's page looks for the nearest listed directory: a few ancestors at most, then cached.
+    const html = { accept: "text/html" };
+    expect(await readsOf("a/b/c/d/e/f/z.iso", html)).toEqual({ status: 404, kv: ["record", "listing", ...Array(MAX_ANCESTORS_ASKED).fill("listing")], d1: 0 });
+    expect(await readsOf("a/b/c/d/e/f/z.iso", html)).toEqual({ status: 404, kv: [], d1: 0 });
   });
 });

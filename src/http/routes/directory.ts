@@ -1,12 +1,13 @@
 import type { Env } from "../../env.js";
 import { dirListingHtml, dirListingJson } from "../../formats/dirlisting.js";
 import { lookupListing } from "../../storage/listing-lookup.js";
-import { HTML_HEADERS, NO_STORE, originUrl, redirectResponse, textError } from "../responses.js";
+import { errorFor, errorFormat, HTML_HEADERS, NO_STORE, originUrl, redirectResponse } from "../responses.js";
+import { nearestListedDir } from "../../storage/nearest-listing.js";
 
 /** `/<dir>/`: the listing from the index as an HTML page, or JSON with ?json / Accept: application/json. */
 export async function directoryResponse(env: Env, req: Request, url: URL, dir: string): Promise<Response> {
-  const json = url.searchParams.has("json") || (req.headers.get("accept") ?? "").includes("application/json");
-  const fail = (status: number, error: string) => (json ? Response.json({ error }, { status, headers: { "Cache-Control": NO_STORE, Vary: "Accept" } }) : textError(status, error));
+  const json = errorFormat(req, url) === "json";
+  const fail = async (status: number, error: string) => errorFor(req, url, status, error, status === 404 && errorFormat(req, url) === "html" ? await nearestListedDir(env, dir) : "");
   // A directory of more than LISTING_PAGE_ENTRIES entries is stored and shown in pages.
   const pageParam = url.searchParams.get("page");
   const page = pageParam === null ? 1 : /^[1-9][0-9]{0,6}$/.test(pageParam) ? Number(pageParam) : NaN;

@@ -5,7 +5,8 @@ import { directoryResponse } from "./directory.js";
 import type { Env } from "../../env.js";
 import { decide } from "../decide.js";
 import { derivedOf, derivedResponse, negotiatedMetalink } from "./derived.js";
-import { errorFor, NO_STORE, stagedMessage } from "../responses.js";
+import { errorFor, errorFormat, NO_STORE, stagedMessage } from "../responses.js";
+import { nearestListedDir } from "../../storage/nearest-listing.js";
 import { redirectFor, unknownPathRedirect } from "./redirect.js";
 import { counterFor } from "../count.js";
 
@@ -35,13 +36,18 @@ export async function downloadRoute(c: Context<{ Bindings: Env }>): Promise<Resp
         count(outcome, path);
         return unknownPathRedirect(c.env, path);
       }
-      return errorFor(c.req.raw, url, 404, `not found: /${path}`, path);
+      return notFound(c.env, c.req.raw, url, `not found: /${path}`, path);
     }
     case "staged":
-      return errorFor(c.req.raw, url, 404, stagedMessage(path, outcome.holders, outcome.needed), path);
+      return notFound(c.env, c.req.raw, url, stagedMessage(path, outcome.holders, outcome.needed), path);
     case "unavailable":
     case "decided":
       count(outcome, path);
       return redirectFor(c.env, url, path, outcome);
   }
+}
+
+/** A 404; a browser's page links the nearest directory above that has a listing (KV reads only then). */
+async function notFound(env: Env, req: Request, url: URL, message: string, path: string): Promise<Response> {
+  return errorFor(req, url, 404, message, errorFormat(req, url) === "html" ? await nearestListedDir(env, path) : "");
 }

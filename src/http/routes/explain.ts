@@ -1,3 +1,4 @@
+import { ancestorDirs } from "../../storage/nearest-listing.js";
 import type { Context } from "hono";
 import { canonicalisePath } from "../../core/path.js";
 import type { Env } from "../../env.js";
@@ -37,7 +38,7 @@ export async function explainRoute(c: Context<{ Bindings: Env }>): Promise<Respo
   const json = (body: unknown, status = 200): Response => {
     const vary = { "Cache-Control": NO_STORE, Vary: "Accept" };
     if (html && status < 400) return new Response(explainPageHtml(body as ExplainBody), { status, headers: { ...HTML_HEADERS, ...vary } });
-    if (html) return new Response(errorPageHtml(status, (body as { error: string }).error, canon.ok ? canon.path : ""), { status, headers: { ...HTML_HEADERS, ...vary } });
+    if (html) return new Response(errorPageHtml(status, (body as { error: string }).error, canon.ok ? (ancestorDirs(canon.path)[0] ?? "") : ""), { status, headers: { ...HTML_HEADERS, ...vary } });
     return new Response(JSON.stringify(body, null, status < 400 ? 2 : undefined) + "\n", { status, headers: { "Content-Type": "application/json; charset=utf-8", ...vary } });
   };
   if (!canon.ok) return json({ error: `bad request path: ${canon.reason}` }, 400);

@@ -13,7 +13,8 @@ import { readStatusInputs } from "../../storage/status-read.js";
 import { logOnce } from "../../storage/log-once.js";
 import { type StatusView, statusView } from "../../status/status-view.js";
 import { CHART_SPAN_SECONDS } from "../../status/lag-chart-data.js";
-import { errorFor, HTML_HEADERS, textError } from "../responses.js";
+import { errorFor, LIVE_HTML_HEADERS, textError } from "../responses.js";
+import { LIVE_SCRIPT } from "../../formats/live-refresh.js";
 import { mirrorPageHtml } from "../../formats/mirror-page.js";
 import { readMirrorExtras } from "../../storage/mirror-page-read.js";
 import { readStats } from "../../storage/stats-read.js";
@@ -41,7 +42,7 @@ async function loadView(c: Context<{ Bindings: Env }>): Promise<StatusView | Res
 export async function statusPageRoute(c: Context<{ Bindings: Env }>): Promise<Response> {
   const [v, stats] = await Promise.all([loadView(c), readStats(c.env, new URL(c.req.url).host)]);
   if (v instanceof Response) return v;
-  return new Response(statusPageHtml(v, stats), { headers: { ...HTML_HEADERS, "Cache-Control": CACHE } });
+  return new Response(statusPageHtml(v, stats), { headers: { ...LIVE_HTML_HEADERS, "Cache-Control": CACHE } });
 }
 
 export async function statusJsonRoute(c: Context<{ Bindings: Env }>): Promise<Response> {
@@ -75,9 +76,14 @@ export async function mirrorPageRoute(c: Context<{ Bindings: Env }>): Promise<Re
     const v = statusView({ ...inputs, now, policy });
     const m = v.mirrors.find((x) => x.id === cfg.id)!;
     const extras = await readMirrorExtras(c.env.DB, cfg.id);
-    return new Response(mirrorPageHtml(v, m, cfg, extras), { headers: { ...HTML_HEADERS, "Cache-Control": CACHE } });
+    return new Response(mirrorPageHtml(v, m, cfg, extras), { headers: { ...LIVE_HTML_HEADERS, "Cache-Control": CACHE } });
   } catch (err) {
     logOnce("mirror page: D1 read failed", err);
     return textError(503, "status unavailable: the index database could not be read; downloads are not affected");
   }
+}
+
+/** /_mirrorhop/live.js: the status pages' refresh (src/formats/live-refresh.ts). */
+export function liveScriptRoute(): Response {
+  return new Response(LIVE_SCRIPT, { headers: { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff" } });
 }
