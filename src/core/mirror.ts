@@ -104,7 +104,7 @@ export const MAX_MIRROR_ID = 65535;
  * port below 10,000, path characters from RFC 3986. Anything else takes the full parse below.
  */
 export const isPlainMirrorUrl = (url: string): boolean => PLAIN_URL.test(url);
-const PLAIN_URL = /^https?:\/\/(?:[A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(?::[0-9]{1,4})?\/(?:[A-Za-z0-9._~%!$&'()*+,;=:@\/-]*\/)?$/;
+const PLAIN_URL = /^https?:\/\/(?:[A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(?::[0-9]{1,4})?\/(?:[A-Za-z0-9._~%!$&'()*+,;=:@/-]*\/)?$/;
 
 /** What is wrong with a mirror's client URL for `scheme`, by the WHATWG parser; null when nothing. */
 export function mirrorUrlProblem(scheme: string, url: string): string | null {

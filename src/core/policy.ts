@@ -159,5 +159,5 @@ export function compilePathGlobs(patterns: string[]): (path: string) => boolean 
   const anyOf = (globs: string[]) => (globs.length ? new RegExp(`^(?:${globs.map(body).join("|")})$`) : null);
   const whole = anyOf(patterns.filter((g) => g.includes("/")));
   const names = anyOf(patterns.filter((g) => !g.includes("/")));
-  return (path: string) => (names !== null && names.test(path.slice(path.lastIndexOf("/") + 1))) || (whole !== null && whole.test(path));
+  return (path: string) => names?.test(path.slice(path.lastIndexOf("/") + 1)) === true || whole?.test(path) === true;
 }

@@ -30,7 +30,7 @@ export function metalink3(v: DownloadView): string {
   if (r.sha256) lines.push(`        <hash type="sha256">${r.sha256}</hash>`);
   if (v.detail?.sha512) lines.push(`        <hash type="sha512">${v.detail.sha512}</hash>`);
   const pieces = v.detail?.pieces;
-  if (pieces && pieces.length && v.detail?.pieceSize) {
+  if (pieces?.length && v.detail?.pieceSize) {
     lines.push(`        <pieces length="${v.detail.pieceSize}" type="sha256">`);
     for (let i = 0, n = 0; i < pieces.length; i += 32, n++) lines.push(`          <hash piece="${n}">${bytesToHex(pieces.subarray(i, i + 32))}</hash>`);
     lines.push("        </pieces>");

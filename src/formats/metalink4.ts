@@ -26,7 +26,7 @@ export function metalink4(v: DownloadView): string {
   if (r.sha256) lines.push(`    <hash type="sha-256">${r.sha256}</hash>`);
   if (v.detail?.sha512) lines.push(`    <hash type="sha-512">${v.detail.sha512}</hash>`);
   const pieces = v.detail?.pieces;
-  if (pieces && pieces.length && v.detail?.pieceSize) {
+  if (pieces?.length && v.detail?.pieceSize) {
     lines.push(`    <pieces length="${v.detail.pieceSize}" type="sha-256">`);
     for (let i = 0; i < pieces.length; i += 32) lines.push(`      <hash>${bytesToHex(pieces.subarray(i, i + 32))}</hash>`);
     lines.push("    </pieces>");

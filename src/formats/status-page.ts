@@ -45,7 +45,7 @@ export function countryName(code: string): string {
   }
 }
 
-function schemeCell(v: StatusView, m: MirrorStatusView, scheme: "http" | "https"): string {
+function schemeCell(m: MirrorStatusView, scheme: "http" | "https"): string {
   if (!m.urls[scheme]) return `<td class="na">–</td>`;
   const s = m.schemes[scheme];
   if (!s) return `<td class="unknown" data-state="unknown">not probed</td>`;
@@ -75,7 +75,7 @@ export function statusPageHtml(v: StatusView, stats: StatsResult | null = null):
     const url = m.urls.https ?? m.urls.http;
     const down = isDown(m);
     return `<tr data-mirror="${esc(m.name)}"${m.enabled ? "" : ' class="disabled"'}>
-<th scope="row"><a href="/_mirrorhop/status/${encodeURIComponent(m.name)}">${esc(m.name)}</a>${url ? ` <a class="url" href="${esc(url)}" rel="nofollow" title="${esc(url)}">↗</a>` : ""}</th><td title="${esc(m.country)}">${esc(countryName(m.country))}</td>${schemeCell(v, m, "http")}${schemeCell(v, m, "https")}
+<th scope="row"><a href="/_mirrorhop/status/${encodeURIComponent(m.name)}">${esc(m.name)}</a>${url ? ` <a class="url" href="${esc(url)}" rel="nofollow" title="${esc(url)}">↗</a>` : ""}</th><td title="${esc(m.country)}">${esc(countryName(m.country))}</td>${schemeCell(m, "http")}${schemeCell(m, "https")}
 ${familyCell(m)}
 <td class="lag${m.lagging ? " bad" : ""}" data-lag="${m.lagSeconds ?? ""}" title="${esc(m.traceAt === null ? "no trace seen" : `its trace says ${when(m.traceAt)}`)}">${down && m.lagSeconds !== null ? `${duration(m.lagSeconds)} <small>at its last answer</small>` : duration(m.lagSeconds)}</td>
 <td class="coverage" data-coverage="${m.coverage ?? ""}">${m.coverage === null ? "–" : `${(m.coverage * 100).toFixed(1)} %`} <small>${m.filesHeld.toLocaleString("en-US")} files</small></td>

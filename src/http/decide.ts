@@ -54,7 +54,7 @@ export async function decide(env: Env, req: Request, url: URL, path: string, mod
   // PROPAGATION_WINDOW_MS, core/push-stamp.ts). Otherwise KV's miss is the answer and random paths cost no D1 query.
   // A download goes to the origin on a miss anyway, which has every file the index has.
   const mayBeWrong = mode.confirmMiss || table?.table.policy.unknownPaths === "404";
-  const askD1 = !table || table.source !== "kv" || (mayBeWrong && pushPropagating(table.pushedAt, Date.now()));
+  const askD1 = table?.source !== "kv" || (mayBeWrong && pushPropagating(table.pushedAt, Date.now()));
   const lookup = first.kind === "missing" && askD1 ? await lookupFileInD1(env, path) : first;
   if (lookup.kind === "missing") return { kind: "not-found", originFallback: table !== null && table.table.policy.unknownPaths === "origin", table, selection };
   if (lookup.kind === "unavailable" || !table) return { kind: "unavailable", lookup, table, selection };

@@ -38,7 +38,7 @@ export async function lookupDetail(env: Env, path: string, file: FileRecord, opt
       .where(eq(files.path, path))
       .get();
     const row = await withDeadline(query, D1_DEADLINE_MS, "D1 detail read");
-    if (!row || !row.sha256) return null;
+    if (!row?.sha256) return null;
     const d: DetailRecord = {
       version: { size: row.size, sha256: row.sha256 },
       ...(row.sha512 ? { sha512: row.sha512 } : {}),

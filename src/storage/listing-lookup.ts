@@ -72,7 +72,7 @@ export async function lookupListing(env: Env, dir: string, d1Fallback = true, pa
       : rows;
     const whole = buildListings(listed).get(dir);
     // Paged as the push pages it, so page N means the same entries on both paths.
-    const listing = whole && whole.entries.length ? listingPages(whole)[page - 1] : undefined;
+    const listing = whole?.entries.length ? listingPages(whole)[page - 1] : undefined;
     if (!listing) return { kind: "missing" };
     return rows.length >= MAX_FALLBACK_ROWS ? { kind: "found", listing, truncated: MAX_FALLBACK_ROWS } : { kind: "found", listing };
   } catch (err) {

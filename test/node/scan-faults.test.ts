@@ -13,7 +13,6 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../scripts/config/load.js";
-import type { Config } from "../../scripts/config/schema.js";
 import { hasRsync, startRsyncDaemon } from "../../scripts/lib/rsync-daemon.js";
 import { startStaticServer } from "../../scripts/lib/static-server.js";
 import { buildIndex } from "../../scripts/push/index-build.js";

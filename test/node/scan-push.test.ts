@@ -260,8 +260,8 @@ describe("push --local and the Worker", () => {
       const sp = await fetch(`${w.url}/releases/1.0/name%20with%20spaces.iso`, { redirect: "manual", headers: { "x-debug-country": "DE" } });
       expect(sp.headers.get("location")).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/releases\/1\.0\/name%20with%20spaces\.iso$/);
       // A symlink the scan refused is not in the index: the origin decides what it serves there.
-      const escape = await fetch(`${w.url}/escape`, { redirect: "manual" });
-      expect([escape.status, escape.headers.get("location"), escape.headers.get("x-mirrorhop-tier")]).toEqual([302, "http://origin.test/pub/escape", "unknown-path"]);
+      const escaped = await fetch(`${w.url}/escape`, { redirect: "manual" });
+      expect([escaped.status, escaped.headers.get("location"), escaped.headers.get("x-mirrorhop-tier")]).toEqual([302, "http://origin.test/pub/escape", "unknown-path"]);
       // The detail record the push rendered from the state: SHA-512 and every piece hash of the file.
       const { createHash } = await import("node:crypto");
       const { readFileSync } = await import("node:fs");

@@ -174,10 +174,10 @@ describe("derived documents", () => {
   });
 
   it(".mirrorlist as JSON (?json or Accept): facts, hashes, mirrors by tier with the chosen one marked", async () => {
-    const body = (await (await get(`${ISO}.mirrorlist?json`)).json()) as Record<string, any>;
+    const body = (await (await get(`${ISO}.mirrorlist?json`)).json()) as Record<string, unknown> & { mirrors: { name: string; tier: string; chosen: boolean }[] };
     expect(body).toMatchObject({ path: ISO, name: "foo.iso", size: 10485760, chosen: "de1", origin: "https://origin.test/pub/releases/1.0/foo.iso" });
     expect(body.hashes).toEqual({ md5: "11".repeat(16), sha1: "22".repeat(20), sha256: "33".repeat(32), sha512: SHA512 });
-    expect(body.mirrors.map((m: any) => [m.name, m.tier, m.chosen])).toEqual([["de1", "country", true], ["fr1", "region", false], ["us1", "world", false]]);
+    expect(body.mirrors.map((m) => [m.name, m.tier, m.chosen])).toEqual([["de1", "country", true], ["fr1", "region", false], ["us1", "world", false]]);
     const viaAccept = await get(`${ISO}.mirrorlist`, { accept: "application/json" });
     expect(viaAccept.headers.get("content-type")).toMatch(/^application\/json/);
     const missing = await get("nope.iso.mirrorlist?json");

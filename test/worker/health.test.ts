@@ -139,9 +139,9 @@ describe("the health document", () => {
     const now = Math.floor(Date.now() / 1000);
     const down = (at: number) => JSON.stringify({ format: 1, at, originTrace: null, mirrors: { "1": { up: { https: false } } } });
     await e.INDEX.put(HEALTH_KEY, down(now - 600));
-    expect((await getMirrorTable(e))?.table.mirrors[0]!.mirror.up).toEqual({ https: false });
+    expect((await getMirrorTable(e))!.table.mirrors[0]!.mirror.up).toEqual({ https: false });
     await e.INDEX.put(HEALTH_KEY, down(now - 3700));
-    expect((await getMirrorTable(e))?.table.mirrors[0]!.mirror.up).toEqual({});
+    expect((await getMirrorTable(e))!.table.mirrors[0]!.mirror.up).toEqual({});
     // 0 turns the expiry off, for networks that probe rarely from CI.
     const t = table([mirror({ id: 1, name: "a", country: "DE", continent: "EU" })], { health: health({ verdictMaxAgeSeconds: 0 }) });
     expect(applyHealth(t, parseHealthDoc(JSON.parse(down(now - 86_400))), now).mirrors[0]!.up).toEqual({ https: false });
@@ -153,7 +153,7 @@ describe("the health document", () => {
     await e.INDEX.put(HEALTH_KEY, "{not json");
     const loaded = await getMirrorTable({ ...e, MIRROR_TABLE_TTL_SECONDS: "0" });
     expect(loaded?.source).toBe("kv");
-    expect(loaded?.table.mirrors[0]!.mirror.up).toEqual({});
+    expect(loaded!.table.mirrors[0]!.mirror.up).toEqual({});
   });
 });
 

@@ -274,15 +274,15 @@ describe("explain and health", () => {
     const res = await get(`_mirrorhop/explain/${ISO}?avoid=us`, { ...GERMAN, "x-debug-lat": "52.5", "x-debug-lon": "13.4" });
     expect(res.status).toBe(200);
     // Indented for the people who read it.
-    expect(await res.clone().text()).toMatch(/^\{\n  "path": "releases\/1\.0\/foo\.iso",\n/);
-    const body = (await res.json()) as Record<string, any>;
+    expect(await res.clone().text()).toMatch(/^\{\n {2}"path": "releases\/1\.0\/foo\.iso",\n/);
+    const body = (await res.json()) as Record<string, unknown> & { candidates: { name: string; tier: string; distanceKm?: number }[]; excluded: { name: string; reason: string }[] };
     expect(body.client).toMatchObject({ country: "DE", continent: "EU", asn: 64500, ip: "198.51.100.7", lat: 52.5 });
     expect(body.target).toBe("mirror");
     expect(body.winner).toMatchObject({ name: "de1", tier: "country", rank: 1 });
     expect(body.location).toBe("https://de1.test/pub/releases/1.0/foo.iso");
     expect(body.candidates.map((c: { name: string }) => c.name)).toEqual(["de1", "fr1"]);
     expect(body.candidates[1]).toMatchObject({ tier: "region" });
-    expect(body.candidates[1].distanceKm).toBeUndefined();
+    expect(body.candidates[1]!.distanceKm).toBeUndefined();
     const reasons = Object.fromEntries(body.excluded.map((e: { name: string; reason: string }) => [e.name, e.reason]));
     expect(reasons).toEqual({ us1: "client asked to avoid US", at1: "no https URL (never downgrade https to http)" });
     expect(body.table).toMatchObject({ generation: "gen-42", source: "kv", mirrors: 4 });
