@@ -3,8 +3,16 @@ import { mirrorWithDefaults, type Mirror } from "../src/core/mirror.js";
 import type { FileRecord } from "../src/core/file-record.js";
 
 const PLACES: [string, string, number, number][] = [
-  ["DE", "EU", 51, 10], ["FR", "EU", 46, 2], ["GB", "EU", 54, -2], ["SE", "EU", 62, 15], ["US", "NA", 39, -98],
-  ["CA", "NA", 56, -106], ["BR", "SA", -10, -55], ["JP", "AS", 36, 138], ["IN", "AS", 21, 78], ["AU", "OC", -25, 134],
+  ["DE", "EU", 51, 10],
+  ["FR", "EU", 46, 2],
+  ["GB", "EU", 54, -2],
+  ["SE", "EU", 62, 15],
+  ["US", "NA", 39, -98],
+  ["CA", "NA", 56, -106],
+  ["BR", "SA", -10, -55],
+  ["JP", "AS", 36, 138],
+  ["IN", "AS", 21, 78],
+  ["AU", "OC", -25, 134],
 ];
 
 export function network(n: number): Mirror[] {

@@ -58,7 +58,11 @@ export async function runLoadBench(windows = 6, seconds = 10): Promise<LoadResul
   const base = await startLocalEdge({ script: await bundleWorker(path.join(ROOT, "bench/baseline-worker.ts")) });
   try {
     const paths = Array.from({ length: 200 }, (_, i) => `releases/${i % 10}/file-${i}.iso`);
-    await writeIndex(edge, { format: 1, generation: "load", policy: policyWithDefaults({}), mirrors: network(100) }, Object.fromEntries(paths.map((p) => [p, heldByAll(100)])));
+    await writeIndex(
+      edge,
+      { format: 1, generation: "load", policy: policyWithDefaults({}), mirrors: network(100) },
+      Object.fromEntries(paths.map((p) => [p, heldByAll(100)])),
+    );
     wrk(edge, 2);
     wrk(base, 2);
     const rss = [workerdRssMiB(edge)];

@@ -55,17 +55,31 @@ async function day(n: number): Promise<ProbeWritesResult> {
       batch: async (statements) => void (await db.batch(statements.map((s) => db.prepare(s)))),
     });
     const mirrors = Array.from({ length: n }, (_, i) =>
-      mirrorWithDefaults({ id: i + 1, name: `m${i + 1}`, country: "DE", continent: "EU", urls: { http: `http://m${i + 1}.example/`, https: `https://m${i + 1}.example/` } }),
+      mirrorWithDefaults({
+        id: i + 1,
+        name: `m${i + 1}`,
+        country: "DE",
+        continent: "EU",
+        urls: { http: `http://m${i + 1}.example/`, https: `https://m${i + 1}.example/` },
+      }),
     );
     for (let i = 0; i < mirrors.length; i += 50) {
-      await db.batch(mirrors.slice(i, i + 50).map((m) => {
-        const row = mirrorToRow(m);
-        const cols = Object.keys(row);
-        return db.prepare(`INSERT INTO mirrors (${cols.map((c) => c.replace(/[A-Z]/g, (x) => `_${x.toLowerCase()}`)).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`).bind(...cols.map((c) => {
-          const v = (row as Record<string, unknown>)[c];
-          return typeof v === "boolean" ? Number(v) : v ?? null;
-        }));
-      }));
+      await db.batch(
+        mirrors.slice(i, i + 50).map((m) => {
+          const row = mirrorToRow(m);
+          const cols = Object.keys(row);
+          return db
+            .prepare(
+              `INSERT INTO mirrors (${cols.map((c) => c.replace(/[A-Z]/g, (x) => `_${x.toLowerCase()}`)).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`,
+            )
+            .bind(
+              ...cols.map((c) => {
+                const v = (row as Record<string, unknown>)[c];
+                return typeof v === "boolean" ? Number(v) : (v ?? null);
+              }),
+            );
+        }),
+      );
     }
     const policy = { ...DEFAULT_POLICY, health: { ...DEFAULT_POLICY.health, traceFile: "TIME" } };
     const table = { policy, mirrors };
@@ -78,19 +92,29 @@ async function day(n: number): Promise<ProbeWritesResult> {
     for (let r = 0; r < 2 * ROUNDS_PER_DAY; r++) {
       const now = t0 + r * ROUND_SECONDS;
       const origin = now - (now % 3600) - 600;
-      const [st, he, me] = await Promise.all([db.prepare(STATUS_ROWS_SQL).all<StatusRow>(), db.prepare(HEALTH_ROWS_SQL).all<MirrorHealthRow>(), db.prepare(ROUND_META_SQL).all<{ key: string; value: string }>()]);
+      const [st, he, me] = await Promise.all([
+        db.prepare(STATUS_ROWS_SQL).all<StatusRow>(),
+        db.prepare(HEALTH_ROWS_SQL).all<MirrorHealthRow>(),
+        db.prepare(ROUND_META_SQL).all<{ key: string; value: string }>(),
+      ]);
       const inputs = roundInputsOf(st.results, he.results, me.results);
       const targets = probeTargets(table, inputs.prev, budget);
       // Mirror 7 is down for the first hour of the measured day; every mirror syncs within minutes of the origin.
       const down = (id: number) => id === 7 && r >= ROUNDS_PER_DAY && r < ROUNDS_PER_DAY + 12;
       const results = targets.map((target) => ({
         target,
-        probe: down(target.mirrorId) ? { ok: false, latencyMs: null, traceAt: null, error: "connection refused" } : { ok: true, latencyMs: 40, traceAt: origin - (target.mirrorId % 3) * 60, error: null },
+        probe: down(target.mirrorId)
+          ? { ok: false, latencyMs: null, traceAt: null, error: "connection refused" }
+          : { ok: true, latencyMs: 40, traceAt: origin - (target.mirrorId % 3) * 60, error: null },
       }));
       const { next, history } = applyProbeRound(table, inputs.prev, results, origin, now);
       const out = await roundWrites(inputs, next, history, now, policy.health);
       const written = (await db.batch(out.statements.map((s) => db.prepare(s)))).reduce((sum, x) => sum + x.meta.rows_written, 0);
-      if (out.doc) await db.prepare(`INSERT INTO meta (key, value) VALUES ('health_doc', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).bind(JSON.stringify({ digest: out.doc.digest, at: now })).run();
+      if (out.doc)
+        await db
+          .prepare(`INSERT INTO meta (key, value) VALUES ('health_doc', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`)
+          .bind(JSON.stringify({ digest: out.doc.digest, at: now }))
+          .run();
       if (r >= ROUNDS_PER_DAY) {
         rows.push(written + (out.doc ? 1 : 0));
         kvWrites += out.doc ? 1 : 0;

@@ -14,18 +14,30 @@ import { openState, transaction } from "../scripts/state/db.js";
 
 const [mode, file, n, withPieces] = process.argv.slice(2) as [string, string, string?, string?];
 // Planning reads no URL: the mirror's address is never contacted.
-const config = parseConfig(`[origin]\npath = "/unused"\nurl = "https://o.example/"\n[[mirror]]\nid = 1\nname = "m"\nhttp = "http://m.example/"\ncountry = "DE"\n`, "/bench/mirrorhop.toml");
+const config = parseConfig(
+  `[origin]\npath = "/unused"\nurl = "https://o.example/"\n[[mirror]]\nid = 1\nname = "m"\nhttp = "http://m.example/"\ncountry = "DE"\n`,
+  "/bench/mirrorhop.toml",
+);
 const db = openState(file);
 
 if (mode === "seed") {
   const pieces = Buffer.alloc(32 * 1024);
   transaction(db, () => {
-    const o = db.prepare("INSERT INTO origin_files (path, size, mtime, mtime_ns, ino, sha256, sha512, piece_size, pieces, changed_at) VALUES (?, ?, 1000, '0', '0', ?, ?, ?, ?, 1)");
+    const o = db.prepare(
+      "INSERT INTO origin_files (path, size, mtime, mtime_ns, ino, sha256, sha512, piece_size, pieces, changed_at) VALUES (?, ?, 1000, '0', '0', ?, ?, ?, ?, 1)",
+    );
     const m = db.prepare("INSERT INTO mirror_files (mirror_id, path, size, mtime, mtime_res, seen_at) VALUES (1, ?, ?, 1000, 1, 2)");
     for (let i = 0; i < Number(n); i++) {
       pieces.writeUInt32BE(i, 0);
       const path = `releases/${i % 100}/image-${i}.iso`;
-      o.run(path, 4 * 1024 ** 3 + i, String(i).padStart(64, "0"), String(i).padStart(128, "0"), withPieces === "1" ? 4 * 1024 * 1024 : null, withPieces === "1" ? pieces : null);
+      o.run(
+        path,
+        4 * 1024 ** 3 + i,
+        String(i).padStart(64, "0"),
+        String(i).padStart(128, "0"),
+        withPieces === "1" ? 4 * 1024 * 1024 : null,
+        withPieces === "1" ? pieces : null,
+      );
       m.run(path, 4 * 1024 ** 3 + i);
     }
   });
@@ -46,11 +58,15 @@ if (mode === "seed") {
     const dirs = db.prepare("INSERT OR REPLACE INTO pushed_dirs (dir, digest) VALUES (?, ?)");
     for (const d of plan.dirPut) dirs.run(d.dir, d.digest);
   });
-  console.log(JSON.stringify({ seconds, rssMiB: Math.round(process.resourceUsage().maxRSS / 1024), writes: plan.kvPut.length + plan.d1.length + plan.dirPut.length }));
+  console.log(
+    JSON.stringify({ seconds, rssMiB: Math.round(process.resourceUsage().maxRSS / 1024), writes: plan.kvPut.length + plan.d1.length + plan.dirPut.length }),
+  );
 } else {
   const t = process.hrtime.bigint();
   const plan = await buildPlan(db, buildIndex(db, config), { generation: "g" });
   const seconds = Number(process.hrtime.bigint() - t) / 1e9;
-  console.log(JSON.stringify({ seconds, rssMiB: Math.round(process.resourceUsage().maxRSS / 1024), writes: plan.kvPut.length + plan.d1.length + plan.dirPut.length }));
+  console.log(
+    JSON.stringify({ seconds, rssMiB: Math.round(process.resourceUsage().maxRSS / 1024), writes: plan.kvPut.length + plan.d1.length + plan.dirPut.length }),
+  );
 }
 db.close();

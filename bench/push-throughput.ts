@@ -23,12 +23,18 @@ import { openLocalStore } from "../scripts/store/local-store.js";
 
 const since = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e9;
 
-export async function runPushThroughputBench(sizes = (process.env.PUSH_FILES ?? "10000,100000").split(",").map(Number), wranglerFloorMax = Number(process.env.WRANGLER_FLOOR_MAX ?? 10_000)) {
+export async function runPushThroughputBench(
+  sizes = (process.env.PUSH_FILES ?? "10000,100000").split(",").map(Number),
+  wranglerFloorMax = Number(process.env.WRANGLER_FLOOR_MAX ?? 10_000),
+) {
   const out = [];
   for (const n of sizes) {
     const dir = mkdtempSync(path.join(os.tmpdir(), "mirrorhop-bench-push-"));
     try {
-      const config = parseConfig(`[origin]\npath = "/nonexistent"\nurl = "https://o.example/"\n[[mirror]]\nid = 1\nname = "m"\nhttp = "http://m.example/"\ncountry = "DE"\n`, path.join(dir, "mirrorhop.toml"));
+      const config = parseConfig(
+        `[origin]\npath = "/nonexistent"\nurl = "https://o.example/"\n[[mirror]]\nid = 1\nname = "m"\nhttp = "http://m.example/"\ncountry = "DE"\n`,
+        path.join(dir, "mirrorhop.toml"),
+      );
       const db = openState(path.join(dir, "state.sqlite"));
       fillSyntheticState(db, n);
       // The floors' entries: exactly the first push's KV records.
@@ -51,7 +57,8 @@ export async function runPushThroughputBench(sizes = (process.env.PUSH_FILES ?? 
       // Floor 1: the same entries through the local store's writer alone, in bulks of 10,000.
       const store = await openLocalStore({ kind: "local", persistTo: path.join(dir, "floor") });
       t = process.hrtime.bigint();
-      for (let i = 0; i < entries.length; i += 10_000) await store.kvPut(entries.slice(i, i + 10_000).map((e) => ({ key: e.key, value: new Uint8Array(Buffer.from(e.value, "base64")) })));
+      for (let i = 0; i < entries.length; i += 10_000)
+        await store.kvPut(entries.slice(i, i + 10_000).map((e) => ({ key: e.key, value: new Uint8Array(Buffer.from(e.value, "base64")) })));
       const writerFloorSeconds = since(t);
       await store.close();
 
@@ -62,7 +69,11 @@ export async function runPushThroughputBench(sizes = (process.env.PUSH_FILES ?? 
         for (let i = 0; i < entries.length; i += 10_000) {
           const f = path.join(dir, `bulk-${i}.json`);
           writeFileSync(f, JSON.stringify(entries.slice(i, i + 10_000)));
-          const r = spawnSync(process.execPath, [wranglerBin(), "kv", "bulk", "put", f, "--binding", "INDEX", "--local", "--persist-to", path.join(dir, "wrangler")], { cwd: ROOT, env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" }, encoding: "utf8" });
+          const r = spawnSync(
+            process.execPath,
+            [wranglerBin(), "kv", "bulk", "put", f, "--binding", "INDEX", "--local", "--persist-to", path.join(dir, "wrangler")],
+            { cwd: ROOT, env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" }, encoding: "utf8" },
+          );
           if (r.status !== 0) throw new Error(r.stderr);
         }
         wranglerFloorSeconds = since(t);

@@ -10,10 +10,13 @@ const db = openState(":memory:");
 // Origin state for every listed path, so the diff (holdings) has real work to do.
 db.exec("BEGIN");
 const st = db.prepare("INSERT INTO origin_files (path, size, mtime, mtime_ns, ino, changed_at) VALUES (?, 0, 0, '0', '0', 0)");
-for (let d = 0; d < Number(n) / 1000; d++) for (let f = 0; f < 1000; f++) st.run(`d${String(d).padStart(4, "0")}/file-${f}.rpm`, );
+for (let d = 0; d < Number(n) / 1000; d++) for (let f = 0; f < 1000; f++) st.run(`d${String(d).padStart(4, "0")}/file-${f}.rpm`);
 db.exec("COMMIT");
 // verify = 0: m.example is not a server (and nothing leaves loopback); the baseline lists only.
-const config = parseConfig(`[origin]\npath = "/unused"\nurl = "https://o.example/"\n[scan]\nprotocols = ["rsync"]\nmtime_tolerance_seconds = 1000000000\nverify = 0\n[[mirror]]\nid = 1\nname = "m"\nhttp = "http://m.example/"\nrsync = "${url}"\ncountry = "DE"\n`, "/bench/mirrorhop.toml");
+const config = parseConfig(
+  `[origin]\npath = "/unused"\nurl = "https://o.example/"\n[scan]\nprotocols = ["rsync"]\nmtime_tolerance_seconds = 1000000000\nverify = 0\n[[mirror]]\nid = 1\nname = "m"\nhttp = "http://m.example/"\nrsync = "${url}"\ncountry = "DE"\n`,
+  "/bench/mirrorhop.toml",
+);
 const t = process.hrtime.bigint();
 const [r] = await scanMirrors(db, config, { now: 1 });
 if (!r!.ok) throw new Error(r!.error);

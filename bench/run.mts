@@ -93,7 +93,19 @@ if (!only || only === "package-origin-share") {
   results.packageOriginShare = p;
   for (const [variant, clients] of Object.entries(p)) {
     console.log(variant);
-    console.table(Object.fromEntries(Object.entries(clients).map(([c, s]) => [c, { requests: `${s.originRequests}/${s.requests}`, bytes: `${s.originBytes}/${s.bytes}`, "origin share (requests)": s.originRequestShare, "origin share (bytes)": s.originByteShare }])));
+    console.table(
+      Object.fromEntries(
+        Object.entries(clients).map(([c, s]) => [
+          c,
+          {
+            requests: `${s.originRequests}/${s.requests}`,
+            bytes: `${s.originBytes}/${s.bytes}`,
+            "origin share (requests)": s.originRequestShare,
+            "origin share (bytes)": s.originByteShare,
+          },
+        ]),
+      ),
+    );
   }
 }
 

@@ -83,7 +83,11 @@ export async function runRsyncListingBench(n = 1_000_000, rounds = 3) {
     for (let r = 0; r < rounds; r++) {
       base.push(seconds(() => execFileSync("sh", ["-c", `TZ=UTC rsync --list-only -r -l -8 --no-motd --no-human-readable ${daemon.url} > /dev/null`])));
       // In a child process, so that its peak RSS is the scan's alone.
-      const child = spawnSync(process.execPath, [path.join(process.cwd(), "node_modules/tsx/dist/cli.mjs"), path.join(import.meta.dirname, "rsync-listing-child.ts"), daemon.url, String(n)], { encoding: "utf8" });
+      const child = spawnSync(
+        process.execPath,
+        [path.join(process.cwd(), "node_modules/tsx/dist/cli.mjs"), path.join(import.meta.dirname, "rsync-listing-child.ts"), daemon.url, String(n)],
+        { encoding: "utf8" },
+      );
       if (child.status !== 0) throw new Error(child.stderr);
       ours.push(JSON.parse(child.stdout.trim().split("\n").at(-1)!));
     }
@@ -102,7 +106,10 @@ export async function runRsyncListingBench(n = 1_000_000, rounds = 3) {
 
 export async function runPushDiffBench(n = 100_000) {
   const db = openState(":memory:");
-  const config = parseConfig(`[origin]\npath = "/nonexistent"\nurl = "https://o.example/"\n[[mirror]]\nid = 1\nname = "m"\nhttp = "http://m.example/"\ncountry = "DE"\n`, "/bench/mirrorhop.toml");
+  const config = parseConfig(
+    `[origin]\npath = "/nonexistent"\nurl = "https://o.example/"\n[[mirror]]\nid = 1\nname = "m"\nhttp = "http://m.example/"\ncountry = "DE"\n`,
+    "/bench/mirrorhop.toml",
+  );
   const fill = (changedEvery: number, salt: string) => fillSyntheticState(db, n, changedEvery, salt);
   const record = async () => {
     const plan = await buildPlan(db, buildIndex(db, config), { generation: "g" });
@@ -131,7 +138,11 @@ export async function runPushDiffBench(n = 100_000) {
 export async function runPushPlanMemoryBench(n = Number(process.env.PLAN_FILES ?? 2_000), rounds = 3) {
   const dir = mkdtempSync(path.join(os.tmpdir(), "mirrorhop-bench-plan-"));
   const child = (...args: string[]) => {
-    const r = spawnSync(process.execPath, [path.join(process.cwd(), "node_modules/tsx/dist/cli.mjs"), path.join(import.meta.dirname, "push-plan-child.ts"), ...args], { encoding: "utf8" });
+    const r = spawnSync(
+      process.execPath,
+      [path.join(process.cwd(), "node_modules/tsx/dist/cli.mjs"), path.join(import.meta.dirname, "push-plan-child.ts"), ...args],
+      { encoding: "utf8" },
+    );
     if (r.status !== 0) throw new Error(r.stderr);
     return r.stdout.trim().split("\n").at(-1) ?? "";
   };
@@ -151,7 +162,11 @@ export async function runPushPlanMemoryBench(n = Number(process.env.PLAN_FILES ?
       files: n,
       pieceBytesPerFile: 32 * 1024,
       writes: ours[0]!.writes,
-      firstPush: { withoutPiecesRssMiB: firstWithout.rssMiB, withPiecesRssMiB: firstWith.rssMiB, ratio: Number((firstWith.rssMiB / firstWithout.rssMiB).toFixed(2)) },
+      firstPush: {
+        withoutPiecesRssMiB: firstWithout.rssMiB,
+        withPiecesRssMiB: firstWith.rssMiB,
+        ratio: Number((firstWith.rssMiB / firstWithout.rssMiB).toFixed(2)),
+      },
       noChangePush: { withoutPiecesRssMiB: rss(base), withPiecesRssMiB: rss(ours), ratio: Number((rss(ours) / rss(base)).toFixed(2)) },
     };
   } finally {

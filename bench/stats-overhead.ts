@@ -130,4 +130,3 @@ export async function runStatsOverheadBench(rounds = 11, seconds = 4): Promise<S
     for (const e of targets) await e.dispose();
   }
 }
-

@@ -70,7 +70,11 @@ function loader(n: number, c: Case): () => Promise<number> {
   const decoder = new TextDecoder();
   const kv = {
     get: async (key: string) =>
-      key === MIRROR_TABLE_KEY ? decoder.decode(tableBytes[c === "table-changed" ? i % 2 : 0]) : key === HEALTH_KEY ? decoder.decode(healthBytes[c === "after-probe-round" ? i % 2 : 0]) : null,
+      key === MIRROR_TABLE_KEY
+        ? decoder.decode(tableBytes[c === "table-changed" ? i % 2 : 0])
+        : key === HEALTH_KEY
+          ? decoder.decode(healthBytes[c === "after-probe-round" ? i % 2 : 0])
+          : null,
   };
   const env = { INDEX: kv, MIRROR_TABLE_TTL_SECONDS: "0" } as unknown as Env;
   return async () => {
@@ -93,7 +97,9 @@ async function warmMs(load: () => Promise<number>, minMs: number): Promise<numbe
 }
 
 function coldMs(n: number, c: Case): number {
-  const r = spawnSync(process.execPath, [path.join(process.cwd(), "node_modules/tsx/dist/cli.mjs"), import.meta.filename, "cold", String(n), c], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, [path.join(process.cwd(), "node_modules/tsx/dist/cli.mjs"), import.meta.filename, "cold", String(n), c], {
+    encoding: "utf8",
+  });
   if (r.status !== 0) throw new Error(`table-load child failed: ${r.stderr}`);
   return Number(r.stdout.trim());
 }

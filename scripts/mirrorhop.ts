@@ -76,7 +76,9 @@ program
     // Two places name the origin: the scanner's config and the Worker's fallback. They must agree.
     const worker = workerOriginUrl();
     if (worker !== null && worker.replace(/\/?$/, "/") !== c.origin.url.replace(/\/?$/, "/")) {
-      console.log(`note: wrangler.toml [env.production.vars] ORIGIN_URL is ${worker}, the config's [origin] url ${c.origin.url}: the Worker sends misses and outages to the former; make them the same before deploying (docs/deploy.md)`);
+      console.log(
+        `note: wrangler.toml [env.production.vars] ORIGIN_URL is ${worker}, the config's [origin] url ${c.origin.url}: the Worker sends misses and outages to the former; make them the same before deploying (docs/deploy.md)`,
+      );
     }
   });
 
@@ -90,7 +92,8 @@ scan
     const r = await scanOrigin(state(c.file), c.origin.path, { subtree: o.path ?? "" });
     for (const s of r.skipped) console.warn(`skipped ${s.path}: ${s.reason}`);
     // The first rule of mirroring: rename instead of rewriting. Said loudly, because it costs every claim.
-    for (const p of r.rewritten) console.warn(`changed in place: ${p} (every mirror's claim on it is void until a rescan sees the new bytes; publish new content under a new name)`);
+    for (const p of r.rewritten)
+      console.warn(`changed in place: ${p} (every mirror's claim on it is void until a rescan sees the new bytes; publish new content under a new name)`);
   });
 scan
   .command("mirrors")
@@ -122,16 +125,32 @@ targetOptions(program.command("push"))
   .option("--allow-empty", "allow a push that deletes every file or every mirror")
   .option("--max-delete <percent>", "refuse a push that deletes more than this share of the pushed files (from 100 files on)", percent, 50)
   .option("--rebuild-state", "first rebuild the record of what was pushed from D1 (after losing the local state)")
-  .action(async (o: { local?: boolean; remote?: boolean; dryRun?: boolean; allowEmpty?: boolean; maxDelete: number; rebuildState?: boolean; persistTo?: string; env?: string }) => {
-    const target = targetOf(o, "push");
-    const c = cfg();
-    const db = state(c.file);
-    if (o.rebuildState) {
-      const r = await rebuildPushState(db, target);
-      console.log(`push state rebuilt from D1: ${r.files} files, ${r.mirrors} mirrors`);
-    }
-    await push(db, c, target, { dryRun: o.dryRun ?? false, allowEmpty: o.allowEmpty ?? false, maxDeleteFraction: o.maxDelete / 100, log: (s) => console.log(s) });
-  });
+  .action(
+    async (o: {
+      local?: boolean;
+      remote?: boolean;
+      dryRun?: boolean;
+      allowEmpty?: boolean;
+      maxDelete: number;
+      rebuildState?: boolean;
+      persistTo?: string;
+      env?: string;
+    }) => {
+      const target = targetOf(o, "push");
+      const c = cfg();
+      const db = state(c.file);
+      if (o.rebuildState) {
+        const r = await rebuildPushState(db, target);
+        console.log(`push state rebuilt from D1: ${r.files} files, ${r.mirrors} mirrors`);
+      }
+      await push(db, c, target, {
+        dryRun: o.dryRun ?? false,
+        allowEmpty: o.allowEmpty ?? false,
+        maxDeleteFraction: o.maxDelete / 100,
+        log: (s) => console.log(s),
+      });
+    },
+  );
 
 targetOptions(program.command("probe"))
   .description("probe every mirror's trace file over http/https and IPv4/IPv6, and write the result where the edge reads it")
@@ -182,7 +201,12 @@ targetOptions(program.command("mirrors"))
 /** Where a command writes: the same four options for push and probe. */
 targetOptions(program.command("stats"))
   .description("the download report: shares per mirror against their weights, top files, countries (today and 7 days)")
-  .addOption(new Option("--source <store>", "where the Worker counts: d1, or analytics-engine (its SQL API; CLOUDFLARE_ACCOUNT_ID and a token with Analytics read in CLOUDFLARE_API_TOKEN)").choices(["d1", "analytics-engine"]))
+  .addOption(
+    new Option(
+      "--source <store>",
+      "where the Worker counts: d1, or analytics-engine (its SQL API; CLOUDFLARE_ACCOUNT_ID and a token with Analytics read in CLOUDFLARE_API_TOKEN)",
+    ).choices(["d1", "analytics-engine"]),
+  )
   .option("--dataset <name>", "the Analytics Engine dataset", "mirrorhop_downloads")
   .option("--json", "print the report as JSON")
   .action(async (o: { local?: boolean; remote?: boolean; persistTo?: string; env?: string; source?: string; dataset: string; json?: boolean }) => {
@@ -192,8 +216,16 @@ targetOptions(program.command("stats"))
     let source: StatsSource;
     if (kind === "d1") source = { kind: "d1", target };
     else {
-      const api = sqlApiOf({ STATS_ACCOUNT_ID: process.env.CLOUDFLARE_ACCOUNT_ID, STATS_API_TOKEN: process.env.CLOUDFLARE_API_TOKEN, STATS_SQL_URL: process.env.MIRRORHOP_STATS_SQL_URL, STATS_DATASET: o.dataset });
-      if (!api) throw new UserError("stats --source analytics-engine needs CLOUDFLARE_ACCOUNT_ID and CLOUDFLARE_API_TOKEN (a token with Account Analytics read) in the environment");
+      const api = sqlApiOf({
+        STATS_ACCOUNT_ID: process.env.CLOUDFLARE_ACCOUNT_ID,
+        STATS_API_TOKEN: process.env.CLOUDFLARE_API_TOKEN,
+        STATS_SQL_URL: process.env.MIRRORHOP_STATS_SQL_URL,
+        STATS_DATASET: o.dataset,
+      });
+      if (!api)
+        throw new UserError(
+          "stats --source analytics-engine needs CLOUDFLARE_ACCOUNT_ID and CLOUDFLARE_API_TOKEN (a token with Account Analytics read) in the environment",
+        );
       source = { kind: "analytics-engine", api };
     }
     const v = await statsReport(c, source);
@@ -216,7 +248,14 @@ function targetOf(o: { local?: boolean; remote?: boolean; persistTo?: string; en
 try {
   await program.parseAsync();
 } catch (err) {
-  if (err instanceof ConfigError || err instanceof UserError || err instanceof EmptyIndexGuard || err instanceof MirrorIdError || err instanceof TableError || err instanceof ExplainInputError) {
+  if (
+    err instanceof ConfigError ||
+    err instanceof UserError ||
+    err instanceof EmptyIndexGuard ||
+    err instanceof MirrorIdError ||
+    err instanceof TableError ||
+    err instanceof ExplainInputError
+  ) {
     console.error(`mirrorhop: ${err.message}`);
     process.exit(2);
   }

@@ -47,7 +47,9 @@ process.on("SIGTERM", () => void stop());
 
 // The port first: finding it taken only once wrangler starts, after every scan, costs a minute.
 const free = await new Promise<boolean>((resolve) => {
-  const probe = createServer().once("error", () => resolve(false)).listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
+  const probe = createServer()
+    .once("error", () => resolve(false))
+    .listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
 });
 if (!free) {
   console.error(`port ${port} on 127.0.0.1 is in use (another demo still running?); stop it, or run PORT=8788 npm start`);
@@ -104,8 +106,24 @@ await cli("probe", "--local", "--persist-to", persistTo, "--no-families");
 
 worker = spawn(
   process.execPath,
-  [wranglerBin(), "dev", "--ip", "127.0.0.1", "--port", String(port), "--local-upstream", `127.0.0.1:${port}`, "--persist-to", persistTo,
-    "--var", `ORIGIN_URL:${origin.url}`, "--var", "DEBUG_HEADERS:true", "--test-scheduled", "--show-interactive-dev-session=false"],
+  [
+    wranglerBin(),
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--local-upstream",
+    `127.0.0.1:${port}`,
+    "--persist-to",
+    persistTo,
+    "--var",
+    `ORIGIN_URL:${origin.url}`,
+    "--var",
+    "DEBUG_HEADERS:true",
+    "--test-scheduled",
+    "--show-interactive-dev-session=false",
+  ],
   { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" } },
 );
 worker.on("exit", (code) => {
@@ -116,7 +134,10 @@ worker.on("exit", (code) => {
 });
 const w = `http://127.0.0.1:${port}`;
 for (let i = 0; i < 120; i++) {
-  const ok = await fetch(`${w}/_mirrorhop/health`).then((r) => r.ok, () => false);
+  const ok = await fetch(`${w}/_mirrorhop/health`).then(
+    (r) => r.ok,
+    () => false,
+  );
   if (ok) break;
   await new Promise((r) => setTimeout(r, 500));
 }

@@ -43,7 +43,21 @@ export function explainOffline(db: StateDb, config: Config, rawPath: string, o: 
   for (const k of ["country", "continent", "asn", "ip", "lat", "lon"]) if (o[k]) headers.set(`x-debug-${k}`, o[k]!);
   const client = clientFromRequest(() => undefined, headers, true);
   const table = compileTable({ ...index.table, generation: "offline" });
-  const d = selectMirror(table, file.record, { path: canon.path, now: Math.floor(Date.now() / 1000), scheme: o.scheme === "http" ? "http" : "https", client, avoid: (o.avoid ?? "").split(",").filter(Boolean).map((s) => s.toUpperCase()) }, { listNonHolders: true });
+  const d = selectMirror(
+    table,
+    file.record,
+    {
+      path: canon.path,
+      now: Math.floor(Date.now() / 1000),
+      scheme: o.scheme === "http" ? "http" : "https",
+      client,
+      avoid: (o.avoid ?? "")
+        .split(",")
+        .filter(Boolean)
+        .map((s) => s.toUpperCase()),
+    },
+    { listNonHolders: true },
+  );
   return {
     path: canon.path,
     client: { ...client, ip: client.ipText, ipText: undefined },

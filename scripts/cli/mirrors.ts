@@ -42,12 +42,38 @@ export async function mirrorsReport(c: Config, target: Target, now = Math.floor(
 export function mirrorsText(v: StatusView): string {
   const rows = v.mirrors.map((m) => {
     const scheme = (s: "http" | "https") => (!m.urls[s] ? "-" : m.schemes[s] ? (m.schemes[s]!.up ? "up" : "DOWN") : "?");
-    const notes = [!m.enabled ? "disabled" : "", m.lagging ? "skipped: lag over limit" : "", m.stalled ? "stalled" : "", m.claimsExpired ? "holds nothing (no recent scan)" : ""].filter(Boolean).join(", ");
-    return [m.name, m.country, scheme("http"), scheme("https"), duration(m.lagSeconds), m.coverage === null ? "-" : `${(m.coverage * 100).toFixed(1)} %`, ago(v.generatedAt, m.lastScanAt), ago(v.generatedAt, m.lastProbeAt), notes];
+    const notes = [
+      !m.enabled ? "disabled" : "",
+      m.lagging ? "skipped: lag over limit" : "",
+      m.stalled ? "stalled" : "",
+      m.claimsExpired ? "holds nothing (no recent scan)" : "",
+    ]
+      .filter(Boolean)
+      .join(", ");
+    return [
+      m.name,
+      m.country,
+      scheme("http"),
+      scheme("https"),
+      duration(m.lagSeconds),
+      m.coverage === null ? "-" : `${(m.coverage * 100).toFixed(1)} %`,
+      ago(v.generatedAt, m.lastScanAt),
+      ago(v.generatedAt, m.lastProbeAt),
+      notes,
+    ];
   });
   const head = ["mirror", "country", "http", "https", "lag", "coverage", "last scan", "last probe", "notes"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
   const serving = v.mirrors.filter((m) => m.enabled && Object.values(m.schemes).some((s) => s.up) && !m.lagging).length;
-  return [line(head), ...rows.map(line), "", `${serving} of ${v.mirrors.length} mirrors serving; last probe round ${ago(v.generatedAt, v.probedAt)}; ${v.fileCount} files`].join("\n");
+  return [
+    line(head),
+    ...rows.map(line),
+    "",
+    `${serving} of ${v.mirrors.length} mirrors serving; last probe round ${ago(v.generatedAt, v.probedAt)}; ${v.fileCount} files`,
+  ].join("\n");
 }

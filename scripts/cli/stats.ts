@@ -41,9 +41,16 @@ export function statsText(v: StatsView): string {
     "",
     "mirror                 weight share   downloads 7 d   share 7 d   bytes share 7 d",
   ];
-  for (const m of v.mirrors) lines.push(`${m.name.padEnd(22)} ${pct(m.weightShare).padStart(12)}   ${String(m.downloads.events7d).padStart(13)}   ${pct(m.share.events7d).padStart(9)}   ${pct(m.share.bytes7d).padStart(15)}`);
-  const why = Object.entries(v.origin.byReason).map(([k, c]) => `${k} ${c.events7d}`).join(", ");
-  lines.push(`${"origin".padEnd(22)} ${"".padStart(12)}   ${String(v.origin.downloads.events7d).padStart(13)}   ${pct(v.origin.shareOfAll.events7d).padStart(9)} of all${why ? ` (${why})` : ""}`);
+  for (const m of v.mirrors)
+    lines.push(
+      `${m.name.padEnd(22)} ${pct(m.weightShare).padStart(12)}   ${String(m.downloads.events7d).padStart(13)}   ${pct(m.share.events7d).padStart(9)}   ${pct(m.share.bytes7d).padStart(15)}`,
+    );
+  const why = Object.entries(v.origin.byReason)
+    .map(([k, c]) => `${k} ${c.events7d}`)
+    .join(", ");
+  lines.push(
+    `${"origin".padEnd(22)} ${"".padStart(12)}   ${String(v.origin.downloads.events7d).padStart(13)}   ${pct(v.origin.shareOfAll.events7d).padStart(9)} of all${why ? ` (${why})` : ""}`,
+  );
   if (v.units.length) {
     lines.push("", "top files and repositories (7 days)");
     for (const u of v.units) lines.push(`  ${String(u.events7d).padStart(8)}  ${u.unit}`);

@@ -18,7 +18,10 @@ const country = z
   .superRefine((cc, ctx) => {
     if (isKnownCountry(cc)) return;
     const alias = COUNTRY_ALIASES[cc];
-    ctx.addIssue({ code: "custom", message: `"${cc}" is not an ISO 3166 country code${alias ? `; did you mean "${alias}"? (the platform reports ${cc} as ${alias})` : ""}` });
+    ctx.addIssue({
+      code: "custom",
+      message: `"${cc}" is not an ISO 3166 country code${alias ? `; did you mean "${alias}"? (the platform reports ${cc} as ${alias})` : ""}`,
+    });
   });
 const baseUrl = (scheme: string) =>
   z
@@ -59,7 +62,10 @@ export const mirrorSchema = z
   })
   .strict()
   .refine((m) => m.http || m.https, { message: "needs an http or https URL to redirect to", path: ["http"] })
-  .refine((m) => m.continent || !/^[A-Z]{2}$/.test(m.country) || continentOf(m.country), { message: "continent is required for this country", path: ["continent"] });
+  .refine((m) => m.continent || !/^[A-Z]{2}$/.test(m.country) || continentOf(m.country), {
+    message: "continent is required for this country",
+    path: ["continent"],
+  });
 
 const policySchema = z
   .object({
@@ -73,7 +79,11 @@ const policySchema = z
         ipv6_bits: z.number().int().min(0).max(128).default(DEFAULT_POLICY.stickiness.ipv6Bits),
       })
       .strict()
-      .default({ repo_depth: DEFAULT_POLICY.stickiness.repoDepth, ipv4_bits: DEFAULT_POLICY.stickiness.ipv4Bits, ipv6_bits: DEFAULT_POLICY.stickiness.ipv6Bits }),
+      .default({
+        repo_depth: DEFAULT_POLICY.stickiness.repoDepth,
+        ipv4_bits: DEFAULT_POLICY.stickiness.ipv4Bits,
+        ipv6_bits: DEFAULT_POLICY.stickiness.ipv6Bits,
+      }),
     distance_half_km: z.number().min(0).default(DEFAULT_POLICY.distanceHalfKm),
     max_links: z.number().int().min(0).max(20).default(DEFAULT_POLICY.maxLinks),
     unknown_paths: z.enum(["origin", "404"]).default(DEFAULT_POLICY.unknownPaths),
@@ -86,7 +96,10 @@ const repositorySchema = z
     root: z
       .string()
       .transform((r) => r.replace(/^\/+|\/+$/g, ""))
-      .refine((r) => r === "" || !r.split("/").some((seg) => seg === "" || seg === "." || seg === ".."), "must be a directory of the tree, like debian or fedora/42/x86_64 (\"\" for the whole tree)"),
+      .refine(
+        (r) => r === "" || !r.split("/").some((seg) => seg === "" || seg === "." || seg === ".."),
+        'must be a directory of the tree, like debian or fedora/42/x86_64 ("" for the whole tree)',
+      ),
     kind: z.enum([...REPOSITORY_KINDS, "detect"]).default("detect"),
     metadata: z.enum(["mirrors", "origin"]).default("mirrors"),
   })
@@ -97,9 +110,17 @@ const healthSchema = z
   .object({
     down_after: z.number().int().min(1).max(100).default(H.downAfter),
     up_after: z.number().int().min(1).max(100).default(H.upAfter),
-    timeout_seconds: z.number().positive().max(60).default(H.timeoutMs / 1000),
+    timeout_seconds: z
+      .number()
+      .positive()
+      .max(60)
+      .default(H.timeoutMs / 1000),
     /** 0 turns the lag limit off. */
-    max_lag_seconds: z.number().int().min(0).default(H.maxLagSeconds ?? 0),
+    max_lag_seconds: z
+      .number()
+      .int()
+      .min(0)
+      .default(H.maxLagSeconds ?? 0),
     lag_scope: z.enum(["all", "mutable"]).default(H.lagScope),
     mutable_patterns: z.array(z.string().min(1)).default(H.mutablePatterns),
     stalled_after_seconds: z.number().int().min(60).default(H.stalledAfterSeconds),
@@ -110,7 +131,10 @@ const healthSchema = z
     verdict_max_age_seconds: z.number().int().min(0).default(H.verdictMaxAgeSeconds),
   })
   .strict()
-  .refine((h) => h.lag_scope === "all" || h.mutable_patterns.length > 0, { message: 'lag_scope = "mutable" needs mutable_patterns', path: ["mutable_patterns"] });
+  .refine((h) => h.lag_scope === "all" || h.mutable_patterns.length > 0, {
+    message: 'lag_scope = "mutable" needs mutable_patterns',
+    path: ["mutable_patterns"],
+  });
 
 const R = DEFAULT_POLICY.release;
 const releaseSchema = z
@@ -120,7 +144,10 @@ const releaseSchema = z
     staged: z.array(z.string().min(1)).default(R.staged),
   })
   .strict()
-  .refine((r) => r.staged.length === 0 || r.min_mirrors > 0, { message: "staged paths need min_mirrors > 0 (they open when that many mirrors hold them)", path: ["staged"] });
+  .refine((r) => r.staged.length === 0 || r.min_mirrors > 0, {
+    message: "staged paths need min_mirrors > 0 (they open when that many mirrors hold them)",
+    path: ["staged"],
+  });
 
 const S = DEFAULT_POLICY.stats;
 const statsSchema = z
@@ -178,7 +205,12 @@ export const configSchema = z
   .superRefine((c, ctx) => {
     const roots = new Map<string, number>();
     c.repository.forEach((r, i) => {
-      if (roots.has(r.root)) ctx.addIssue({ code: "custom", path: ["repository", i, "root"], message: `root "${r.root}" is declared twice (also repository ${roots.get(r.root)! + 1})` });
+      if (roots.has(r.root))
+        ctx.addIssue({
+          code: "custom",
+          path: ["repository", i, "root"],
+          message: `root "${r.root}" is declared twice (also repository ${roots.get(r.root)! + 1})`,
+        });
       roots.set(r.root, i);
     });
     const ids = new Map<number, number>();
@@ -259,6 +291,13 @@ export function policyOf(c: Pick<RawConfig, "policy" | "health" | "release" | "o
       verdictMaxAgeSeconds: h.verdict_max_age_seconds,
     },
     release: { minMirrors: r.min_mirrors, minAgeSeconds: r.min_age_seconds, staged: r.staged },
-    stats: c.stats ? { enabled: c.stats.enabled, repeatWindowSeconds: c.stats.repeat_window_seconds, repeatMarks: c.stats.repeat_marks, retentionDays: c.stats.retention_days } : DEFAULT_POLICY.stats,
+    stats: c.stats
+      ? {
+          enabled: c.stats.enabled,
+          repeatWindowSeconds: c.stats.repeat_window_seconds,
+          repeatMarks: c.stats.repeat_marks,
+          retentionDays: c.stats.retention_days,
+        }
+      : DEFAULT_POLICY.stats,
   };
 }

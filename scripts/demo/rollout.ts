@@ -32,7 +32,11 @@ export async function seedDemoRollout(store: IndexStore, table: { policy: Policy
   };
   let rounds = 0;
   for (let t = now - HOURS * 3600; t < now - 60; t += ROUND_SECONDS) {
-    const [status, health, meta] = await Promise.all([store.query<StatusRow>(STATUS_ROWS_SQL), store.query<MirrorHealthRow>(HEALTH_ROWS_SQL), store.query<{ key: string; value: string }>(ROUND_META_SQL)]);
+    const [status, health, meta] = await Promise.all([
+      store.query<StatusRow>(STATUS_ROWS_SQL),
+      store.query<MirrorHealthRow>(HEALTH_ROWS_SQL),
+      store.query<{ key: string; value: string }>(ROUND_META_SQL),
+    ]);
     const inputs = roundInputsOf(status, health, meta);
     const results = probeTargets(table, inputs.prev, Number.MAX_SAFE_INTEGER).map((target) => {
       const down = target.mirrorId === outage && t > now - 4 * 3600 && t < now - 3 * 3600;

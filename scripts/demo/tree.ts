@@ -29,7 +29,7 @@ export const DEMO_FILES: Record<string, Buffer | string> = {
   "releases/1.1/mirrorhop-demo-1.1.iso": bytes("iso-1.1", 3 * MiB),
   "repo/x86_64/tool-1.0-1.x86_64.rpm": bytes("rpm-tool", 96 * 1024),
   "repo/x86_64/lib-2.3-1.x86_64.rpm": bytes("rpm-lib", 160 * 1024),
-  "repo/repodata/repomd.xml": "<?xml version=\"1.0\"?><repomd/>\n",
+  "repo/repodata/repomd.xml": '<?xml version="1.0"?><repomd/>\n',
 };
 
 export const MTIME = new Date("2026-11-01T12:00:00Z");

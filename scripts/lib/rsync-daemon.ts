@@ -30,7 +30,10 @@ export async function startRsyncDaemon(root: string, module = "pub"): Promise<Rs
   const dir = mkdtempSync(path.join(os.tmpdir(), "mirrorhop-rsyncd-"));
   const port = await freePort();
   const conf = path.join(dir, "rsyncd.conf");
-  writeFileSync(conf, `pid file = ${dir}/rsyncd.pid\nuse chroot = no\nlog file = ${dir}/rsyncd.log\n[${module}]\n  path = ${root}\n  read only = yes\n  list = yes\n${process.getuid?.() === 0 ? "  uid = root\n  gid = root\n" : ""}`);
+  writeFileSync(
+    conf,
+    `pid file = ${dir}/rsyncd.pid\nuse chroot = no\nlog file = ${dir}/rsyncd.log\n[${module}]\n  path = ${root}\n  read only = yes\n  list = yes\n${process.getuid?.() === 0 ? "  uid = root\n  gid = root\n" : ""}`,
+  );
   const child: ChildProcess = spawn("rsync", ["--daemon", "--no-detach", `--config=${conf}`, `--port=${port}`, "--address=127.0.0.1"], { stdio: "ignore" });
   // Ready when the port accepts connections.
   for (let i = 0; i < 100; i++) {

@@ -52,7 +52,9 @@ export async function startStaticServer(root: string, port = 0, host = "127.0.0.
             if (typeof chunk === "string" || Buffer.isBuffer(chunk)) bytes += Buffer.byteLength(chunk);
             return end(chunk as string, ...rest);
           }) as typeof res.end;
-          res.once("finish", () => self.log.push({ method: req.method ?? "", path: decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname), status: res.statusCode, bytes }));
+          res.once("finish", () =>
+            self.log.push({ method: req.method ?? "", path: decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname), status: res.statusCode, bytes }),
+          );
         }
         serve(root, req, res).catch(() => {
           if (!res.headersSent) res.writeHead(500);
@@ -158,7 +160,9 @@ async function autoindex(root: string, dir: string, rel: string): Promise<string
     const mon = d.toLocaleString("en-US", { month: "short", timeZone: "UTC" });
     const date = `${String(d.getUTCDate()).padStart(2, "0")}-${mon}-${d.getUTCFullYear()} ${String(d.getUTCHours()).padStart(2, "0")}:${String(d.getUTCMinutes()).padStart(2, "0")}`;
     const esc = name.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-    lines.push(`<a href="${encodeURIComponent(e.name)}${isDir ? "/" : ""}">${esc}</a>${" ".repeat(Math.max(1, 51 - name.length))}${date}${isDir ? "                   -" : String(st.size).padStart(20)}`);
+    lines.push(
+      `<a href="${encodeURIComponent(e.name)}${isDir ? "/" : ""}">${esc}</a>${" ".repeat(Math.max(1, 51 - name.length))}${date}${isDir ? "                   -" : String(st.size).padStart(20)}`,
+    );
   }
   const title = rel.replace(/&/g, "&amp;").replace(/</g, "&lt;");
   return `<html>\r\n<head><title>Index of ${title}</title></head>\r\n<body>\r\n<h1>Index of ${title}</h1><hr><pre><a href="../">../</a>\r\n${lines.join("\r\n")}\r\n</pre><hr></body>\r\n</html>\r\n`;

@@ -57,7 +57,13 @@ export async function probeFromNode(config: Config, target: Target, opts: ProbeO
   const probes = await mapPool(targets, 16, (t) => probeTrace(nodeFetchText(t.family, lookupAll), t.url, timeout, Date.now, t.bases));
   const now = Math.floor(Date.now() / 1000);
   const originTrace = originProbe.ok ? originProbe.traceAt : prev.originTrace;
-  const { next, history } = applyProbeRound(table, prev, targets.map((target, i) => ({ target, probe: probes[i]! })), originTrace, now);
+  const { next, history } = applyProbeRound(
+    table,
+    prev,
+    targets.map((target, i) => ({ target, probe: probes[i]! })),
+    originTrace,
+    now,
+  );
 
   const names = new Map(table.mirrors.map((m) => [m.id, m.name]));
   const lines: ProbeLine[] = targets.map((t, i) => ({

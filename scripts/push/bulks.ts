@@ -71,9 +71,23 @@ export const JSON_ARRAY: BulkFrame = { ext: ".json", open: "[", sep: ",", close:
 export const SQL_LINES: BulkFrame = { ext: ".sql", open: "", sep: "\n", close: "\n" };
 
 /** A dry run's plan as files, one per request a push would send, for the operator to read. */
-export async function writeBulks<T>(dir: string, name: string, items: T[], encode: (t: T) => string, frame: BulkFrame, maxCount: number, maxBytes: number): Promise<{ file: string; items: T[] }[]> {
+export async function writeBulks<T>(
+  dir: string,
+  name: string,
+  items: T[],
+  encode: (t: T) => string,
+  frame: BulkFrame,
+  maxCount: number,
+  maxBytes: number,
+): Promise<{ file: string; items: T[] }[]> {
   const out: { file: string; items: T[] }[] = [];
-  for (const b of bulksOf(items, (t) => [encode(t)], (s) => s.length + frame.sep.length, maxCount, maxBytes)) {
+  for (const b of bulksOf(
+    items,
+    (t) => [encode(t)],
+    (s) => s.length + frame.sep.length,
+    maxCount,
+    maxBytes,
+  )) {
     const file = path.join(dir, `${name}-${String(out.length).padStart(4, "0")}${frame.ext}`);
     await writeFile(file, frame.open + b.encoded.join(frame.sep) + frame.close);
     out.push({ file, items: b.items });

@@ -62,7 +62,10 @@ export function buildIndex(db: StateDb, config: Config, now = Math.floor(Date.no
   const claimsFrom = now - config.scan.max_claim_age_seconds;
   for (const m of config.mirrors) {
     const last = (db.prepare("SELECT MAX(started_at) AS at FROM mirror_scans WHERE mirror_id = ? AND ok = 1").get(m.id) as { at: number | null }).at;
-    if (last !== null && last < claimsFrom) notes.push(`mirror ${m.name}: no successful scan for ${Math.round((now - last) / 3600)} h (scan.max_claim_age_seconds ${config.scan.max_claim_age_seconds}): it holds nothing until one succeeds`);
+    if (last !== null && last < claimsFrom)
+      notes.push(
+        `mirror ${m.name}: no successful scan for ${Math.round((now - last) / 3600)} h (scan.max_claim_age_seconds ${config.scan.max_claim_age_seconds}): it holds nothing until one succeeds`,
+      );
   }
   const holders = new Map<string, number[]>();
   // SQL narrows to same size, a scan after the change and a claim young enough; holdsVersion decides on mtimes.
@@ -82,7 +85,8 @@ export function buildIndex(db: StateDb, config: Config, now = Math.floor(Date.no
   }
   const files: IndexedFile[] = [];
   // piece_size only where the pieces exist: the two are written together, and together absent.
-  const query = "SELECT path, size, mtime, changed_at, md5, sha1, sha256, sha512, CASE WHEN pieces IS NULL THEN NULL ELSE piece_size END AS piece_size FROM origin_files ORDER BY path";
+  const query =
+    "SELECT path, size, mtime, changed_at, md5, sha1, sha256, sha512, CASE WHEN pieces IS NULL THEN NULL ELSE piece_size END AS piece_size FROM origin_files ORDER BY path";
   for (const o of db.prepare(query).iterate() as Iterable<StoredFileColumns>) {
     files.push({
       path: o.path,

@@ -46,7 +46,9 @@ export function checkMirrorIds(db: StateDb, mirrors: readonly Pick<Mirror, "id" 
     }
     const r = before === undefined ? retired[String(m.id)] : undefined;
     if (r && r.name !== m.name && now - r.at < ID_DRAIN_SECONDS) {
-      problems.push(`mirror id ${m.id} meant ${r.name} until ${now - r.at} s ago: ${m.name} may take it in ${ID_DRAIN_SECONDS - (now - r.at)} s, once the edge can no longer hold records where it means ${r.name}`);
+      problems.push(
+        `mirror id ${m.id} meant ${r.name} until ${now - r.at} s ago: ${m.name} may take it in ${ID_DRAIN_SECONDS - (now - r.at)} s, once the edge can no longer hold records where it means ${r.name}`,
+      );
     }
   }
   if (problems.length) throw new MirrorIdError(problems.join("\n"));
@@ -58,6 +60,7 @@ export function recordRetiredIds(db: StateDb, before: Map<number, string>, after
   const kept = new Set(after.map((m) => m.id));
   for (const [id, name] of before) if (!kept.has(id)) retired[String(id)] = { name, at: now };
   for (const id of kept) delete retired[String(id)];
-  db.prepare("INSERT INTO pushed_meta (key, value) VALUES ('retired_ids', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(JSON.stringify(retired));
+  db.prepare("INSERT INTO pushed_meta (key, value) VALUES ('retired_ids', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(
+    JSON.stringify(retired),
+  );
 }
-

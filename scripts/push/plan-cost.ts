@@ -24,7 +24,10 @@ export function pushCost(plan: PushPlan): PushCost {
 
 export function costLines(c: PushCost): string[] {
   const lines = [`KV: ${c.kvWrites} writes, ${c.kvDeletes} deletes; D1: ${c.d1Statements} statements`];
-  for (const [n, what] of [[c.kvWrites, "writes"], [c.kvDeletes, "deletes"]] as const) {
+  for (const [n, what] of [
+    [c.kvWrites, "writes"],
+    [c.kvDeletes, "deletes"],
+  ] as const) {
     if (n > FREE_KV_WRITES_PER_DAY) {
       lines.push(
         `warning: ${n} KV ${what} is more than Workers Free allows in a day (${FREE_KV_WRITES_PER_DAY.toLocaleString("en")}): on Free, KV refuses the rest and this push stops part-way (run it again the next day, it resumes); Workers Paid includes 1,000,000 a month, then $5 per million`,

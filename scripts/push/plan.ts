@@ -54,7 +54,12 @@ const WRITTEN_FORMAT = "detail-v2";
 
 export function fileDigest(f: IndexedFile): string {
   // The piece hashes follow from the content (its SHA-256 is in the record) and the piece size.
-  return createHash("sha1").update(WRITTEN_FORMAT).update(encodeFileRecord(f.record)).update(f.sha512 ?? "").update(String(f.pieceSize ?? "")).digest("hex");
+  return createHash("sha1")
+    .update(WRITTEN_FORMAT)
+    .update(encodeFileRecord(f.record))
+    .update(f.sha512 ?? "")
+    .update(String(f.pieceSize ?? ""))
+    .digest("hex");
 }
 
 /** Below this many pushed files the mass-deletion guard stays quiet: small trees lose half their files legitimately. */
@@ -76,13 +81,17 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
 
   // A scan or a config that came back empty must not wipe the edge.
   if (!opts.allowEmpty && desired.files.length === 0 && pushed.size > 0) {
-    throw new EmptyIndexGuard(`the origin index is empty but ${pushed.size} files were pushed before; refusing to delete them all (scan origin again, or push --allow-empty)`);
+    throw new EmptyIndexGuard(
+      `the origin index is empty but ${pushed.size} files were pushed before; refusing to delete them all (scan origin again, or push --allow-empty)`,
+    );
   }
   if (!opts.allowEmpty && desired.table.mirrors.length === 0 && (prev?.mirrors.length ?? 0) > 0) {
     throw new EmptyIndexGuard(`the config lists no mirrors but ${prev!.mirrors.length} were pushed before; refusing to remove them all (push --allow-empty)`);
   }
 
-  const tableDigest = createHash("sha1").update(JSON.stringify(packMirrorTable({ ...desired.table, generation: "" }))).digest("hex");
+  const tableDigest = createHash("sha1")
+    .update(JSON.stringify(packMirrorTable({ ...desired.table, generation: "" })))
+    .digest("hex");
   const tableChanged = (db.prepare("SELECT value FROM pushed_meta WHERE key = 'table_digest'").get() as { value: string } | undefined)?.value !== tableDigest;
   const table: MirrorTable | null = tableChanged ? { ...desired.table, generation: opts.generation } : null;
   const keep = new Set(desired.table.mirrors.map((m) => m.id));
@@ -129,7 +138,14 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
       `this push would delete ${gone.length} of the ${pushed.size} files pushed before (${Math.round((gone.length / pushed.size) * 100)}%), more than --max-delete ${Math.round(maxDelete * 100)}%; refusing (scan origin again, or push --max-delete 100)`,
     );
   }
-  const kvDelete = (await Promise.all(gone.map(async (p) => [{ path: p, key: await detailKey(p), main: false }, { path: p, key: await fileKey(p), main: true }]))).flat();
+  const kvDelete = (
+    await Promise.all(
+      gone.map(async (p) => [
+        { path: p, key: await detailKey(p), main: false },
+        { path: p, key: await fileKey(p), main: true },
+      ]),
+    )
+  ).flat();
 
   const d1: Statement[] = [];
   if (table) {
@@ -167,15 +183,30 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
     }
   }
   const dirDelete = await Promise.all(
-    [...pushedDirs.keys()].filter((id) => !pages.has(id)).map(async (id) => {
-      const { dir, page } = parseListingPageId(id);
-      return { dir: id, key: await listingKey(dir, page) };
-    }),
+    [...pushedDirs.keys()]
+      .filter((id) => !pages.has(id))
+      .map(async (id) => {
+        const { dir, page } = parseListingPageId(id);
+        return { dir: id, key: await listingKey(dir, page) };
+      }),
   );
   // A push that writes records or listings ends with the push stamp (core/push-stamp.ts).
   const stamp = kvPut.length + kvDelete.length + dirPut.length + dirDelete.length > 0;
   // Details first: when a main record lands, its Metalink data is already there.
-  return { table, stamp, transitionTable, tableDigest, d1, kvPut, kvDelete, dirPut, dirDelete, unchanged, statsDigest: statsChanged ? statsDigest : null, statsStatements: d1.length - beforeStats };
+  return {
+    table,
+    stamp,
+    transitionTable,
+    tableDigest,
+    d1,
+    kvPut,
+    kvDelete,
+    dirPut,
+    dirDelete,
+    unchanged,
+    statsDigest: statsChanged ? statsDigest : null,
+    statsStatements: d1.length - beforeStats,
+  };
 }
 
 /** Per mirror: how many current versions it holds and when its last good scan started. */
@@ -183,7 +214,10 @@ function coverageStats(db: StateDb, desired: DesiredIndex) {
   const held = new Map<number, number>();
   for (const f of desired.files) for (const id of f.record.mirrors) held.set(id, (held.get(id) ?? 0) + 1);
   const lastScan = new Map<number, number>();
-  for (const r of db.prepare("SELECT mirror_id, MAX(started_at) AS at FROM mirror_scans WHERE ok = 1 GROUP BY mirror_id").iterate() as Iterable<{ mirror_id: number; at: number }>) {
+  for (const r of db.prepare("SELECT mirror_id, MAX(started_at) AS at FROM mirror_scans WHERE ok = 1 GROUP BY mirror_id").iterate() as Iterable<{
+    mirror_id: number;
+    at: number;
+  }>) {
     lastScan.set(r.mirror_id, r.at);
   }
   return {

@@ -55,7 +55,16 @@ export interface PushResult {
 }
 
 /** Each write step, named for logs and for the fault-injection tests that interrupt a push there. */
-export type PushStep = "table:transition" | `d1:${number}` | "table" | `kv-put:${number}` | `dirs-put:${number}` | `dirs-delete:${number}` | `kv-delete:${number}` | "table:final" | "stamp";
+export type PushStep =
+  | "table:transition"
+  | `d1:${number}`
+  | "table"
+  | `kv-put:${number}`
+  | `dirs-put:${number}`
+  | `dirs-delete:${number}`
+  | `kv-delete:${number}`
+  | "table:final"
+  | "stamp";
 
 export interface PushOptions {
   dryRun?: boolean;
@@ -82,12 +91,18 @@ export async function push(db: StateDb, config: Config, target: Target, opts: Pu
   const names = new Map(index.table.mirrors.map((m) => [m.id, m.name]));
   const named = (ids: number[]) => (ids.length ? ids.map((id) => names.get(id) ?? `#${id}`).join(", ") : "none");
   for (const r of index.repositories ?? []) {
-    log(`repository ${r.unit.id} (${r.unit.kind}, ${r.files} metadata files, metadata from ${r.metadata === "origin" ? "the origin" : "consistent mirrors"}): consistent: ${named(r.consistent)}${r.partial.length ? `; partial or mid-sync: ${named(r.partial)}` : ""}`);
+    log(
+      `repository ${r.unit.id} (${r.unit.kind}, ${r.files} metadata files, metadata from ${r.metadata === "origin" ? "the origin" : "consistent mirrors"}): consistent: ${named(r.consistent)}${r.partial.length ? `; partial or mid-sync: ${named(r.partial)}` : ""}`,
+    );
   }
   // The Worker's validator, strict, before anything is written: the edge should never have to drop a mirror.
   parseMirrorTable({ ...index.table, generation: "" });
   const pushedBefore = pushedMirrors(db);
-  const plan = await buildPlan(db, index, { allowEmpty: opts.allowEmpty ?? false, ...(opts.maxDeleteFraction !== undefined ? { maxDeleteFraction: opts.maxDeleteFraction } : {}), generation: new Date().toISOString() });
+  const plan = await buildPlan(db, index, {
+    allowEmpty: opts.allowEmpty ?? false,
+    ...(opts.maxDeleteFraction !== undefined ? { maxDeleteFraction: opts.maxDeleteFraction } : {}),
+    generation: new Date().toISOString(),
+  });
   const result: PushResult = {
     d1Statements: plan.d1.length - plan.statsStatements,
     statsWritten: plan.statsDigest !== null,
@@ -108,7 +123,9 @@ export async function push(db: StateDb, config: Config, target: Target, opts: Pu
     // mkdtemp: a name nobody can predict and plant a link under before the plan is written there.
     const dir = await mkdtemp(path.join(os.tmpdir(), "mirrorhop-plan-"));
     await writePlanFiles(plan, dir, opts.kvBulkMax);
-    log(`dry run: ${plan.d1.length} D1 statements, ${result.kvPut} KV puts, ${result.kvDelete} KV deletes${plan.table ? ", mirror table" : ""}; files in ${dir}`);
+    log(
+      `dry run: ${plan.d1.length} D1 statements, ${result.kvPut} KV puts, ${result.kvDelete} KV deletes${plan.table ? ", mirror table" : ""}; files in ${dir}`,
+    );
     return { ...result, planDir: dir };
   }
   await withStore(target, async (store) => {
@@ -128,11 +145,18 @@ export async function push(db: StateDb, config: Config, target: Target, opts: Pu
   return result;
 }
 
-const kvBytes = (e: KvEntry) => e.key.length + (typeof e.value === "string" ? e.value.length : Math.ceil(e.value.byteLength * 4 / 3)) + 32;
+const kvBytes = (e: KvEntry) => e.key.length + (typeof e.value === "string" ? e.value.length : Math.ceil((e.value.byteLength * 4) / 3)) + 32;
 const tableEntry = (t: MirrorTable): KvEntry[] => [{ key: MIRROR_TABLE_KEY, value: JSON.stringify(packMirrorTable(t)) }];
 
 /** The write order of the header comment, against any store; after each write the state records what landed. */
-async function writePlan(db: StateDb, store: IndexStore, plan: PushPlan, limits: StoreLimits, log: (s: string) => void, wrote: (s: PushStep) => void | Promise<void>): Promise<void> {
+async function writePlan(
+  db: StateDb,
+  store: IndexStore,
+  plan: PushPlan,
+  limits: StoreLimits,
+  log: (s: string) => void,
+  wrote: (s: PushStep) => void | Promise<void>,
+): Promise<void> {
   const applied = await store.migrate();
   if (applied.length) log(`D1: migrations applied: ${applied.join(", ")}`);
   if (plan.transitionTable) {
@@ -142,11 +166,22 @@ async function writePlan(db: StateDb, store: IndexStore, plan: PushPlan, limits:
   }
   // D1 in order: a file's pieces are inserted by the file's id, after the file.
   log(`D1: ${plan.d1.length} statements`);
-  await eachBulk(bulksOf(plan.d1, (st) => [renderStatement(st)], (s) => s.length + 1, limits.d1Statements, limits.d1Bytes), 1, async (b, i) => {
-    await store.batch(b.encoded);
-    await wrote(`d1:${i}`);
-  });
-  if (plan.statsDigest) db.prepare("INSERT INTO pushed_meta (key, value) VALUES ('stats_digest', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(plan.statsDigest);
+  await eachBulk(
+    bulksOf(
+      plan.d1,
+      (st) => [renderStatement(st)],
+      (s) => s.length + 1,
+      limits.d1Statements,
+      limits.d1Bytes,
+    ),
+    1,
+    async (b, i) => {
+      await store.batch(b.encoded);
+      await wrote(`d1:${i}`);
+    },
+  );
+  if (plan.statsDigest)
+    db.prepare("INSERT INTO pushed_meta (key, value) VALUES ('stats_digest', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(plan.statsDigest);
   if (!plan.transitionTable && plan.table) {
     log("KV: mirror table");
     await store.kvPut(tableEntry(plan.table));
@@ -156,31 +191,81 @@ async function writePlan(db: StateDb, store: IndexStore, plan: PushPlan, limits:
   // A file's detail record and its record form one unit: recording the file after its bulk lands
   // then also says its detail landed, even while other bulks fail.
   let done = 0;
-  await eachBulk(bulksOf(perFile(plan.kvPut), (f) => f.map((p): KvEntry => ({ key: p.key, value: p.value() })), kvBytes, limits.kvEntries, limits.kvBytes), limits.parallel, async (b, i) => {
-    await store.kvPut(b.encoded);
-    await wrote(`kv-put:${i}`);
-    recordEach(db, "INSERT INTO pushed_files (path, digest) VALUES (?, ?) ON CONFLICT(path) DO UPDATE SET digest = excluded.digest", b.items.flat().filter((p) => p.main).map((p) => [p.path, p.digest]));
-    log(`KV: records ${(done += b.encoded.length)} of ${plan.kvPut.length}`);
-  });
+  await eachBulk(
+    bulksOf(perFile(plan.kvPut), (f) => f.map((p): KvEntry => ({ key: p.key, value: p.value() })), kvBytes, limits.kvEntries, limits.kvBytes),
+    limits.parallel,
+    async (b, i) => {
+      await store.kvPut(b.encoded);
+      await wrote(`kv-put:${i}`);
+      recordEach(
+        db,
+        "INSERT INTO pushed_files (path, digest) VALUES (?, ?) ON CONFLICT(path) DO UPDATE SET digest = excluded.digest",
+        b.items
+          .flat()
+          .filter((p) => p.main)
+          .map((p) => [p.path, p.digest]),
+      );
+      log(`KV: records ${(done += b.encoded.length)} of ${plan.kvPut.length}`);
+    },
+  );
   done = 0;
-  await eachBulk(bulksOf(plan.dirPut, (d): KvEntry[] => [{ key: d.key, value: d.value }], kvBytes, limits.kvEntries, limits.kvBytes), limits.parallel, async (b, i) => {
-    await store.kvPut(b.encoded);
-    await wrote(`dirs-put:${i}`);
-    recordEach(db, "INSERT INTO pushed_dirs (dir, digest) VALUES (?, ?) ON CONFLICT(dir) DO UPDATE SET digest = excluded.digest", b.items.map((d) => [d.dir, d.digest]));
-    log(`KV: directory listings ${(done += b.items.length)} of ${plan.dirPut.length}`);
-  });
-  await eachBulk(bulksOf(plan.dirDelete, (d) => [d.key], (k) => k.length + 3, limits.kvEntries, limits.kvBytes), limits.parallel, async (b, i) => {
-    log(`KV: deleting ${b.items.length} listings of directories that are gone`);
-    await store.kvDelete(b.encoded);
-    await wrote(`dirs-delete:${i}`);
-    recordEach(db, "DELETE FROM pushed_dirs WHERE dir = ?", b.items.map((d) => [d.dir]));
-  });
-  await eachBulk(bulksOf(perFile(plan.kvDelete), (f) => f.map((d) => d.key), (k) => k.length + 3, limits.kvEntries, limits.kvBytes), limits.parallel, async (b, i) => {
-    log(`KV: deleting ${b.encoded.length} records of files that are gone`);
-    await store.kvDelete(b.encoded);
-    await wrote(`kv-delete:${i}`);
-    recordEach(db, "DELETE FROM pushed_files WHERE path = ?", b.items.flat().filter((p) => p.main).map((p) => [p.path]));
-  });
+  await eachBulk(
+    bulksOf(plan.dirPut, (d): KvEntry[] => [{ key: d.key, value: d.value }], kvBytes, limits.kvEntries, limits.kvBytes),
+    limits.parallel,
+    async (b, i) => {
+      await store.kvPut(b.encoded);
+      await wrote(`dirs-put:${i}`);
+      recordEach(
+        db,
+        "INSERT INTO pushed_dirs (dir, digest) VALUES (?, ?) ON CONFLICT(dir) DO UPDATE SET digest = excluded.digest",
+        b.items.map((d) => [d.dir, d.digest]),
+      );
+      log(`KV: directory listings ${(done += b.items.length)} of ${plan.dirPut.length}`);
+    },
+  );
+  await eachBulk(
+    bulksOf(
+      plan.dirDelete,
+      (d) => [d.key],
+      (k) => k.length + 3,
+      limits.kvEntries,
+      limits.kvBytes,
+    ),
+    limits.parallel,
+    async (b, i) => {
+      log(`KV: deleting ${b.items.length} listings of directories that are gone`);
+      await store.kvDelete(b.encoded);
+      await wrote(`dirs-delete:${i}`);
+      recordEach(
+        db,
+        "DELETE FROM pushed_dirs WHERE dir = ?",
+        b.items.map((d) => [d.dir]),
+      );
+    },
+  );
+  await eachBulk(
+    bulksOf(
+      perFile(plan.kvDelete),
+      (f) => f.map((d) => d.key),
+      (k) => k.length + 3,
+      limits.kvEntries,
+      limits.kvBytes,
+    ),
+    limits.parallel,
+    async (b, i) => {
+      log(`KV: deleting ${b.encoded.length} records of files that are gone`);
+      await store.kvDelete(b.encoded);
+      await wrote(`kv-delete:${i}`);
+      recordEach(
+        db,
+        "DELETE FROM pushed_files WHERE path = ?",
+        b.items
+          .flat()
+          .filter((p) => p.main)
+          .map((p) => [p.path]),
+      );
+    },
+  );
   if (plan.transitionTable && plan.table) {
     log("KV: final mirror table");
     await store.kvPut(tableEntry(plan.table));
@@ -217,10 +302,20 @@ function recordEach(db: StateDb, sql: string, rows: string[][]): void {
 /** The plan as the files a push would send, in the local store's request sizes. */
 async function writePlanFiles(plan: PushPlan, dir: string, kvMax = 10_000) {
   const MiB16 = 16 * 1024 * 1024;
-  const tables = [plan.transitionTable && ["table-transition", plan.transitionTable], plan.table && ["table", plan.table]].filter((t): t is [string, MirrorTable] => !!t);
+  const tables = [plan.transitionTable && ["table-transition", plan.transitionTable], plan.table && ["table", plan.table]].filter(
+    (t): t is [string, MirrorTable] => !!t,
+  );
   for (const [name, t] of tables) await writeBulks(dir, name, tableEntry(t), (e) => JSON.stringify(e), JSON_ARRAY, 1, Infinity);
   await writeBulks(dir, "d1", plan.d1, renderStatement, SQL_LINES, 5_000, MiB16);
-  await writeBulks(dir, "kv-put", plan.kvPut, (p) => JSON.stringify({ key: p.key, value: Buffer.from(p.value()).toString("base64"), base64: true }), JSON_ARRAY, kvMax, MiB16);
+  await writeBulks(
+    dir,
+    "kv-put",
+    plan.kvPut,
+    (p) => JSON.stringify({ key: p.key, value: Buffer.from(p.value()).toString("base64"), base64: true }),
+    JSON_ARRAY,
+    kvMax,
+    MiB16,
+  );
   await writeBulks(dir, "kv-delete", plan.kvDelete, (p) => JSON.stringify(p.key), JSON_ARRAY, kvMax, MiB16);
   await writeBulks(dir, "kv-dirs", plan.dirPut, (d) => JSON.stringify({ key: d.key, value: d.value }), JSON_ARRAY, kvMax, MiB16);
   await writeBulks(dir, "kv-dirs-delete", plan.dirDelete, (d) => JSON.stringify(d.key), JSON_ARRAY, kvMax, MiB16);

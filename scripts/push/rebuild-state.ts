@@ -30,7 +30,7 @@ export async function rebuildPushState(db: StateDb, target: Target): Promise<{ f
     await store.migrate();
     return {
       files: await store.query<FileRow>(
-    "SELECT f.path, f.size, f.mtime, f.changed_at, f.md5, f.sha1, f.sha256, f.sha512, hex(f.mirrors) AS mirrors, f.repo_meta, p.piece_size FROM files f LEFT JOIN file_pieces p ON p.file_id = f.id",
+        "SELECT f.path, f.size, f.mtime, f.changed_at, f.md5, f.sha1, f.sha256, f.sha512, hex(f.mirrors) AS mirrors, f.repo_meta, p.piece_size FROM files f LEFT JOIN file_pieces p ON p.file_id = f.id",
       ),
       mirrorRows: await store.query<RawMirrorRow>("SELECT * FROM mirrors ORDER BY id"),
       metaRows: await store.query<{ key: string; value: string }>("SELECT key, value FROM meta"),

@@ -43,7 +43,13 @@ export function applyRepositories(files: IndexedFile[], repos: readonly Reposito
     const ids = [...consistent].sort((a, b) => a - b);
     const mode: RepoMeta = decl.metadata === "origin" ? "origin" : "consistent";
     for (const f of members) f.record = { ...f.record, mirrors: ids, repoMeta: mode };
-    summaries.push({ unit, metadata: decl.metadata, files: members.length, consistent: ids, partial: [...any].filter((id) => !consistent.has(id)).sort((a, b) => a - b) });
+    summaries.push({
+      unit,
+      metadata: decl.metadata,
+      files: members.length,
+      consistent: ids,
+      partial: [...any].filter((id) => !consistent.has(id)).sort((a, b) => a - b),
+    });
   }
   return summaries.sort((a, b) => (a.unit.id < b.unit.id ? -1 : 1));
 }

@@ -7,17 +7,40 @@ import { lit } from "../../src/db/sql-literal.js";
 import type { IndexedFile } from "./index-build.js";
 
 const MIRROR_COLUMNS: [string, keyof ReturnType<typeof mirrorToRow>][] = [
-  ["id", "id"], ["name", "name"], ["http_url", "httpUrl"], ["https_url", "httpsUrl"], ["ftp_url", "ftpUrl"], ["rsync_url", "rsyncUrl"],
-  ["country", "country"], ["continent", "continent"], ["region", "region"], ["lat", "lat"], ["lon", "lon"], ["asns", "asns"],
-  ["prefixes", "prefixes"], ["weight", "weight"], ["country_only", "countryOnly"], ["region_only", "regionOnly"], ["asn_only", "asnOnly"],
-  ["prefix_only", "prefixOnly"], ["extra_countries", "extraCountries"], ["allow_countries", "allowCountries"], ["deny_countries", "denyCountries"],
-  ["ipv4", "ipv4"], ["ipv6", "ipv6"], ["max_file_size", "maxFileSize"], ["enabled", "enabled"],
+  ["id", "id"],
+  ["name", "name"],
+  ["http_url", "httpUrl"],
+  ["https_url", "httpsUrl"],
+  ["ftp_url", "ftpUrl"],
+  ["rsync_url", "rsyncUrl"],
+  ["country", "country"],
+  ["continent", "continent"],
+  ["region", "region"],
+  ["lat", "lat"],
+  ["lon", "lon"],
+  ["asns", "asns"],
+  ["prefixes", "prefixes"],
+  ["weight", "weight"],
+  ["country_only", "countryOnly"],
+  ["region_only", "regionOnly"],
+  ["asn_only", "asnOnly"],
+  ["prefix_only", "prefixOnly"],
+  ["extra_countries", "extraCountries"],
+  ["allow_countries", "allowCountries"],
+  ["deny_countries", "denyCountries"],
+  ["ipv4", "ipv4"],
+  ["ipv6", "ipv6"],
+  ["max_file_size", "maxFileSize"],
+  ["enabled", "enabled"],
 ];
 
 export function upsertMirror(m: Mirror): string {
   const row = mirrorToRow(m);
   const cols = MIRROR_COLUMNS.map(([c]) => c);
-  return `INSERT INTO mirrors (${cols.join(", ")}) VALUES (${MIRROR_COLUMNS.map(([, k]) => lit(row[k])).join(", ")}) ON CONFLICT(id) DO UPDATE SET ${cols.slice(1).map((c) => `${c}=excluded.${c}`).join(", ")};`;
+  return `INSERT INTO mirrors (${cols.join(", ")}) VALUES (${MIRROR_COLUMNS.map(([, k]) => lit(row[k])).join(", ")}) ON CONFLICT(id) DO UPDATE SET ${cols
+    .slice(1)
+    .map((c) => `${c}=excluded.${c}`)
+    .join(", ")};`;
 }
 
 export function deleteMirrorsExcept(ids: number[]): string {
@@ -36,7 +59,8 @@ export const renderStatement = (st: Statement): string => (typeof st === "string
 export function upsertFiles(files: IndexedFile[], piecesOf: (path: string) => Uint8Array | null, maxBytes = 60_000): Statement[] {
   const out: Statement[] = [];
   const head = "INSERT INTO files (path, size, mtime, changed_at, md5, sha1, sha256, sha512, mirrors, repo_meta) VALUES ";
-  const tail = " ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime=excluded.mtime, changed_at=excluded.changed_at, md5=excluded.md5, sha1=excluded.sha1, sha256=excluded.sha256, sha512=excluded.sha512, mirrors=excluded.mirrors, repo_meta=excluded.repo_meta;";
+  const tail =
+    " ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime=excluded.mtime, changed_at=excluded.changed_at, md5=excluded.md5, sha1=excluded.sha1, sha256=excluded.sha256, sha512=excluded.sha512, mirrors=excluded.mirrors, repo_meta=excluded.repo_meta;";
   let rows: string[] = [];
   let bytes = 0;
   for (const f of files) {

@@ -54,7 +54,10 @@ export async function checkContent(
   get: RangeGet = rangeGet,
   pick: (n: number) => number = (n) => randomInt(n),
 ): Promise<ContentCheck> {
-  const targets = sample.map((c) => ({ c, p: piecesOf(c.path) })).filter((t): t is { c: Claim; p: Pieces } => t.p !== null && t.p.pieces.length >= 32 && t.c.size > 0).slice(0, max);
+  const targets = sample
+    .map((c) => ({ c, p: piecesOf(c.path) }))
+    .filter((t): t is { c: Claim; p: Pieces } => t.p !== null && t.p.pieces.length >= 32 && t.c.size > 0)
+    .slice(0, max);
   const out: ContentCheck = { checked: targets.length, mismatches: [], inconclusive: 0 };
   await mapPool(targets, 2, async ({ c, p }) => {
     const n = p.pieces.length / 32;

@@ -27,8 +27,7 @@ export async function listFtp(baseUrl: string, opts: ListOptions, sink: ListingS
         const path = rel ? `${rel.replace(/\/$/, "")}/${f.name}` : f.name;
         if (f.isDirectory) {
           if (!opts.wantDir || opts.wantDir(path)) await walk(path + "/", depth + 1);
-        }
-        else if (f.isFile) {
+        } else if (f.isFile) {
           if (sink.added >= opts.maxEntries) throw tooManyEntries(baseUrl, opts.maxEntries);
           const precise = f.modifiedAt !== undefined && !Number.isNaN(f.modifiedAt.getTime());
           const listed = precise ? { mtime: Math.floor(f.modifiedAt!.getTime() / 1000), res: 1 } : parseListDate(f.rawModifiedAt);

@@ -109,7 +109,12 @@ async function readCapped(res: Response, url: string, signal: AbortSignal): Prom
     } catch (err) {
       // A half-read page is no listing: its missing half would read as files the mirror lacks.
       const cause = (err as Error).cause as { code?: string } | undefined;
-      throw new ListingError(url, signal.aborted ? "timed out in the middle of the listing" : `connection lost in the middle of the listing after ${total} bytes (${cause?.code ?? (err as Error).message})`);
+      throw new ListingError(
+        url,
+        signal.aborted
+          ? "timed out in the middle of the listing"
+          : `connection lost in the middle of the listing after ${total} bytes (${cause?.code ?? (err as Error).message})`,
+      );
     }
     const { done, value } = next;
     if (done) break;

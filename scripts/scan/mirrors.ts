@@ -23,7 +23,9 @@ import { checkContent, type Pieces } from "./content-check.js";
 
 /** The origin's piece hashes of a file, for the content check. */
 function piecesOf(db: StateDb, path: string): Pieces | null {
-  const r = db.prepare("SELECT piece_size, pieces FROM origin_files WHERE path = ? AND alias_of IS NULL").get(path) as { piece_size: number | null; pieces: Uint8Array | null } | undefined;
+  const r = db.prepare("SELECT piece_size, pieces FROM origin_files WHERE path = ? AND alias_of IS NULL").get(path) as
+    | { piece_size: number | null; pieces: Uint8Array | null }
+    | undefined;
   return r?.piece_size && r.pieces ? { pieceSize: r.piece_size, pieces: r.pieces } : null;
 }
 
@@ -105,43 +107,70 @@ async function scanOne(
   const now = nowOverride ?? Math.floor(started / 1000);
   const protocol = config.scan.protocols.find((p) => urlFor(m, p) !== undefined);
   const record = (r: MirrorScanResult) => {
-    db.prepare("INSERT INTO mirror_scans (mirror_id, subtree, protocol, url, started_at, finished_at, ok, entries, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)").run(
-      m.id, subtree, r.protocol ?? null, r.url ?? null, now, Math.floor(Date.now() / 1000), r.ok ? 1 : 0, r.entries, r.error ?? null,
-    );
+    db.prepare(
+      "INSERT INTO mirror_scans (mirror_id, subtree, protocol, url, started_at, finished_at, ok, entries, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    ).run(m.id, subtree, r.protocol ?? null, r.url ?? null, now, Math.floor(Date.now() / 1000), r.ok ? 1 : 0, r.entries, r.error ?? null);
     return r;
   };
-  if (!protocol) return record({ mirror: m.name, ok: false, entries: 0, ms: 0, error: `no URL for any of scan.protocols (${config.scan.protocols.join(", ")})` });
+  if (!protocol)
+    return record({ mirror: m.name, ok: false, entries: 0, ms: 0, error: `no URL for any of scan.protocols (${config.scan.protocols.join(", ")})` });
   const url = urlFor(m, protocol)!;
   const signal = AbortSignal.timeout((m.timeout_seconds ?? config.scan.timeout_seconds) * 1000);
   const listing = new StagedListing(db);
   track(listing);
   try {
-    await LISTERS[protocol](url, { subtree, signal, maxEntries: config.scan.max_entries, maxDepth: config.scan.max_depth, wantDir: (rel) => dirs.has(rel) }, listing);
+    await LISTERS[protocol](
+      url,
+      { subtree, signal, maxEntries: config.scan.max_entries, maxDepth: config.scan.max_depth, wantDir: (rel) => dirs.has(rel) },
+      listing,
+    );
     await exactSizes(db, url, listing, signal);
     const downloadUrl = m.https ?? m.http;
     const sample = downloadUrl && config.scan.verify > 0 ? listing.sampleClaims(m.id, config.scan.verify) : [];
     const check = downloadUrl && config.scan.verify > 0 ? await verifyClaims(downloadUrl, sample, signal) : undefined;
     // Same size, other bytes: a random piece of a few sampled claims against the origin's hash.
-    const content = downloadUrl && !check?.lies.length && config.scan.verify_content > 0 ? await checkContent(downloadUrl, sample, (p) => piecesOf(db, p), config.scan.verify_content, signal) : undefined;
+    const content =
+      downloadUrl && !check?.lies.length && config.scan.verify_content > 0
+        ? await checkContent(downloadUrl, sample, (p) => piecesOf(db, p), config.scan.verify_content, signal)
+        : undefined;
     for (const x of content?.mismatches ?? []) listing.dropClaim(x.path);
     const verified = check && {
       checked: check.checked,
       lies: check.lies.length,
       inconclusive: check.inconclusive,
-      ...(content ? { content: { checked: content.checked, mismatches: content.mismatches.map((x) => x.path).sort(), inconclusive: content.inconclusive } } : {}),
+      ...(content
+        ? { content: { checked: content.checked, mismatches: content.mismatches.map((x) => x.path).sort(), inconclusive: content.inconclusive } }
+        : {}),
     };
     if (check?.lies.length) {
       // The listing is not the tree clients would get: none of its claims can be trusted.
       listing.discard();
       listing.commit(m.id, subtree, now);
-      return record({ mirror: m.name, protocol, url, ok: false, entries: listing.added, ms: Date.now() - started, ...(verified ? { verified } : {}), error: `${url}: ${describeLies(check.lies, check.checked)}` });
+      return record({
+        mirror: m.name,
+        protocol,
+        url,
+        ok: false,
+        entries: listing.added,
+        ms: Date.now() - started,
+        ...(verified ? { verified } : {}),
+        error: `${url}: ${describeLies(check.lies, check.checked)}`,
+      });
     }
     const stored = listing.commit(m.id, subtree, now);
     return record({ mirror: m.name, protocol, url, ok: true, entries: stored, ms: Date.now() - started, ...(verified ? { verified } : {}) });
   } catch (err) {
     listing.discard();
     const message = err instanceof ListingError ? err.message : `${url}: ${(err as Error).message}`;
-    return record({ mirror: m.name, protocol, url, ok: false, entries: 0, ms: Date.now() - started, error: signal.aborted && !/timed out/.test(message) ? `${url}: timed out` : message });
+    return record({
+      mirror: m.name,
+      protocol,
+      url,
+      ok: false,
+      entries: 0,
+      ms: Date.now() - started,
+      error: signal.aborted && !/timed out/.test(message) ? `${url}: timed out` : message,
+    });
   } finally {
     track(null);
   }

@@ -108,7 +108,21 @@ export async function scanOrigin(db: StateDb, root: string, opts: OriginScanOpti
       const sameContent = prev && prev.sha256 === h.sha256 && prev.size === f.size;
       if (!sameContent) changed++;
       if (prev && !sameContent) rewritten.push(f.path);
-      upsert.run(f.path, f.size, Math.floor(f.mtimeMs / 1000), f.mtimeNs, f.ino, h.md5, h.sha1, h.sha256, h.sha512, h.pieceSize, h.pieces, sameContent ? prev.changed_at : now, null);
+      upsert.run(
+        f.path,
+        f.size,
+        Math.floor(f.mtimeMs / 1000),
+        f.mtimeNs,
+        f.ino,
+        h.md5,
+        h.sha1,
+        h.sha256,
+        h.sha512,
+        h.pieceSize,
+        h.pieces,
+        sameContent ? prev.changed_at : now,
+        null,
+      );
     }
     // Aliases take their target's content as it stands after this scan.
     const target = db.prepare("SELECT * FROM origin_files WHERE path = ?");
@@ -118,7 +132,21 @@ export async function scanOrigin(db: StateDb, root: string, opts: OriginScanOpti
       const prev = cached.get(f.path);
       const sameContent = prev && prev.sha256 === t.sha256 && prev.size === t.size;
       if (!sameContent) changed++;
-      upsert.run(f.path, t.size as number, t.mtime as number, f.mtimeNs, f.ino, t.md5 as string, t.sha1 as string, t.sha256 as string, t.sha512 as string, t.piece_size as number, t.pieces as Uint8Array, sameContent ? prev.changed_at : now, f.aliasOf!);
+      upsert.run(
+        f.path,
+        t.size as number,
+        t.mtime as number,
+        f.mtimeNs,
+        f.ino,
+        t.md5 as string,
+        t.sha1 as string,
+        t.sha256 as string,
+        t.sha512 as string,
+        t.piece_size as number,
+        t.pieces as Uint8Array,
+        sameContent ? prev.changed_at : now,
+        f.aliasOf!,
+      );
     }
     const del = db.prepare("DELETE FROM origin_files WHERE path = ?");
     for (const p of removedPaths) del.run(p);
@@ -135,6 +163,8 @@ export async function scanOrigin(db: StateDb, root: string, opts: OriginScanOpti
     skipped,
     rewritten: rewritten.sort(),
   };
-  bar.stop(`${result.files} files, ${result.hashed} hashed, ${result.cached} unchanged, ${result.changed} changed, ${result.removed} removed, ${result.aliases} aliases, ${result.skipped.length} skipped`);
+  bar.stop(
+    `${result.files} files, ${result.hashed} hashed, ${result.cached} unchanged, ${result.changed} changed, ${result.removed} removed, ${result.aliases} aliases, ${result.skipped.length} skipped`,
+  );
   return result;
 }

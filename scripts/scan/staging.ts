@@ -20,7 +20,13 @@ interface StagedRow {
   approx: number;
 }
 
-const entryOf = (r: StagedRow): ListingEntry => ({ path: r.path, size: r.size, ...(r.mtime !== null ? { mtime: r.mtime } : {}), mtimeRes: r.mtime_res, ...(r.approx ? { approxSize: true } : {}) });
+const entryOf = (r: StagedRow): ListingEntry => ({
+  path: r.path,
+  size: r.size,
+  ...(r.mtime !== null ? { mtime: r.mtime } : {}),
+  mtimeRes: r.mtime_res,
+  ...(r.approx ? { approxSize: true } : {}),
+});
 
 export class StagedListing implements ListingSink {
   readonly scanId = nextScanId++;
@@ -42,7 +48,9 @@ export class StagedListing implements ListingSink {
 
   get(path: string): ListingEntry | undefined {
     this.flush();
-    const r = this.db.prepare("SELECT path, size, mtime, mtime_res, approx FROM scan_staging WHERE scan_id = ? AND path = ?").get(this.scanId, path) as StagedRow | undefined;
+    const r = this.db.prepare("SELECT path, size, mtime, mtime_res, approx FROM scan_staging WHERE scan_id = ? AND path = ?").get(this.scanId, path) as
+      | StagedRow
+      | undefined;
     return r && entryOf(r);
   }
 
@@ -58,7 +66,11 @@ export class StagedListing implements ListingSink {
   /** Entries with rounded sizes ("4.0M"), to settle with HEAD. */
   approximate(): ListingEntry[] {
     this.flush();
-    return (this.db.prepare("SELECT path, size, mtime, mtime_res, approx FROM scan_staging WHERE scan_id = ? AND approx = 1").all(this.scanId) as unknown as StagedRow[]).map(entryOf);
+    return (
+      this.db
+        .prepare("SELECT path, size, mtime, mtime_res, approx FROM scan_staging WHERE scan_id = ? AND approx = 1")
+        .all(this.scanId) as unknown as StagedRow[]
+    ).map(entryOf);
   }
 
   /** Leaves one claim out of the listing before it is committed (its content differs from the origin's). */
@@ -97,11 +109,16 @@ export class StagedListing implements ListingSink {
     this.flush();
     let stored = 0;
     transaction(this.db, () => {
-      if (subtree) this.db.prepare("DELETE FROM mirror_files WHERE mirror_id = ? AND (path = ? OR (path >= ? AND path < ?))").run(mirrorId, subtree, subtree + "/", subtree + "0");
+      if (subtree)
+        this.db
+          .prepare("DELETE FROM mirror_files WHERE mirror_id = ? AND (path = ? OR (path >= ? AND path < ?))")
+          .run(mirrorId, subtree, subtree + "/", subtree + "0");
       else this.db.prepare("DELETE FROM mirror_files WHERE mirror_id = ?").run(mirrorId);
       stored = Number(
         this.db
-          .prepare("INSERT OR REPLACE INTO mirror_files (mirror_id, path, size, mtime, mtime_res, seen_at) SELECT ?, path, size, mtime, mtime_res, ? FROM scan_staging WHERE scan_id = ? AND approx = 0")
+          .prepare(
+            "INSERT OR REPLACE INTO mirror_files (mirror_id, path, size, mtime, mtime_res, seen_at) SELECT ?, path, size, mtime, mtime_res, ? FROM scan_staging WHERE scan_id = ? AND approx = 0",
+          )
           .run(mirrorId, seenAt, this.scanId).changes,
       );
       this.db.prepare("DELETE FROM scan_staging WHERE scan_id = ?").run(this.scanId);

@@ -38,7 +38,8 @@ export async function verifyClaims(baseUrl: string, sample: Claim[], signal: Abo
     const r = await headOf(url, signal);
     if (!r || r.status >= 500 || r.status === 429) outcome.inconclusive++;
     else if (r.status === 404 || r.status === 410 || r.status === 403) outcome.lies.push({ url, listed: c.size, found: `HTTP ${r.status}` });
-    else if (r.status >= 200 && r.status < 300 && r.length !== null && r.length !== c.size) outcome.lies.push({ url, listed: c.size, found: `size ${r.length}` });
+    else if (r.status >= 200 && r.status < 300 && r.length !== null && r.length !== c.size)
+      outcome.lies.push({ url, listed: c.size, found: `size ${r.length}` });
     else if (r.status !== 200 || r.length === null) outcome.inconclusive++;
   });
   return outcome;

@@ -57,7 +57,10 @@ export async function walkTree(root: string, subtree = "", readDir: ReadDir = re
       try {
         name = UTF8.decode(e.name);
       } catch {
-        skipped.push({ path: `${rel ? rel + "/" : ""}${e.name.toString("latin1")}`, reason: `name is not UTF-8 (bytes ${e.name.toString("hex")}): no URL can name it` });
+        skipped.push({
+          path: `${rel ? rel + "/" : ""}${e.name.toString("latin1")}`,
+          reason: `name is not UTF-8 (bytes ${e.name.toString("hex")}): no URL can name it`,
+        });
         continue;
       }
       if (/[\x00-\x1f\x7f]/.test(name)) {

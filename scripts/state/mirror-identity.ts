@@ -10,7 +10,10 @@ import { createHash } from "node:crypto";
 import type { MirrorConfig } from "../config/schema.js";
 import { type StateDb, transaction } from "./db.js";
 
-const urlsDigest = (m: MirrorConfig) => createHash("sha256").update(JSON.stringify([m.http ?? null, m.https ?? null, m.ftp ?? null, m.rsync ?? null])).digest("hex");
+const urlsDigest = (m: MirrorConfig) =>
+  createHash("sha256")
+    .update(JSON.stringify([m.http ?? null, m.https ?? null, m.ftp ?? null, m.rsync ?? null]))
+    .digest("hex");
 
 /** Brings the state's per-mirror rows in line with the configured mirrors; returns what it dropped and why. */
 export function reconcileMirrorState(db: StateDb, mirrors: readonly MirrorConfig[]): string[] {
@@ -37,7 +40,9 @@ export function reconcileMirrorState(db: StateDb, mirrors: readonly MirrorConfig
       }
     }
     // Rows without an identity predate it (an upgraded state): they are adopted, not dropped.
-    const st = db.prepare("INSERT INTO mirror_identity (id, name, urls) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, urls = excluded.urls");
+    const st = db.prepare(
+      "INSERT INTO mirror_identity (id, name, urls) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, urls = excluded.urls",
+    );
     for (const m of mirrors) st.run(m.id, m.name, urlsDigest(m));
     const ids = mirrors.map((m) => m.id);
     db.prepare(`DELETE FROM mirror_files WHERE mirror_id NOT IN (${ids.length ? ids.join(", ") : "NULL"})`).run();

@@ -80,7 +80,9 @@ export async function openLocalStore(t: Target): Promise<IndexStore> {
     },
     migrate: () => applyMigrations(store),
     kvPut: async (entries: KvEntry[]) => {
-      const body = entries.map((e) => (typeof e.value === "string" ? { key: e.key, value: e.value } : { key: e.key, value: Buffer.from(e.value).toString("base64"), b64: true }));
+      const body = entries.map((e) =>
+        typeof e.value === "string" ? { key: e.key, value: e.value } : { key: e.key, value: Buffer.from(e.value).toString("base64"), b64: true },
+      );
       if (body.length) await (await call("/kv/put", body)).body?.cancel();
     },
     kvDelete: async (keys) => {

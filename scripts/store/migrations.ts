@@ -16,14 +16,19 @@ export interface SqlRunner {
 export const MIGRATIONS_DIR = path.join(ROOT, "migrations");
 
 export async function applyMigrations(db: SqlRunner, dir = MIGRATIONS_DIR): Promise<string[]> {
-  await db.batch(["CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)"]);
+  await db.batch([
+    "CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)",
+  ]);
   const done = new Set((await db.query<{ name: string }>("SELECT name FROM d1_migrations")).map((r) => r.name));
   const files = (await readdir(dir)).filter((f) => f.endsWith(".sql")).sort();
   const applied: string[] = [];
   for (const f of files) {
     if (done.has(f)) continue;
     const sql = await readFile(path.join(dir, f), "utf8");
-    const statements = sql.split("--> statement-breakpoint").map((s) => s.trim()).filter(Boolean);
+    const statements = sql
+      .split("--> statement-breakpoint")
+      .map((s) => s.trim())
+      .filter(Boolean);
     await db.batch([...statements, `INSERT INTO d1_migrations (name) VALUES ('${f.replaceAll("'", "''")}')`]);
     applied.push(f);
   }

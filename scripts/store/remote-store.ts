@@ -23,14 +23,17 @@ export class RemoteStoreError extends Error {}
 export function openRemoteStore(t: Target, env: NodeJS.ProcessEnv = process.env): IndexStore {
   const token = env.CLOUDFLARE_API_TOKEN;
   const account = env.CLOUDFLARE_ACCOUNT_ID;
-  if (!token || !account) throw new RemoteStoreError("--remote needs CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID in the environment (a token with D1 edit and Workers KV edit)");
+  if (!token || !account)
+    throw new RemoteStoreError("--remote needs CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID in the environment (a token with D1 edit and Workers KV edit)");
   const b = bindingsOf(t);
   const client = new Cloudflare({ apiToken: token, baseURL: env.CLOUDFLARE_BASE_URL || undefined, maxRetries: 3, timeout: 120_000 });
   const what = (op: string) => `Cloudflare API ${op} (database ${b.databaseName} ${b.databaseId}, namespace ${b.namespaceId})`;
-  const failed = (op: string, err: unknown) => new RemoteStoreError(`${what(op)} failed: ${err instanceof Error ? err.message : String(err)}; run the push again, it resumes`);
+  const failed = (op: string, err: unknown) =>
+    new RemoteStoreError(`${what(op)} failed: ${err instanceof Error ? err.message : String(err)}; run the push again, it resumes`);
   const checked = (op: string, r: { unsuccessful_keys?: string[] } | null) => {
     const bad = r?.unsuccessful_keys ?? [];
-    if (bad.length) throw new RemoteStoreError(`${what(op)}: ${bad.length} keys were not written (first: ${JSON.stringify(bad[0])}); run the push again, it resumes`);
+    if (bad.length)
+      throw new RemoteStoreError(`${what(op)}: ${bad.length} keys were not written (first: ${JSON.stringify(bad[0])}); run the push again, it resumes`);
   };
   const run = async <T>(params: { sql: string } | { batch: { sql: string }[] }): Promise<T[]> => {
     try {
@@ -53,7 +56,9 @@ export function openRemoteStore(t: Target, env: NodeJS.ProcessEnv = process.env)
     migrate: () => applyMigrations(store),
     kvPut: async (entries: KvEntry[]) => {
       if (!entries.length) return;
-      const body = entries.map((e) => (typeof e.value === "string" ? { key: e.key, value: e.value } : { key: e.key, value: Buffer.from(e.value).toString("base64"), base64: true }));
+      const body = entries.map((e) =>
+        typeof e.value === "string" ? { key: e.key, value: e.value } : { key: e.key, value: Buffer.from(e.value).toString("base64"), base64: true },
+      );
       let r;
       try {
         r = await client.kv.namespaces.bulkUpdate(b.namespaceId, { account_id: account, body });

@@ -52,5 +52,12 @@ export async function withStore<R>(t: Target, fn: (s: IndexStore) => Promise<R>)
 /** Statements in order, cut to the store's request size; each request is one batch. */
 export async function batchInBulks(store: IndexStore, statements: string[]): Promise<void> {
   const { bulksOf } = await import("../push/bulks.js");
-  for (const b of bulksOf(statements, (s) => [s], (s) => s.length + 1, store.limits.d1Statements, store.limits.d1Bytes)) await store.batch(b.encoded);
+  for (const b of bulksOf(
+    statements,
+    (s) => [s],
+    (s) => s.length + 1,
+    store.limits.d1Statements,
+    store.limits.d1Bytes,
+  ))
+    await store.batch(b.encoded);
 }

@@ -62,7 +62,10 @@ export function bindingsOf(t: Pick<Target, "env" | "wranglerConfig">): Bindings 
  * "* * * * *"); null when no such schedule is there.
  */
 export function cronMinutes(t: Pick<Target, "env" | "wranglerConfig"> = {}): number | null {
-  const cfg = parse(readFileSync(wranglerConfigFile(t), "utf8")) as { triggers?: { crons?: string[] }; env?: Record<string, { triggers?: { crons?: string[] } }> };
+  const cfg = parse(readFileSync(wranglerConfigFile(t), "utf8")) as {
+    triggers?: { crons?: string[] };
+    env?: Record<string, { triggers?: { crons?: string[] } }>;
+  };
   const crons = (t.env ? cfg.env?.[t.env]?.triggers : cfg.triggers)?.crons ?? [];
   for (const c of crons) {
     const m = /^(\*|\*\/([0-9]+)) \* \* \* \*$/.exec(c.trim());
@@ -73,7 +76,10 @@ export function cronMinutes(t: Pick<Target, "env" | "wranglerConfig"> = {}): num
 
 /** The Worker's ORIGIN_URL in an environment's vars (production by default); null when unset. */
 export function workerOriginUrl(env = "production", t: Pick<Target, "wranglerConfig"> = {}): string | null {
-  const cfg = parse(readFileSync(wranglerConfigFile(t), "utf8")) as { vars?: Record<string, unknown>; env?: Record<string, { vars?: Record<string, unknown> }> };
+  const cfg = parse(readFileSync(wranglerConfigFile(t), "utf8")) as {
+    vars?: Record<string, unknown>;
+    env?: Record<string, { vars?: Record<string, unknown> }>;
+  };
   const v = (env ? cfg.env?.[env]?.vars : cfg.vars)?.ORIGIN_URL;
   return typeof v === "string" ? v : null;
 }

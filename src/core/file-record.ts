@@ -44,7 +44,16 @@ export type RepoMeta = "consistent" | "origin";
 const REPO_META_BITS: Record<RepoMeta, number> = { consistent: 8, origin: 16 };
 
 /** A record from stored columns, where an unknown hash is NULL rather than absent. */
-export function fileRecordOf(r: { size: number; mtime: number; changed: number; md5?: string | null; sha1?: string | null; sha256?: string | null; mirrors: number[]; repoMeta?: RepoMeta | null }): FileRecord {
+export function fileRecordOf(r: {
+  size: number;
+  mtime: number;
+  changed: number;
+  md5?: string | null;
+  sha1?: string | null;
+  sha256?: string | null;
+  mirrors: number[];
+  repoMeta?: RepoMeta | null;
+}): FileRecord {
   return {
     size: r.size,
     mtime: r.mtime,
@@ -124,7 +133,6 @@ export function decodeMirrorSet(bits: Uint8Array): number[] {
   }
   return ids;
 }
-
 
 /** KV keys are limited to 512 bytes; long paths are keyed by their SHA-256 instead. */
 export function fileKey(path: string): Promise<string> {

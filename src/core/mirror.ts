@@ -117,7 +117,8 @@ export function mirrorUrlProblem(scheme: string, url: string): string | null {
   if (parsed.protocol !== `${scheme}:`) return `${scheme} URL must start with ${scheme}://: ${url}`;
   if (!url.endsWith("/")) return `${scheme} URL must end with '/': ${url}`;
   // Said without the URL's user and password: this line goes to logs.
-  if (parsed.username || parsed.password) return `${scheme} URL must not carry credentials (clients would be sent to them): ${scheme}://***@${parsed.host}${parsed.pathname}`;
+  if (parsed.username || parsed.password)
+    return `${scheme} URL must not carry credentials (clients would be sent to them): ${scheme}://***@${parsed.host}${parsed.pathname}`;
   if (parsed.search || parsed.hash) return `${scheme} URL must not carry a query or fragment: ${url}`;
   return null;
 }

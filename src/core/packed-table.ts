@@ -12,8 +12,26 @@ import type { Mirror, Scheme } from "./mirror.js";
 /** [id, name, http, https, country, continent, region, lat, lon, asns, prefixes, weight, flags,
  *  extraCountries, allowCountries, denyCountries, maxFileSize, up.http, up.https, lagSeconds] */
 export type PackedMirror = [
-  number, string, string | null, string | null, string, string, string | null, number | null, number | null,
-  number[], string[], number, number, string[], string[], string[], number | null, boolean | null, boolean | null, number | null,
+  number,
+  string,
+  string | null,
+  string | null,
+  string,
+  string,
+  string | null,
+  number | null,
+  number | null,
+  number[],
+  string[],
+  number,
+  number,
+  string[],
+  string[],
+  string[],
+  number | null,
+  boolean | null,
+  boolean | null,
+  number | null,
 ];
 
 export const PACKED_FIELDS = 20;
@@ -28,19 +46,63 @@ const ENABLED = 64;
 
 // Every field of Mirror must be named here: adding one to the type without packing it fails to compile.
 const PACKED: Record<keyof Mirror, true> = {
-  id: true, name: true, urls: true, country: true, continent: true, region: true, lat: true, lon: true, asns: true,
-  prefixes: true, weight: true, countryOnly: true, regionOnly: true, asnOnly: true, prefixOnly: true, extraCountries: true,
-  allowCountries: true, denyCountries: true, ipv4: true, ipv6: true, maxFileSize: true, enabled: true, up: true, lagSeconds: true,
+  id: true,
+  name: true,
+  urls: true,
+  country: true,
+  continent: true,
+  region: true,
+  lat: true,
+  lon: true,
+  asns: true,
+  prefixes: true,
+  weight: true,
+  countryOnly: true,
+  regionOnly: true,
+  asnOnly: true,
+  prefixOnly: true,
+  extraCountries: true,
+  allowCountries: true,
+  denyCountries: true,
+  ipv4: true,
+  ipv6: true,
+  maxFileSize: true,
+  enabled: true,
+  up: true,
+  lagSeconds: true,
 };
 void PACKED;
 
 export function packMirror(m: Mirror): PackedMirror {
-  const flags = (m.countryOnly ? COUNTRY_ONLY : 0) | (m.regionOnly ? REGION_ONLY : 0) | (m.asnOnly ? ASN_ONLY : 0) |
-    (m.prefixOnly ? PREFIX_ONLY : 0) | (m.ipv4 ? IPV4 : 0) | (m.ipv6 ? IPV6 : 0) | (m.enabled ? ENABLED : 0);
+  const flags =
+    (m.countryOnly ? COUNTRY_ONLY : 0) |
+    (m.regionOnly ? REGION_ONLY : 0) |
+    (m.asnOnly ? ASN_ONLY : 0) |
+    (m.prefixOnly ? PREFIX_ONLY : 0) |
+    (m.ipv4 ? IPV4 : 0) |
+    (m.ipv6 ? IPV6 : 0) |
+    (m.enabled ? ENABLED : 0);
   return [
-    m.id, m.name, m.urls.http ?? null, m.urls.https ?? null, m.country, m.continent, m.region ?? null, m.lat ?? null, m.lon ?? null,
-    m.asns, m.prefixes, m.weight, flags, m.extraCountries, m.allowCountries, m.denyCountries, m.maxFileSize ?? null,
-    m.up.http ?? null, m.up.https ?? null, m.lagSeconds ?? null,
+    m.id,
+    m.name,
+    m.urls.http ?? null,
+    m.urls.https ?? null,
+    m.country,
+    m.continent,
+    m.region ?? null,
+    m.lat ?? null,
+    m.lon ?? null,
+    m.asns,
+    m.prefixes,
+    m.weight,
+    flags,
+    m.extraCountries,
+    m.allowCountries,
+    m.denyCountries,
+    m.maxFileSize ?? null,
+    m.up.http ?? null,
+    m.up.https ?? null,
+    m.lagSeconds ?? null,
   ];
 }
 
@@ -59,18 +121,53 @@ const nums = (v: unknown) => Array.isArray(v) && v.every(isNum);
 export function unpackMirror(raw: unknown): Mirror | null {
   if (!Array.isArray(raw) || raw.length !== PACKED_FIELDS) return null;
   const r = raw as PackedMirror;
-  if (!isNum(r[0]) || !isStr(r[1]) || !optStr(r[2]) || !optStr(r[3]) || !isStr(r[4]) || !isStr(r[5]) || !optStr(r[6]) ||
-    !optNum(r[7]) || !optNum(r[8]) || !nums(r[9]) || !strs(r[10]) || !isNum(r[11]) || !isNum(r[12]) || !strs(r[13]) ||
-    !strs(r[14]) || !strs(r[15]) || !optNum(r[16]) || !optBool(r[17]) || !optBool(r[18]) || !optNum(r[19])) return null;
+  if (
+    !isNum(r[0]) ||
+    !isStr(r[1]) ||
+    !optStr(r[2]) ||
+    !optStr(r[3]) ||
+    !isStr(r[4]) ||
+    !isStr(r[5]) ||
+    !optStr(r[6]) ||
+    !optNum(r[7]) ||
+    !optNum(r[8]) ||
+    !nums(r[9]) ||
+    !strs(r[10]) ||
+    !isNum(r[11]) ||
+    !isNum(r[12]) ||
+    !strs(r[13]) ||
+    !strs(r[14]) ||
+    !strs(r[15]) ||
+    !optNum(r[16]) ||
+    !optBool(r[17]) ||
+    !optBool(r[18]) ||
+    !optNum(r[19])
+  )
+    return null;
   const flags = r[12];
   const up: Partial<Record<Scheme, boolean>> = {};
   if (r[17] !== null) up.http = r[17];
   if (r[18] !== null) up.https = r[18];
   const m: Mirror = {
-    id: r[0], name: r[1], urls: {}, country: r[4], continent: r[5], asns: r[9], prefixes: r[10], weight: r[11],
-    countryOnly: (flags & COUNTRY_ONLY) !== 0, regionOnly: (flags & REGION_ONLY) !== 0, asnOnly: (flags & ASN_ONLY) !== 0,
-    prefixOnly: (flags & PREFIX_ONLY) !== 0, extraCountries: r[13], allowCountries: r[14], denyCountries: r[15],
-    ipv4: (flags & IPV4) !== 0, ipv6: (flags & IPV6) !== 0, enabled: (flags & ENABLED) !== 0, up,
+    id: r[0],
+    name: r[1],
+    urls: {},
+    country: r[4],
+    continent: r[5],
+    asns: r[9],
+    prefixes: r[10],
+    weight: r[11],
+    countryOnly: (flags & COUNTRY_ONLY) !== 0,
+    regionOnly: (flags & REGION_ONLY) !== 0,
+    asnOnly: (flags & ASN_ONLY) !== 0,
+    prefixOnly: (flags & PREFIX_ONLY) !== 0,
+    extraCountries: r[13],
+    allowCountries: r[14],
+    denyCountries: r[15],
+    ipv4: (flags & IPV4) !== 0,
+    ipv6: (flags & IPV6) !== 0,
+    enabled: (flags & ENABLED) !== 0,
+    up,
   };
   if (r[2] !== null) m.urls.http = r[2];
   if (r[3] !== null) m.urls.https = r[3];

@@ -6,9 +6,7 @@
 
 export const MAX_PATH_BYTES = 1024;
 
-export type PathResult =
-  | { ok: true; path: string; isDirectory: boolean }
-  | { ok: false; reason: string };
+export type PathResult = { ok: true; path: string; isDirectory: boolean } | { ok: false; reason: string };
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 

@@ -91,17 +91,7 @@ export interface ReleasePolicy {
 
 export const DEFAULT_POLICY: Policy = {
   minSize: 4096,
-  originPatterns: [
-    "repomd.xml",
-    "repomd.xml.*",
-    "InRelease",
-    "Release",
-    "Release.gpg",
-    "Packages*",
-    "Sources*",
-    "*.sig",
-    "*.asc",
-  ],
+  originPatterns: ["repomd.xml", "repomd.xml.*", "InRelease", "Release", "Release.gpg", "Packages*", "Sources*", "*.sig", "*.asc"],
   regions: {},
   stickiness: { repoDepth: 2, ipv4Bits: 24, ipv6Bits: 48 },
   distanceHalfKm: 2000,
@@ -144,8 +134,13 @@ export function policyWithDefaults(p: Partial<Policy> | undefined): Policy {
 function isRepositoryDecl(r: unknown): r is RepositoryDecl {
   const d = r as Partial<RepositoryDecl> | null;
   return (
-    typeof d === "object" && d !== null && typeof d.root === "string" && !d.root.startsWith("/") && !d.root.endsWith("/") &&
-    (d.kind === "detect" || (REPOSITORY_KINDS as readonly string[]).includes(d.kind as string)) && (d.metadata === "mirrors" || d.metadata === "origin")
+    typeof d === "object" &&
+    d !== null &&
+    typeof d.root === "string" &&
+    !d.root.startsWith("/") &&
+    !d.root.endsWith("/") &&
+    (d.kind === "detect" || (REPOSITORY_KINDS as readonly string[]).includes(d.kind as string)) &&
+    (d.metadata === "mirrors" || d.metadata === "origin")
   );
 }
 
@@ -154,7 +149,11 @@ function isRepositoryDecl(r: unknown): r is RepositoryDecl {
  * Used for origin patterns, mutable patterns and staged paths alike.
  */
 export function compilePathGlobs(patterns: string[]): (path: string) => boolean {
-  const body = (glob: string) => glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]");
+  const body = (glob: string) =>
+    glob
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, "[^/]*")
+      .replace(/\?/g, "[^/]");
   // One alternation per kind: a single regex test per request instead of one per pattern.
   const anyOf = (globs: string[]) => (globs.length ? new RegExp(`^(?:${globs.map(body).join("|")})$`) : null);
   const whole = anyOf(patterns.filter((g) => g.includes("/")));

@@ -18,7 +18,9 @@ export function dirListingJson(l: DirListing) {
   return {
     path: "/" + l.path,
     ...(l.pages ? { page: l.page, pages: l.pages, ...pageLinks(l, "&json") } : {}),
-    entries: l.entries.map((e) => (e.dir ? { name: e.name, type: "directory" } : { name: e.name, type: "file", size: e.size, mtime: new Date(e.mtime! * 1000).toISOString() })),
+    entries: l.entries.map((e) =>
+      e.dir ? { name: e.name, type: "directory" } : { name: e.name, type: "file", size: e.size, mtime: new Date(e.mtime! * 1000).toISOString() },
+    ),
   };
 }
 

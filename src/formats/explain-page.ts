@@ -22,7 +22,14 @@ export interface ExplainBody {
   excluded?: { name: string; country: string; reason: string; tier?: string }[];
 }
 
-const CLIENT_FIELDS: [string, string][] = [["ip", "IP"], ["country", "country"], ["continent", "continent"], ["asn", "ASN"], ["lat", "latitude"], ["lon", "longitude"]];
+const CLIENT_FIELDS: [string, string][] = [
+  ["ip", "IP"],
+  ["country", "country"],
+  ["continent", "continent"],
+  ["asn", "ASN"],
+  ["lat", "latitude"],
+  ["lon", "longitude"],
+];
 
 export function explainPageHtml(b: ExplainBody): string {
   const client = CLIENT_FIELDS.filter(([k]) => b.client[k] !== undefined && b.client[k] !== null)
@@ -31,7 +38,10 @@ export function explainPageHtml(b: ExplainBody): string {
   const where = b.location ? `<a href="${esc(b.location)}" rel="nofollow">${esc(b.location)}</a>` : "nowhere";
   const verdict = b.target === "mirror" ? `to mirror <b>${esc(b.winner?.name ?? "")}</b>` : b.target === "origin" ? "to the origin" : "not served";
   const candidates = (b.candidates ?? [])
-    .map((m) => `<tr${m.rank === 1 && b.target === "mirror" ? ' class="win"' : ""}><td>${m.rank}</td><th scope="row">${esc(m.name)}</th><td>${esc(m.country)}</td><td>${esc(m.tier)}</td><td>${m.distanceKm ?? ""}</td><td>${m.weight}</td><td>${Number(m.score.toFixed(4))}</td><td><a href="${esc(m.url)}" rel="nofollow">${esc(m.url)}</a></td></tr>`)
+    .map(
+      (m) =>
+        `<tr${m.rank === 1 && b.target === "mirror" ? ' class="win"' : ""}><td>${m.rank}</td><th scope="row">${esc(m.name)}</th><td>${esc(m.country)}</td><td>${esc(m.tier)}</td><td>${m.distanceKm ?? ""}</td><td>${m.weight}</td><td>${Number(m.score.toFixed(4))}</td><td><a href="${esc(m.url)}" rel="nofollow">${esc(m.url)}</a></td></tr>`,
+    )
     .join("\n");
   const excluded = (b.excluded ?? []).map((e) => `<tr><th scope="row">${esc(e.name)}</th><td>${esc(e.country)}</td><td>${esc(e.reason)}</td></tr>`).join("\n");
   const jsonHref = `/_mirrorhop/explain/${b.path.split("/").map(encodeURIComponent).join("/")}?json`;

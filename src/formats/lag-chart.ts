@@ -45,15 +45,21 @@ export function lagChartSvg(v: StatusView): string {
   const y = (lag: number) => H - M.bottom - (scaleOf(lag) / yMax) * (H - M.top - M.bottom);
   const parts: string[] = [];
   for (const lag of LAG_TICKS.filter((t) => t <= top * 1.05)) {
-    parts.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${y(lag).toFixed(1)}" y2="${y(lag).toFixed(1)}" class="grid"/><text x="${M.left - 6}" y="${(y(lag) + 4).toFixed(1)}" text-anchor="end">${lag === 0 ? "0" : hoursLabel(lag)}</text>`);
+    parts.push(
+      `<line x1="${M.left}" x2="${W - M.right}" y1="${y(lag).toFixed(1)}" y2="${y(lag).toFixed(1)}" class="grid"/><text x="${M.left - 6}" y="${(y(lag) + 4).toFixed(1)}" text-anchor="end">${lag === 0 ? "0" : hoursLabel(lag)}</text>`,
+    );
   }
   for (let k = 0; k <= 4; k++) {
     const t = from + (span * k) / 4;
-    parts.push(`<text x="${x(t).toFixed(1)}" y="${H - 12}" text-anchor="${k === 0 ? "start" : k === 4 ? "end" : "middle"}">${new Date(t * 1000).toISOString().slice(5, 16).replace("T", " ")}</text>`);
+    parts.push(
+      `<text x="${x(t).toFixed(1)}" y="${H - 12}" text-anchor="${k === 0 ? "start" : k === 4 ? "end" : "middle"}">${new Date(t * 1000).toISOString().slice(5, 16).replace("T", " ")}</text>`,
+    );
   }
   if (v.policy.maxLagSeconds !== null) {
     const yl = y(v.policy.maxLagSeconds).toFixed(1);
-    parts.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${yl}" y2="${yl}" class="limit"/><text x="${W - M.right}" y="${Number(yl) - 4}" text-anchor="end" class="limit-label">max lag</text>`);
+    parts.push(
+      `<line x1="${M.left}" x2="${W - M.right}" y1="${yl}" y2="${yl}" class="limit"/><text x="${W - M.right}" y="${Number(yl) - 4}" text-anchor="end" class="limit-label">max lag</text>`,
+    );
   }
   series.forEach((s, i) => {
     // A failed probe has no lag: the line breaks there and a cross marks the failure.
@@ -72,12 +78,19 @@ export function lagChartSvg(v: StatusView): string {
     parts.push(
       `<g class="series" data-mirror="${esc(s.name)}" stroke="${colour}"${dash}><title>${esc(s.name)}</title>${runs
         .filter((r) => r.length)
-        .map((r) => (r.length === 1 ? `<circle cx="${r[0]!.split(",")[0]}" cy="${r[0]!.split(",")[1]}" r="2.5" fill="${colour}"/>` : `<polyline points="${r.join(" ")}" fill="none"/>`))
+        .map((r) =>
+          r.length === 1
+            ? `<circle cx="${r[0]!.split(",")[0]}" cy="${r[0]!.split(",")[1]}" r="2.5" fill="${colour}"/>`
+            : `<polyline points="${r.join(" ")}" fill="none"/>`,
+        )
         .join("")}${fails.join("")}</g>`,
     );
   });
   const legend = series
-    .map((s, i) => `<span class="key"><svg width="22" height="8" aria-hidden="true"><line x1="0" x2="22" y1="4" y2="4" stroke="${seriesColour(i)}" stroke-width="3"${DASHES[i % DASHES.length] ? ` stroke-dasharray="${DASHES[i % DASHES.length]}"` : ""}/></svg>${esc(s.name)}</span>`)
+    .map(
+      (s, i) =>
+        `<span class="key"><svg width="22" height="8" aria-hidden="true"><line x1="0" x2="22" y1="4" y2="4" stroke="${seriesColour(i)}" stroke-width="3"${DASHES[i % DASHES.length] ? ` stroke-dasharray="${DASHES[i % DASHES.length]}"` : ""}/></svg>${esc(s.name)}</span>`,
+    )
     .join(" ");
   return `<figure class="chart"><svg id="rollout" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Lag behind the origin per mirror over time (log scale)" data-series="${series.length}" data-from="${from}" data-to="${to}">
 <style>text{font:11px system-ui,sans-serif;fill:#555}.grid{stroke:#e3e3e3}.limit{stroke:#c0392b;stroke-dasharray:6 4}.limit-label{fill:#c0392b}polyline{stroke-width:2}.fail{stroke:#c0392b;stroke-width:1.5;stroke-dasharray:none}</style>

@@ -21,10 +21,7 @@ export function metalink3(v: DownloadView): string {
   ];
   // librepo compares mm0:timestamp with its cached repomd.xml to skip a download that changes nothing.
   if (v.mirrorManager) lines.push(`      <mm0:timestamp>${r.mtime}</mm0:timestamp>`);
-  lines.push(
-    `      <size>${r.size}</size>`,
-    "      <verification>",
-  );
+  lines.push(`      <size>${r.size}</size>`, "      <verification>");
   if (r.md5) lines.push(`        <hash type="md5">${r.md5}</hash>`);
   if (r.sha1) lines.push(`        <hash type="sha1">${r.sha1}</hash>`);
   if (r.sha256) lines.push(`        <hash type="sha256">${r.sha256}</hash>`);

@@ -17,8 +17,12 @@ export function exclusionsOf(v: StatusView, m: MirrorStatusView, cfg: Mirror): s
   const out: string[] = [];
   if (!cfg.enabled) out.push("disabled (enabled = false): no redirects, no probes");
   if (cfg.weight === 0) out.push("drained (weight = 0): no new clients");
-  for (const [scheme, s] of Object.entries(m.schemes)) if (s && !s.up) out.push(`${scheme} down after ${s.failures} failed probes${s.lastError ? `: ${s.lastError}` : ""}`);
-  if (m.lagging) out.push(`skipped for ${v.policy.lagScope === "all" ? "every file" : "mutable files"}: ${duration(m.lagSeconds)} behind, over max_lag_seconds (${duration(v.policy.maxLagSeconds)})`);
+  for (const [scheme, s] of Object.entries(m.schemes))
+    if (s && !s.up) out.push(`${scheme} down after ${s.failures} failed probes${s.lastError ? `: ${s.lastError}` : ""}`);
+  if (m.lagging)
+    out.push(
+      `skipped for ${v.policy.lagScope === "all" ? "every file" : "mutable files"}: ${duration(m.lagSeconds)} behind, over max_lag_seconds (${duration(v.policy.maxLagSeconds)})`,
+    );
   if (m.stalled) out.push("stalled: its trace has not moved while the origin's has");
   if (m.claimsExpired) out.push("holds nothing: no successful scan within scan.max_claim_age_seconds");
   if (cfg.prefixOnly) out.push("serves only clients in its prefixes (prefix_only)");
@@ -35,12 +39,20 @@ export function exclusionsOf(v: StatusView, m: MirrorStatusView, cfg: Mirror): s
 
 export function mirrorPageHtml(v: StatusView, m: MirrorStatusView, cfg: Mirror, extras: MirrorExtras): string {
   const exclusions = exclusionsOf(v, m, cfg);
-  const urls = Object.entries(m.urls).map(([scheme, url]) => `<li>${esc(scheme)}: <a href="${esc(url)}" rel="nofollow">${esc(url)}</a></li>`).join("");
+  const urls = Object.entries(m.urls)
+    .map(([scheme, url]) => `<li>${esc(scheme)}: <a href="${esc(url)}" rel="nofollow">${esc(url)}</a></li>`)
+    .join("");
   const chart = lagChartSvg({ ...v, history: { ...v.history, series: v.history.series.filter((s) => s.mirrorId === m.id) } });
   const failures = extras.failures
-    .map((f) => `<tr><td>${new Date(f.at * 1000).toISOString().slice(0, 16).replace("T", " ")} UTC</td><td>${esc(f.scheme)}${f.family ? ` IPv${f.family}` : ""}</td><td>${esc(f.error ?? "")}</td></tr>`)
+    .map(
+      (f) =>
+        `<tr><td>${new Date(f.at * 1000).toISOString().slice(0, 16).replace("T", " ")} UTC</td><td>${esc(f.scheme)}${f.family ? ` IPv${f.family}` : ""}</td><td>${esc(f.error ?? "")}</td></tr>`,
+    )
     .join("\n");
-  const lacking = extras.lacking.slice(0, 50).map((p) => `<li><a href="/_mirrorhop/explain/${p.split("/").map(encodeURIComponent).join("/")}">${esc(p)}</a></li>`).join("");
+  const lacking = extras.lacking
+    .slice(0, 50)
+    .map((p) => `<li><a href="/_mirrorhop/explain/${p.split("/").map(encodeURIComponent).join("/")}">${esc(p)}</a></li>`)
+    .join("");
   const live = `<dl>
 <dt>Country</dt><dd>${esc(countryName(m.country))} (${esc(m.country)}, ${esc(cfg.continent)}${cfg.region ? `, region ${esc(cfg.region)}` : ""})</dd>
 <dt>Weight</dt><dd>${cfg.weight}</dd>

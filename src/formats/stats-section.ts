@@ -25,7 +25,9 @@ export function statsSectionHtml(r: StatsResult): string {
   if (!r.ok) return `<h2 id="downloads">Downloads</h2>\n<p class="unknown" id="stats-unavailable">${esc(r.reason)}</p>`;
   const v = r.view;
   const rows = v.mirrors.map(
-    (m) => `<tr data-stats-mirror="${esc(m.name)}" data-weight-share="${m.weightShare.toFixed(4)}" data-share-7d="${m.share.events7d === null ? "" : m.share.events7d.toFixed(4)}"${m.enabled ? "" : ' class="disabled"'}>
+    (
+      m,
+    ) => `<tr data-stats-mirror="${esc(m.name)}" data-weight-share="${m.weightShare.toFixed(4)}" data-share-7d="${m.share.events7d === null ? "" : m.share.events7d.toFixed(4)}"${m.enabled ? "" : ' class="disabled"'}>
 <th scope="row">${esc(m.name)}</th><td>${num(m.weight)} <small>(${pct(m.weightShare)})</small></td>${countCells(m.downloads)}<td class="share">${pct(m.share.events1d)}</td><td class="share">${pct(m.share.events7d)} ${shareBar(m.share.events7d, m.weightShare)}</td><td>${pct(m.share.bytes7d)}</td></tr>`,
   );
   const reasons = Object.entries(v.origin.byReason)

@@ -50,7 +50,11 @@ function schemeCell(m: MirrorStatusView, scheme: "http" | "https"): string {
   const s = m.schemes[scheme];
   if (!s) return `<td class="unknown" data-state="unknown">not probed</td>`;
   // `since` is when the state last changed; null: it never has, since the first probe.
-  const title = s.up ? (s.since === null ? "up since its first probe" : `up since ${when(s.since)}`) : `down${s.since === null ? "" : ` since ${when(s.since)}`}: ${s.lastError ?? ""}`;
+  const title = s.up
+    ? s.since === null
+      ? "up since its first probe"
+      : `up since ${when(s.since)}`
+    : `down${s.since === null ? "" : ` since ${when(s.since)}`}: ${s.lastError ?? ""}`;
   return `<td class="${s.up ? "up" : "down"}" data-scheme="${scheme}" data-state="${s.up ? "up" : "down"}" title="${esc(title)}">${s.up ? "up" : "down"}${s.latencyMs !== null ? ` <small>${s.latencyMs} ms</small>` : ""}${!s.up && s.lastError ? `<br><small>${esc(s.lastError)}</small>` : ""}</td>`;
 }
 
@@ -85,7 +89,7 @@ ${familyCell(m)}
   const up = v.mirrors.filter((m) => m.enabled && Object.values(m.schemes).some((s) => s.up) && !m.lagging).length;
   const live = `<p class="summary"><span id="serving">${up} of ${v.mirrors.length} mirrors serving</span><span>${v.fileCount.toLocaleString("en-US")} files</span>
 <span>origin trace ${v.originTrace === null ? "unknown" : `${when(v.originTrace)} (${ago(v.generatedAt, v.originTrace)})`}</span><span>last probe round ${ago(v.generatedAt, v.probedAt)}</span>
-${v.traceFile ? "" : "<span class=\"bad\">probes off: no trace file configured ([origin] trace)</span>"}</p>
+${v.traceFile ? "" : '<span class="bad">probes off: no trace file configured ([origin] trace)</span>'}</p>
 <div class="wide"><table id="mirrors"><thead><tr><th>Mirror</th><th>Country</th><th>HTTP</th><th>HTTPS</th><th>IPv4 / IPv6</th><th>Lag</th><th>Coverage</th><th>Last scan</th><th>Last probe</th><th>Notes</th></tr></thead>
 <tbody>
 ${rows.join("\n")}

@@ -73,7 +73,10 @@ export function healthWrites({ prev, next, history, now, historyDays, chart, leg
   for (let i = 0; i < failed.length; i += HISTORY_ROWS_PER_STATEMENT) {
     const rows = failed
       .slice(i, i + HISTORY_ROWS_PER_STATEMENT)
-      .map((r) => `(${[r.mirrorId, r.scheme, r.family, r.at, r.ok, r.lagSeconds, r.latencyMs, r.error === null ? null : r.error.slice(0, 300)].map(lit).join(", ")})`);
+      .map(
+        (r) =>
+          `(${[r.mirrorId, r.scheme, r.family, r.at, r.ok, r.lagSeconds, r.latencyMs, r.error === null ? null : r.error.slice(0, 300)].map(lit).join(", ")})`,
+      );
     // SQLite names the columns of a VALUES list column1, column2, …
     out.push(
       `INSERT INTO probe_history (mirror_id, scheme, family, at, ok, lag_seconds, latency_ms, error) SELECT * FROM (VALUES ${rows.join(", ")}) AS r WHERE EXISTS (SELECT 1 FROM mirrors WHERE id = r.column1);`,
@@ -98,7 +101,13 @@ export interface RoundOutput {
 }
 
 /** Everything a round writes, from what it read and what it found: one function for both probers. */
-export async function roundWrites(inputs: RoundInputs, next: HealthState, history: readonly ProbeRecord[], now: number, policy: Pick<HealthPolicy, "historyDays" | "verdictMaxAgeSeconds">): Promise<RoundOutput> {
+export async function roundWrites(
+  inputs: RoundInputs,
+  next: HealthState,
+  history: readonly ProbeRecord[],
+  now: number,
+  policy: Pick<HealthPolicy, "historyDays" | "verdictMaxAgeSeconds">,
+): Promise<RoundOutput> {
   const chart = addRound(inputs.chart, history, stateChecks(next), now, stateMirrorIds(next));
   const statements = healthWrites({ prev: inputs.prev, next, history, now, historyDays: policy.historyDays, chart, legacyChart: inputs.legacyChart });
   const doc = healthDocOf(next, now);

@@ -38,14 +38,21 @@ export function withinBases(target: string, bases: readonly string[]): boolean {
   return bases.some((b) => [b, b.replace(/^http:/, "https:"), b.replace(/^https:/, "http:")].some((v) => target.startsWith(v)));
 }
 
-export async function probeTrace(fetchText: FetchText, url: string, timeoutMs: number, clock: () => number = Date.now, bases: readonly string[] = [url]): Promise<TraceProbe> {
+export async function probeTrace(
+  fetchText: FetchText,
+  url: string,
+  timeoutMs: number,
+  clock: () => number = Date.now,
+  bases: readonly string[] = [url],
+): Promise<TraceProbe> {
   const started = clock();
   try {
     let res = await fetchText(url, timeoutMs);
     let at = url;
     for (let hops = 0; res.status >= 300 && res.status < 400 && res.location; hops++) {
       const next = new URL(res.location, at).href;
-      if (!withinBases(next, bases)) return { ok: false, latencyMs: clock() - started, traceAt: null, error: `HTTP ${res.status} for ${at} leaves the mirror's base URLs (to ${next})` };
+      if (!withinBases(next, bases))
+        return { ok: false, latencyMs: clock() - started, traceAt: null, error: `HTTP ${res.status} for ${at} leaves the mirror's base URLs (to ${next})` };
       if (hops >= MAX_REDIRECTS) return { ok: false, latencyMs: clock() - started, traceAt: null, error: `more than ${MAX_REDIRECTS} redirects from ${url}` };
       at = next;
       res = await fetchText(at, timeoutMs);
@@ -58,6 +65,11 @@ export async function probeTrace(fetchText: FetchText, url: string, timeoutMs: n
   } catch (err) {
     const e = err as Error;
     const timedOut = e?.name === "TimeoutError" || e?.name === "AbortError";
-    return { ok: false, latencyMs: null, traceAt: null, error: timedOut ? `no answer within ${timeoutMs} ms from ${url}` : `${e?.message ?? String(err)} (${url})` };
+    return {
+      ok: false,
+      latencyMs: null,
+      traceAt: null,
+      error: timedOut ? `no answer within ${timeoutMs} ms from ${url}` : `${e?.message ?? String(err)} (${url})`,
+    };
   }
 }

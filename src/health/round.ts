@@ -19,7 +19,12 @@ export function traceUrl(base: string, traceFile: string): string {
  * Every enabled mirror's http and https trace URL, the least recently probed first, cut to the
  * budget: with more mirrors than one invocation may fetch, successive runs take turns.
  */
-export function probeTargets(table: Pick<MirrorTable, "policy" | "mirrors">, state: HealthState, budget: number, families: readonly (4 | 6 | null)[] = [null]): ProbeTarget[] {
+export function probeTargets(
+  table: Pick<MirrorTable, "policy" | "mirrors">,
+  state: HealthState,
+  budget: number,
+  families: readonly (4 | 6 | null)[] = [null],
+): ProbeTarget[] {
   const traceFile = table.policy.health.traceFile;
   if (!traceFile) return [];
   const checked = new Map(state.schemes.map((s) => [`${s.mirrorId}/${s.scheme}`, s.checkedAt ?? -1]));
@@ -30,7 +35,8 @@ export function probeTargets(table: Pick<MirrorTable, "policy" | "mirrors">, sta
       const base = m.urls[scheme];
       if (!base) continue;
       const bases = [m.urls.http, m.urls.https].filter((u): u is string => u !== undefined);
-      for (const family of families) all.push({ mirrorId: m.id, scheme, url: traceUrl(base, traceFile), family, bases, last: checked.get(`${m.id}/${scheme}`) ?? -1 });
+      for (const family of families)
+        all.push({ mirrorId: m.id, scheme, url: traceUrl(base, traceFile), family, bases, last: checked.get(`${m.id}/${scheme}`) ?? -1 });
     }
   }
   all.sort((a, b) => a.last - b.last || a.mirrorId - b.mirrorId || a.scheme.localeCompare(b.scheme) || (a.family ?? 0) - (b.family ?? 0));
@@ -42,7 +48,13 @@ export interface ProbeResult {
   probe: TraceProbe;
 }
 
-export function applyProbeRound(table: Pick<MirrorTable, "policy" | "mirrors">, prev: HealthState, results: ProbeResult[], originTrace: number | null, now: number): { next: HealthState; history: ProbeRecord[] } {
+export function applyProbeRound(
+  table: Pick<MirrorTable, "policy" | "mirrors">,
+  prev: HealthState,
+  results: ProbeResult[],
+  originTrace: number | null,
+  now: number,
+): { next: HealthState; history: ProbeRecord[] } {
   const policy = table.policy.health;
   const known = new Map(table.mirrors.map((m) => [m.id, m]));
   const byScheme = new Map<string, ProbeResult[]>();

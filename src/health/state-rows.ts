@@ -16,8 +16,7 @@ export type StatusRow = typeof mirrorStatus.$inferSelect;
 export type MirrorHealthRow = typeof mirrorHealth.$inferSelect;
 
 /** The same selects as SQL text, with camelCase aliases, for `wrangler d1 execute --json`. */
-export const STATUS_ROWS_SQL =
-  "SELECT mirror_id AS mirrorId, scheme, up, since, failures, successes, last_error AS lastError FROM mirror_status";
+export const STATUS_ROWS_SQL = "SELECT mirror_id AS mirrorId, scheme, up, since, failures, successes, last_error AS lastError FROM mirror_status";
 export const HEALTH_ROWS_SQL =
   "SELECT mirror_id AS mirrorId, trace_at AS traceAt, trace_since AS traceSince, stalled, ipv4_up AS ipv4Up, ipv6_up AS ipv6Up FROM mirror_health";
 

@@ -25,7 +25,13 @@ export function counterFor(c: Context<{ Bindings: Env }>): Counter {
       path,
       size: outcome.kind !== "not-found" && outcome.lookup.kind === "found" ? outcome.lookup.record.size : null,
       mirrorId: winner ? winner.mirror.id : ORIGIN_ID,
-      tier: winner ? winner.tier : outcome.kind === "decided" ? outcome.decision.originReason! : outcome.kind === "unavailable" ? "storage-unavailable" : "unknown-path",
+      tier: winner
+        ? winner.tier
+        : outcome.kind === "decided"
+          ? outcome.decision.originReason!
+          : outcome.kind === "unavailable"
+            ? "storage-unavailable"
+            : "unknown-path",
       client: outcome.selection.platform ?? outcome.selection.client,
       policy,
       now: Math.floor(Date.now() / 1000),
@@ -33,7 +39,12 @@ export function counterFor(c: Context<{ Bindings: Env }>): Counter {
       ...(outcome.kind === "not-found" ? { unknown: true } : {}),
     });
     if (!event) return;
-    const work = recordCount(sink, repeatMarks(() => new URL(c.req.url).host, policy.stats.repeatMarks === "data-centre"), event, policy.stats.repeatWindowSeconds);
+    const work = recordCount(
+      sink,
+      repeatMarks(() => new URL(c.req.url).host, policy.stats.repeatMarks === "data-centre"),
+      event,
+      policy.stats.repeatWindowSeconds,
+    );
     if (!(work instanceof Promise)) return;
     let ctx: { waitUntil(p: Promise<unknown>): void } | undefined;
     try {

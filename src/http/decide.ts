@@ -58,8 +58,12 @@ export async function decide(env: Env, req: Request, url: URL, path: string, mod
   const lookup = first.kind === "missing" && askD1 ? await lookupFileInD1(env, path) : first;
   if (lookup.kind === "missing") return { kind: "not-found", originFallback: table !== null && table.table.policy.unknownPaths === "origin", table, selection };
   if (lookup.kind === "unavailable" || !table) return { kind: "unavailable", lookup, table, selection };
-  const decision = selectMirror(table.table, lookup.record, selection, mode.explain ? { listNonHolders: true } : { limit: mode.limit ?? table.table.policy.maxLinks });
+  const decision = selectMirror(
+    table.table,
+    lookup.record,
+    selection,
+    mode.explain ? { listNonHolders: true } : { limit: mode.limit ?? table.table.policy.maxLinks },
+  );
   if (decision.staged && !mode.explain) return { kind: "staged", holders: decision.holders, needed: decision.staged.needed };
   return { kind: "decided", lookup, table, selection, decision };
 }
-

@@ -26,7 +26,8 @@ export const HTML_HEADERS: Readonly<Record<string, string>> = {
  */
 export const LIVE_HTML_HEADERS: Readonly<Record<string, string>> = {
   ...HTML_HEADERS,
-  "Content-Security-Policy": "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  "Content-Security-Policy":
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
 };
 
 /** RFC 6266: an ASCII fallback, and the real name as RFC 8187 UTF-8 where it is not plain ASCII. */
@@ -119,7 +120,8 @@ export function errorFormat(req: Request, url: URL): "json" | "html" | "text" {
 export function errorFor(req: Request, url: URL, status: number, message: string, dir = ""): Response {
   const format = errorFormat(req, url);
   if (format === "json") return Response.json({ error: message }, { status, headers: { "Cache-Control": NO_STORE, Vary: "Accept" } });
-  if (format === "html") return new Response(errorPageHtml(status, message, dir), { status, headers: { ...HTML_HEADERS, "Cache-Control": NO_STORE, Vary: "Accept" } });
+  if (format === "html")
+    return new Response(errorPageHtml(status, message, dir), { status, headers: { ...HTML_HEADERS, "Cache-Control": NO_STORE, Vary: "Accept" } });
   return textError(status, message, { Vary: "Accept" });
 }
 

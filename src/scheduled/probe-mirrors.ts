@@ -61,7 +61,13 @@ export async function probeMirrors(env: Env, fetchText: FetchText = fetchTraceTe
   const [origin, ...probes] = await mapPool(all, policy.concurrency, (t) => probeTrace(fetchText, t.url, policy.timeoutMs, clock, t.bases));
   const now = Math.floor(clock() / 1000);
   const originTrace = origin!.ok ? origin!.traceAt : prev.originTrace;
-  const { next, history } = applyProbeRound(table, prev, targets.map((target, i) => ({ target, probe: probes[i]! })), originTrace, now);
+  const { next, history } = applyProbeRound(
+    table,
+    prev,
+    targets.map((target, i) => ({ target, probe: probes[i]! })),
+    originTrace,
+    now,
+  );
   const out = await roundWrites(inputs, next, history, now, policy);
   await writeHealth(env, out.statements, out.doc);
   invalidateMirrorTable(env);

@@ -47,18 +47,20 @@ export function compileTable(table: MirrorTable): CompiledTable {
   }
   const regionOfCountry = (cc: string | undefined) => (cc ? regionByCountry.get(cc) : undefined);
   const maxLag = table.policy.health.maxLagSeconds;
-  const mirrors = table.mirrors.map((m): CompiledMirror => ({
-    mirror: m,
-    // Prefixes were validated at push; one that still fails to parse matches nothing rather than everything.
-    cidrs: m.prefixes.map(parseCidr).filter((c): c is Cidr => c !== null),
-    asns: new Set(m.asns),
-    extraCountries: new Set(m.extraCountries),
-    allow: m.allowCountries.length ? new Set(m.allowCountries) : null,
-    deny: new Set(m.denyCountries),
-    region: m.region ?? regionOfCountry(m.country),
-    confine: tierIndex(confinementOf(m)),
-    lagging: isLagging(m, maxLag),
-  }));
+  const mirrors = table.mirrors.map(
+    (m): CompiledMirror => ({
+      mirror: m,
+      // Prefixes were validated at push; one that still fails to parse matches nothing rather than everything.
+      cidrs: m.prefixes.map(parseCidr).filter((c): c is Cidr => c !== null),
+      asns: new Set(m.asns),
+      extraCountries: new Set(m.extraCountries),
+      allow: m.allowCountries.length ? new Set(m.allowCountries) : null,
+      deny: new Set(m.denyCountries),
+      region: m.region ?? regionOfCountry(m.country),
+      confine: tierIndex(confinementOf(m)),
+      lagging: isLagging(m, maxLag),
+    }),
+  );
   return {
     generation: table.generation,
     policy: table.policy,

@@ -60,9 +60,7 @@ export interface SelectOptions {
 export function stickinessKey(table: CompiledTable, req: SelectionRequest): string {
   const s = table.policy.stickiness;
   const c = req.client;
-  const network = c.ip
-    ? networkOf(c.ip, c.ip.family === 4 ? s.ipv4Bits : s.ipv6Bits)
-    : `as${c.asn ?? "?"}:${c.country ?? "?"}`;
+  const network = c.ip ? networkOf(c.ip, c.ip.family === 4 ? s.ipv4Bits : s.ipv6Bits) : `as${c.asn ?? "?"}:${c.country ?? "?"}`;
   // A declared repository is one unit for stickiness too: its root file, indexes and packages
   // come from one mirror per client network while that mirror qualifies.
   const repo = declaredRepositoryOf(req.path, table.policy.repositories);
@@ -106,7 +104,11 @@ export function selectMirror(table: CompiledTable, file: FileRecord, req: Select
     // Confinement is judged where the platform places the client, whatever ?country= says.
     const confTier = req.platform && cm.confine < TIER_INDEX.world ? tierOf(cm, req.platform, platformRegion) : tier;
     if (TIER_INDEX[confTier] > cm.confine) {
-      excluded.push({ mirror: cm.mirror, reason: `${CONFINEMENT_FLAG[TIERS[cm.confine]!]}: client is in its ${confTier} tier${req.platform ? " (as the platform locates it)" : ""}`, tier });
+      excluded.push({
+        mirror: cm.mirror,
+        reason: `${CONFINEMENT_FLAG[TIERS[cm.confine]!]}: client is in its ${confTier} tier${req.platform ? " (as the platform locates it)" : ""}`,
+        tier,
+      });
       continue;
     }
     if (top.length >= limit && t > top[top.length - 1]!.tier) continue;
@@ -155,10 +157,10 @@ export function selectMirror(table: CompiledTable, file: FileRecord, req: Select
         : repoMeta === undefined && file.size < table.policy.minSize
           ? "small-file"
           : short && req.now - file.changed < gate.minAgeSeconds
-          ? "release-gate"
-          : ranked.length === 0
-            ? "no-mirror"
-            : undefined;
+            ? "release-gate"
+            : ranked.length === 0
+              ? "no-mirror"
+              : undefined;
   return {
     winner: originReason || staged ? null : ranked[0]!,
     ...(originReason ? { originReason } : {}),
@@ -171,6 +173,11 @@ export function selectMirror(table: CompiledTable, file: FileRecord, req: Select
 }
 
 /** The config flag behind each confinement, as an operator wrote it. */
-const CONFINEMENT_FLAG: Partial<Record<Tier, string>> = { prefix: "prefix_only", asn: "asn_only", "extra-country": "country_only (its country and extra_countries)", region: "region_only" };
+const CONFINEMENT_FLAG: Partial<Record<Tier, string>> = {
+  prefix: "prefix_only",
+  asn: "asn_only",
+  "extra-country": "country_only (its country and extra_countries)",
+  region: "region_only",
+};
 
 const TIER_INDEX = Object.fromEntries(TIERS.map((t, i) => [t, i])) as Record<Tier, number>;

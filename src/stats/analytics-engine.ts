@@ -41,7 +41,12 @@ export interface SqlApi {
   dataset: string;
 }
 
-export function sqlApiOf(env: { STATS_ACCOUNT_ID?: string | undefined; STATS_API_TOKEN?: string | undefined; STATS_SQL_URL?: string | undefined; STATS_DATASET?: string | undefined }): SqlApi | null {
+export function sqlApiOf(env: {
+  STATS_ACCOUNT_ID?: string | undefined;
+  STATS_API_TOKEN?: string | undefined;
+  STATS_SQL_URL?: string | undefined;
+  STATS_DATASET?: string | undefined;
+}): SqlApi | null {
   if (!env.STATS_API_TOKEN || !(env.STATS_SQL_URL || env.STATS_ACCOUNT_ID)) return null;
   return {
     url: env.STATS_SQL_URL || `https://api.cloudflare.com/client/v4/accounts/${encodeURIComponent(env.STATS_ACCOUNT_ID!)}/analytics_engine/sql`,

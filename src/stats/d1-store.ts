@@ -14,12 +14,24 @@ import { type StatsRows, statsRowsOf, type StatsWindow, TOP_COUNTRIES, TOP_UNITS
 export async function writeCountToD1(db: D1Database, e: CountEvent, kind: CountKind): Promise<void> {
   const d = drizzle(db);
   const day = dayOf(e.at);
-  const add = (t: typeof statsMirrorDay | typeof statsUnitDay | typeof statsCountryDay) => ({ events: sql`${t.events} + 1`, bytes: sql`${t.bytes} + ${e.bytes}` });
+  const add = (t: typeof statsMirrorDay | typeof statsUnitDay | typeof statsCountryDay) => ({
+    events: sql`${t.events} + 1`,
+    bytes: sql`${t.bytes} + ${e.bytes}`,
+  });
   const counts = { events: 1, bytes: e.bytes };
   await d.batch([
-    d.insert(statsMirrorDay).values({ day, kind, mirrorId: e.mirrorId, tier: e.tier, ...counts }).onConflictDoUpdate({ target: [statsMirrorDay.day, statsMirrorDay.kind, statsMirrorDay.mirrorId, statsMirrorDay.tier], set: add(statsMirrorDay) }),
-    d.insert(statsUnitDay).values({ day, kind, unit: e.unit, ...counts }).onConflictDoUpdate({ target: [statsUnitDay.day, statsUnitDay.kind, statsUnitDay.unit], set: add(statsUnitDay) }),
-    d.insert(statsCountryDay).values({ day, kind, country: e.country, ...counts }).onConflictDoUpdate({ target: [statsCountryDay.day, statsCountryDay.kind, statsCountryDay.country], set: add(statsCountryDay) }),
+    d
+      .insert(statsMirrorDay)
+      .values({ day, kind, mirrorId: e.mirrorId, tier: e.tier, ...counts })
+      .onConflictDoUpdate({ target: [statsMirrorDay.day, statsMirrorDay.kind, statsMirrorDay.mirrorId, statsMirrorDay.tier], set: add(statsMirrorDay) }),
+    d
+      .insert(statsUnitDay)
+      .values({ day, kind, unit: e.unit, ...counts })
+      .onConflictDoUpdate({ target: [statsUnitDay.day, statsUnitDay.kind, statsUnitDay.unit], set: add(statsUnitDay) }),
+    d
+      .insert(statsCountryDay)
+      .values({ day, kind, country: e.country, ...counts })
+      .onConflictDoUpdate({ target: [statsCountryDay.day, statsCountryDay.kind, statsCountryDay.country], set: add(statsCountryDay) }),
   ]);
 }
 
@@ -39,7 +51,11 @@ export function statsReadSql(w: StatsWindow): { mirrors: string; units: string; 
 export async function readStatsFromD1(db: D1Database, w: StatsWindow): Promise<StatsRows> {
   const q = statsReadSql(w);
   const [mirrors, units, countries] = await db.batch([db.prepare(q.mirrors), db.prepare(q.units), db.prepare(q.countries)]);
-  return statsRowsOf({ mirrors: mirrors!.results as Record<string, unknown>[], units: units!.results as Record<string, unknown>[], countries: countries!.results as Record<string, unknown>[] });
+  return statsRowsOf({
+    mirrors: mirrors!.results as Record<string, unknown>[],
+    units: units!.results as Record<string, unknown>[],
+    countries: countries!.results as Record<string, unknown>[],
+  });
 }
 
 /** Drops days older than the retention: run by the cron. */

@@ -17,7 +17,11 @@ function write(sink: StatsSink, e: CountEvent, kind: CountKind): Promise<CountKi
   try {
     const pending = sink.write(e, kind);
     // A hanging store must not hold the invocation open until the platform cuts it off.
-    if (pending) return withDeadline(pending, D1_DEADLINE_MS, "statistics store").then(() => kind, (err) => (logOnce(SINK_FAILED, err), kind));
+    if (pending)
+      return withDeadline(pending, D1_DEADLINE_MS, "statistics store").then(
+        () => kind,
+        (err) => (logOnce(SINK_FAILED, err), kind),
+      );
   } catch (err) {
     logOnce(SINK_FAILED, err);
   }

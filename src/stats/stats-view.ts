@@ -41,7 +41,12 @@ const add = (a: Counts, b: Counts) => {
 };
 const ratio = (n: number, d: number) => (d > 0 ? n / d : null);
 
-export function statsView(store: string, window: StatsWindow, rows: StatsRows, mirrors: readonly { id: number; name: string; weight: number; enabled: boolean }[]): StatsView {
+export function statsView(
+  store: string,
+  window: StatsWindow,
+  rows: StatsRows,
+  mirrors: readonly { id: number; name: string; weight: number; enabled: boolean }[],
+): StatsView {
   const totals = Object.fromEntries(COUNT_KINDS.map((k) => [k, zero()])) as Record<CountKind, Counts>;
   const perMirror = new Map<number, Counts>();
   const origin = zero();
@@ -78,7 +83,12 @@ export function statsView(store: string, window: StatsWindow, rows: StatsRows, m
         enabled: m.enabled,
         weightShare: m.enabled && weightTotal > 0 ? m.weight / weightTotal : 0,
         downloads: d,
-        share: { events1d: ratio(d.events1d, toMirrors.events1d), events7d: ratio(d.events7d, toMirrors.events7d), bytes1d: ratio(d.bytes1d, toMirrors.bytes1d), bytes7d: ratio(d.bytes7d, toMirrors.bytes7d) },
+        share: {
+          events1d: ratio(d.events1d, toMirrors.events1d),
+          events7d: ratio(d.events7d, toMirrors.events7d),
+          bytes1d: ratio(d.bytes1d, toMirrors.bytes1d),
+          bytes7d: ratio(d.bytes7d, toMirrors.bytes7d),
+        },
       };
     }),
     origin: { downloads: origin, byReason, shareOfAll: { events1d: ratio(origin.events1d, all.events1d), events7d: ratio(origin.events7d, all.events7d) } },

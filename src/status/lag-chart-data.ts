@@ -49,7 +49,8 @@ export const shardOf = (mirrorId: number) => Math.floor(mirrorId / MIRRORS_PER_S
 export const shardKey = (shard: number) => `${CHART_KEY_PREFIX}${shard}`;
 
 const encode = (ok: boolean, lag: number | null): number => (ok ? (lag === null ? -1 : lag) : lag === null ? -2 : -3 - lag);
-const decode = (v: number): { ok: boolean; lag: number | null } => (v >= 0 ? { ok: true, lag: v } : v === -1 ? { ok: true, lag: null } : v === -2 ? { ok: false, lag: null } : { ok: false, lag: -v - 3 });
+const decode = (v: number): { ok: boolean; lag: number | null } =>
+  v >= 0 ? { ok: true, lag: v } : v === -1 ? { ok: true, lag: null } : v === -2 ? { ok: false, lag: null } : { ok: false, lag: -v - 3 };
 
 function merge(prev: number | null, ok: boolean, lag: number | null): number {
   if (prev === null) return encode(ok, lag);
@@ -114,7 +115,13 @@ export interface RoundChart {
  * round's probes and checks; mirrors no longer known leave it. Shards no probe touched are not
  * changed (their grids keep their own end; points carry absolute times).
  */
-export function addRound(prev: LagChart, records: readonly ProbeRecord[], checks: ReadonlyMap<string, SchemeCheck>, now: number, knownMirrors: readonly number[]): RoundChart {
+export function addRound(
+  prev: LagChart,
+  records: readonly ProbeRecord[],
+  checks: ReadonlyMap<string, SchemeCheck>,
+  now: number,
+  knownMirrors: readonly number[],
+): RoundChart {
   const end = Math.floor(now / CHART_BUCKET_SECONDS) * CHART_BUCKET_SECONDS;
   const known = new Set(knownMirrors);
   const touched = new Set(records.filter((r) => known.has(r.mirrorId)).map((r) => shardOf(r.mirrorId)));

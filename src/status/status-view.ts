@@ -118,7 +118,13 @@ export function statusView(i: StatusInputs): StatusView {
     originTrace: i.health.originTrace,
     probedAt: i.probedAt,
     fileCount: i.fileCount,
-    policy: { maxLagSeconds: maxLag, lagScope: i.policy.health.lagScope, downAfter: i.policy.health.downAfter, upAfter: i.policy.health.upAfter, minMirrors: i.policy.release.minMirrors },
+    policy: {
+      maxLagSeconds: maxLag,
+      lagScope: i.policy.health.lagScope,
+      downAfter: i.policy.health.downAfter,
+      upAfter: i.policy.health.upAfter,
+      minMirrors: i.policy.release.minMirrors,
+    },
     mirrors,
     history: {
       ...i.window,

@@ -32,7 +32,14 @@ export async function lookupDetail(env: Env, path: string, file: FileRecord, opt
   }
   try {
     const query = drizzle(env.DB)
-      .select({ size: files.size, sha256: files.sha256, sha512: files.sha512, pieceSize: filePieces.pieceSize, hashes: filePieces.hashes, piecesSha256: filePieces.sha256 })
+      .select({
+        size: files.size,
+        sha256: files.sha256,
+        sha512: files.sha512,
+        pieceSize: filePieces.pieceSize,
+        hashes: filePieces.hashes,
+        piecesSha256: filePieces.sha256,
+      })
       .from(files)
       .leftJoin(filePieces, eq(filePieces.fileId, files.id))
       .where(eq(files.path, path))

@@ -8,10 +8,7 @@ import { logOnce } from "./log-once.js";
 import { D1_DEADLINE_MS, KV_DEADLINE_MS, withDeadline } from "./deadline.js";
 import { DEFAULT_RECORD_TTL_MS, recordCacheFor } from "./record-cache.js";
 
-export type FileLookup =
-  | { kind: "found"; record: FileRecord; source: "kv" | "d1" }
-  | { kind: "missing" }
-  | { kind: "unavailable" };
+export type FileLookup = { kind: "found"; record: FileRecord; source: "kv" | "d1" } | { kind: "missing" } | { kind: "unavailable" };
 
 export interface LookupOptions {
   /**

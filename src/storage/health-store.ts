@@ -2,7 +2,15 @@
 
 import type { Env } from "../env.js";
 import { HEALTH_KEY, type HealthDoc, parseHealthDoc, writtenDocRecord } from "../health/health-doc.js";
-import { HEALTH_ROWS_SQL, type MirrorHealthRow, ROUND_META_SQL, type RoundInputs, roundInputsOf, STATUS_ROWS_SQL, type StatusRow } from "../health/state-rows.js";
+import {
+  HEALTH_ROWS_SQL,
+  type MirrorHealthRow,
+  ROUND_META_SQL,
+  type RoundInputs,
+  roundInputsOf,
+  STATUS_ROWS_SQL,
+  type StatusRow,
+} from "../health/state-rows.js";
 import { logOnce } from "./log-once.js";
 
 /** What a probe round starts from, read with the same SQL `mirrorhop probe` uses. */

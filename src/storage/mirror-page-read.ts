@@ -19,7 +19,10 @@ export interface MirrorExtras {
 
 export async function readMirrorExtras(db: D1Database, mirrorId: number): Promise<MirrorExtras> {
   const [failures, recent] = await Promise.all([
-    db.prepare("SELECT at, scheme, family, error FROM probe_history WHERE mirror_id = ? ORDER BY at DESC LIMIT ?").bind(mirrorId, FAILURES).all<MirrorExtras["failures"][number]>(),
+    db
+      .prepare("SELECT at, scheme, family, error FROM probe_history WHERE mirror_id = ? ORDER BY at DESC LIMIT ?")
+      .bind(mirrorId, FAILURES)
+      .all<MirrorExtras["failures"][number]>(),
     // By rowid, newest first: no index needed, and a new release's files are the newest rows.
     db.prepare("SELECT path, mirrors FROM files ORDER BY id DESC LIMIT ?").bind(RECENT_FILES).all<{ path: string; mirrors: ArrayBuffer | number[] }>(),
   ]);

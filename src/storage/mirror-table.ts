@@ -123,13 +123,21 @@ async function fromKv(env: Env, now: number): Promise<{ table: CompiledTable; so
 async function fromD1(env: Env, now: number): Promise<{ table: CompiledTable; source: "d1"; pushedAt: null } | null> {
   try {
     const db = drizzle(env.DB);
-    const [mirrorRows, statusRows, healthRows, metaRows] = await withDeadline(Promise.all([
-      db.select().from(mirrors).all(),
-      db.select().from(mirrorStatus).all(),
-      db.select().from(mirrorHealth).all(),
-      // Not the chart's rows: the table needs the verdicts, not their history.
-      db.select().from(meta).where(inArray(meta.key, ["generation", "policy", "probed_at", "origin_trace"])).all(),
-    ]), D1_DEADLINE_MS, "D1 mirror table read");
+    const [mirrorRows, statusRows, healthRows, metaRows] = await withDeadline(
+      Promise.all([
+        db.select().from(mirrors).all(),
+        db.select().from(mirrorStatus).all(),
+        db.select().from(mirrorHealth).all(),
+        // Not the chart's rows: the table needs the verdicts, not their history.
+        db
+          .select()
+          .from(meta)
+          .where(inArray(meta.key, ["generation", "policy", "probed_at", "origin_trace"]))
+          .all(),
+      ]),
+      D1_DEADLINE_MS,
+      "D1 mirror table read",
+    );
     if (mirrorRows.length === 0) return null;
     const metaMap = new Map(metaRows.map((r) => [r.key, r.value]));
     const table = readLogged({

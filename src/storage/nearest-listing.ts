@@ -13,7 +13,8 @@ export const MAX_ANCESTORS_ASKED = 4;
 /** "a/b/c.iso" → ["a/b/", "a/"]: the directories above a path, nearest first, the root left out. */
 export function ancestorDirs(path: string): string[] {
   const dirs: string[] = [];
-  for (let i = path.lastIndexOf("/", path.endsWith("/") ? path.length - 2 : path.length); i > 0; i = path.lastIndexOf("/", i - 1)) dirs.push(path.slice(0, i + 1));
+  for (let i = path.lastIndexOf("/", path.endsWith("/") ? path.length - 2 : path.length); i > 0; i = path.lastIndexOf("/", i - 1))
+    dirs.push(path.slice(0, i + 1));
   return dirs;
 }
 

@@ -12,13 +12,22 @@ import { healthStateFromRows } from "../health/state-rows.js";
 import { chartChecks, CHART_KEY_PREFIX, chartPoints, LEGACY_CHART_KEY, parseChartRows } from "../status/lag-chart-data.js";
 import type { StatusInputs } from "../status/status-view.js";
 
-export async function readStatusInputs(db: D1Database, window: { from: number; to: number }): Promise<Omit<StatusInputs, "now" | "policy" | "generation"> & { generation: string; policyJson: string | null }> {
+export async function readStatusInputs(
+  db: D1Database,
+  window: { from: number; to: number },
+): Promise<Omit<StatusInputs, "now" | "policy" | "generation"> & { generation: string; policyJson: string | null }> {
   const d = drizzle(db);
   const [mirrorRows, statusRows, healthRows, metaRows] = await Promise.all([
     d.select().from(mirrors).orderBy(mirrors.id).all(),
     d.select().from(mirrorStatus).all(),
     d.select().from(mirrorHealth).all(),
-    d.select().from(meta).where(or(inArray(meta.key, ["origin_trace", "probed_at", "file_count", "generation", "policy", LEGACY_CHART_KEY]), like(meta.key, `${CHART_KEY_PREFIX}%`))).all(),
+    d
+      .select()
+      .from(meta)
+      .where(
+        or(inArray(meta.key, ["origin_trace", "probed_at", "file_count", "generation", "policy", LEGACY_CHART_KEY]), like(meta.key, `${CHART_KEY_PREFIX}%`)),
+      )
+      .all(),
   ]);
   const metaMap = new Map(metaRows.map((r) => [r.key, r.value]));
   const { chart } = parseChartRows(metaRows);

@@ -6,7 +6,14 @@ import { type Mirror, mirrorWithDefaults } from "../../src/core/mirror.js";
 import type { ClientSpec } from "./select-helpers.js";
 
 export const COUNTRIES: [string, string][] = [
-  ["DE", "EU"], ["FR", "EU"], ["AT", "EU"], ["US", "NA"], ["CA", "NA"], ["BR", "SA"], ["JP", "AS"], ["AU", "OC"],
+  ["DE", "EU"],
+  ["FR", "EU"],
+  ["AT", "EU"],
+  ["US", "NA"],
+  ["CA", "NA"],
+  ["BR", "SA"],
+  ["JP", "AS"],
+  ["AU", "OC"],
 ];
 const country = fc.constantFrom(...COUNTRIES);
 const countryCode = country.map(([c]) => c);

@@ -51,7 +51,8 @@ export async function startCloudflareStandIn(o: StandInOptions): Promise<StandIn
     res.end(JSON.stringify(body));
   };
   const ok = (res: ServerResponse, result: unknown) => send(res, 200, { success: true, errors: [], messages: [], result });
-  const fail = (res: ServerResponse, status: number, code: number, message: string) => send(res, status, { success: false, errors: [{ code, message }], messages: [], result: null });
+  const fail = (res: ServerResponse, status: number, code: number, message: string) =>
+    send(res, status, { success: false, errors: [{ code, message }], messages: [], result: null });
   const kv = `/client/v4/accounts/${o.account}/storage/kv/namespaces/${o.namespaceId}/bulk`;
   const d1 = `/client/v4/accounts/${o.account}/d1/database/${o.databaseId}/query`;
 
@@ -60,7 +61,14 @@ export async function startCloudflareStandIn(o: StandInOptions): Promise<StandIn
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "null");
-    const endpoint: Endpoint | null = req.method === "PUT" && req.url === kv ? "kv-put" : req.method === "POST" && req.url === `${kv}/delete` ? "kv-delete" : req.method === "POST" && req.url === d1 ? "d1-query" : null;
+    const endpoint: Endpoint | null =
+      req.method === "PUT" && req.url === kv
+        ? "kv-put"
+        : req.method === "POST" && req.url === `${kv}/delete`
+          ? "kv-delete"
+          : req.method === "POST" && req.url === d1
+            ? "d1-query"
+            : null;
     if (!endpoint) return fail(res, 404, 7003, `no route for ${req.method} ${req.url} (account, database or namespace id wrong?)`);
     const n = (inFlight.get(endpoint) ?? 0) + 1;
     inFlight.set(endpoint, n);
@@ -72,7 +80,10 @@ export async function startCloudflareStandIn(o: StandInOptions): Promise<StandIn
       if (injected === "http-500") return fail(res, 500, 10001, "stand-in: injected internal error");
       const partial = injected === "unsuccessful-keys";
       if (endpoint === "kv-put") {
-        const entries: KvEntry[] = (body as { key: string; value: string; base64?: boolean }[]).map((e) => ({ key: e.key, value: e.base64 ? new Uint8Array(Buffer.from(e.value, "base64")) : e.value }));
+        const entries: KvEntry[] = (body as { key: string; value: string; base64?: boolean }[]).map((e) => ({
+          key: e.key,
+          value: e.base64 ? new Uint8Array(Buffer.from(e.value, "base64")) : e.value,
+        }));
         // A partial write: the first half lands, the rest is reported back, as the API does.
         const landed = partial ? entries.slice(0, Math.floor(entries.length / 2)) : entries;
         await o.backing.kvPut(landed);
@@ -84,7 +95,10 @@ export async function startCloudflareStandIn(o: StandInOptions): Promise<StandIn
       }
       if (body.batch) {
         await o.backing.batch((body.batch as { sql: string }[]).map((q) => q.sql));
-        return ok(res, body.batch.map(() => ({ results: [], success: true, meta: {} })));
+        return ok(
+          res,
+          body.batch.map(() => ({ results: [], success: true, meta: {} })),
+        );
       }
       return ok(res, [{ results: await o.backing.query(body.sql), success: true, meta: {} }]);
     } catch (err) {

@@ -9,7 +9,15 @@ const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, fatal(
 export async function startFtpServer(root: string): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
   const pasv = await freePort();
-  const server = new FtpSrv({ url: `ftp://127.0.0.1:${port}`, anonymous: true, pasv_url: "127.0.0.1", pasv_min: pasv, pasv_max: pasv + 20, greeting: "mirrorhop test", log: quiet as never });
+  const server = new FtpSrv({
+    url: `ftp://127.0.0.1:${port}`,
+    anonymous: true,
+    pasv_url: "127.0.0.1",
+    pasv_min: pasv,
+    pasv_max: pasv + 20,
+    greeting: "mirrorhop test",
+    log: quiet as never,
+  });
   server.on("login", (_data: unknown, resolve: (o: { root: string }) => void) => resolve({ root }));
   await server.listen();
   return { url: `ftp://127.0.0.1:${port}/`, stop: () => server.close() };

@@ -30,17 +30,38 @@ async function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Pro
 export async function aptInstall(work: string, keyring: string, sourceLine: string, pkgs: string[]): Promise<ClientRun> {
   const dir = mkdtempSync(path.join(work, "apt-"));
   const root = path.join(dir, "root");
-  for (const d of ["var/lib/dpkg/info", "var/lib/dpkg/updates", "var/lib/dpkg/triggers", "etc/apt/sources.list.d", "etc/apt/preferences.d", "etc/apt/apt.conf.d", "state/lists/partial", "cache/archives/partial"]) mkdirSync(path.join(d.startsWith("var") ? root : dir, d), { recursive: true });
+  for (const d of [
+    "var/lib/dpkg/info",
+    "var/lib/dpkg/updates",
+    "var/lib/dpkg/triggers",
+    "etc/apt/sources.list.d",
+    "etc/apt/preferences.d",
+    "etc/apt/apt.conf.d",
+    "state/lists/partial",
+    "cache/archives/partial",
+  ])
+    mkdirSync(path.join(d.startsWith("var") ? root : dir, d), { recursive: true });
   writeFileSync(path.join(root, "var/lib/dpkg/status"), "");
   writeFileSync(path.join(dir, "sources.list"), `deb [signed-by=${keyring}] ${sourceLine} stable main\n`);
   const conf = path.join(dir, "apt.conf");
   writeFileSync(
     conf,
     [
-      `Dir::Etc::sourcelist "${dir}/sources.list";`, `Dir::Etc::sourceparts "${dir}/etc/apt/sources.list.d";`, `Dir::Etc::preferencesparts "${dir}/etc/apt/preferences.d";`,
-      `Dir::Etc::parts "${dir}/etc/apt/apt.conf.d";`, `Dir::State "${dir}/state";`, `Dir::State::status "${root}/var/lib/dpkg/status";`, `Dir::Cache "${dir}/cache";`,
-      'Debug::NoLocking "true";', 'APT::Sandbox::User "root";', 'Acquire::Languages "none";', 'APT::Architecture "amd64";', 'APT::Architectures { "amd64"; };',
-      `DPkg::Options { "--root=${root}"; "--force-not-root"; "--force-script-chrootless"; "--log=${dir}/dpkg.log"; };`, 'DPkg::Chroot-Directory "/";', "",
+      `Dir::Etc::sourcelist "${dir}/sources.list";`,
+      `Dir::Etc::sourceparts "${dir}/etc/apt/sources.list.d";`,
+      `Dir::Etc::preferencesparts "${dir}/etc/apt/preferences.d";`,
+      `Dir::Etc::parts "${dir}/etc/apt/apt.conf.d";`,
+      `Dir::State "${dir}/state";`,
+      `Dir::State::status "${root}/var/lib/dpkg/status";`,
+      `Dir::Cache "${dir}/cache";`,
+      'Debug::NoLocking "true";',
+      'APT::Sandbox::User "root";',
+      'Acquire::Languages "none";',
+      'APT::Architecture "amd64";',
+      'APT::Architectures { "amd64"; };',
+      `DPkg::Options { "--root=${root}"; "--force-not-root"; "--force-script-chrootless"; "--log=${dir}/dpkg.log"; };`,
+      'DPkg::Chroot-Directory "/";',
+      "",
     ].join("\n"),
   );
   const env = { APT_CONFIG: conf, DEBIAN_FRONTEND: "noninteractive" };
@@ -54,9 +75,22 @@ export async function dnfInstall(work: string, repoLine: string, pkgs: string[])
   const dir = mkdtempSync(path.join(work, "dnf-"));
   const root = path.join(dir, "root");
   mkdirSync(path.join(dir, "repos"), { recursive: true });
-  writeFileSync(path.join(dir, "dnf.conf"), `[main]\ncachedir=${dir}/cache\nlogdir=${dir}/log\npersistdir=${dir}/persist\nreposdir=${dir}/repos\ngpgcheck=0\nretries=1\ntimeout=10\ninstall_weak_deps=0\n`);
+  writeFileSync(
+    path.join(dir, "dnf.conf"),
+    `[main]\ncachedir=${dir}/cache\nlogdir=${dir}/log\npersistdir=${dir}/persist\nreposdir=${dir}/repos\ngpgcheck=0\nretries=1\ntimeout=10\ninstall_weak_deps=0\n`,
+  );
   writeFileSync(path.join(dir, "repos/mirrorhop.repo"), `[mirrorhop]\nname=mirrorhop test\n${repoLine}\ngpgcheck=0\nrepo_gpgcheck=0\nskip_if_unavailable=0\n`);
-  const r = await sh("dnf", ["-y", `--config=${dir}/dnf.conf`, `--installroot=${root}`, "--releasever=1", `--setopt=reposdir=${dir}/repos`, "--noplugins", "--nodocs", "install", ...pkgs]);
+  const r = await sh("dnf", [
+    "-y",
+    `--config=${dir}/dnf.conf`,
+    `--installroot=${root}`,
+    "--releasever=1",
+    `--setopt=reposdir=${dir}/repos`,
+    "--noplugins",
+    "--nodocs",
+    "install",
+    ...pkgs,
+  ]);
   return { ...r, root };
 }
 
@@ -85,9 +119,14 @@ export async function zypperInstall(work: string, baseUrl: string, pkgs: string[
   // The type given up front: a libzypp probing an untyped repository checks for repodata/repomd.xml
   // with HEAD, which a redirector answers with a plain 302 (no Metalink, so no failover).
   const repoFile = path.join(dir, "mirrorhop.repo");
-  writeFileSync(repoFile, `[mirrorhop]\nname=mirrorhop test\n${baseUrl.includes("=") ? baseUrl : `baseurl=${baseUrl}`}\ntype=rpm-md\nenabled=1\nautorefresh=1\ngpgcheck=0\n`);
+  writeFileSync(
+    repoFile,
+    `[mirrorhop]\nname=mirrorhop test\n${baseUrl.includes("=") ? baseUrl : `baseurl=${baseUrl}`}\ntype=rpm-md\nenabled=1\nautorefresh=1\ngpgcheck=0\n`,
+  );
   const steps = [await z("ar", repoFile), await z("refresh"), await z("install", "--no-recommends", ...pkgs)];
   const failed = steps.find((s) => s.code !== 0);
-  const log = failed ? `\n--- zypp.log (requests) ---\n${(await sh("grep", ["-E", "MediaCurl|Metalink|metalink|HEAD|GET|127\\.0\\.0", env.ZYPP_LOGFILE])).out.split("\n").slice(-80).join("\n")}` : "";
+  const log = failed
+    ? `\n--- zypp.log (requests) ---\n${(await sh("grep", ["-E", "MediaCurl|Metalink|metalink|HEAD|GET|127\\.0\\.0", env.ZYPP_LOGFILE])).out.split("\n").slice(-80).join("\n")}`
+    : "";
   return { code: failed?.code ?? 0, out: steps.map((s) => s.out).join("\n") + log, root };
 }

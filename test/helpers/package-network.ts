@@ -65,7 +65,10 @@ export interface PackageNetwork {
 
 export async function startPackageNetwork(opts: NetworkOptions = {}): Promise<PackageNetwork> {
   const missing = TOOLS.filter((t) => spawnSync("which", [t], { stdio: "ignore" }).status !== 0);
-  if (missing.length) throw new Error(`missing ${missing.join(", ")}: apt-get install apt-utils dnf createrepo-c rpm zypper pacman-package-manager makepkg libarchive-tools gnupg`);
+  if (missing.length)
+    throw new Error(
+      `missing ${missing.join(", ")}: apt-get install apt-utils dnf createrepo-c rpm zypper pacman-package-manager makepkg libarchive-tools gnupg`,
+    );
   const work = mkdtempSync(path.join(os.tmpdir(), "mirrorhop-pkg-"));
   const servers = {} as Record<Server, StaticServer>;
   let db: StateDb | undefined;
@@ -101,12 +104,23 @@ export async function startPackageNetwork(opts: NetworkOptions = {}): Promise<Pa
     }
     const mid = path.join(trees, "midsync");
     copyTree(path.join(trees, "v1"), mid);
-    const newer = ["debian/pool/main/w", "rpm/Packages/world-1.0-1.noarch.rpm", "arch/core/os/x86_64/world-1.0-1-any.pkg.tar.xz", "debian/dists/stable/InRelease", "debian/dists/stable/Release", "debian/dists/stable/Release.gpg", "rpm/repodata/repomd.xml", "arch/core/os/x86_64/core.db", "arch/core/os/x86_64/core.db.tar.gz"];
+    const newer = [
+      "debian/pool/main/w",
+      "rpm/Packages/world-1.0-1.noarch.rpm",
+      "arch/core/os/x86_64/world-1.0-1-any.pkg.tar.xz",
+      "debian/dists/stable/InRelease",
+      "debian/dists/stable/Release",
+      "debian/dists/stable/Release.gpg",
+      "rpm/repodata/repomd.xml",
+      "arch/core/os/x86_64/core.db",
+      "arch/core/os/x86_64/core.db.tar.gz",
+    ];
     for (const f of newer) cpSync(path.join(origin, f), path.join(mid, f), { recursive: true, preserveTimestamps: true });
     for (const [name, host] of Object.entries(HOSTS) as [Server, string][]) {
       servers[name] = await startStaticServer(path.join(trees, name), 0, host, { accessLog: true });
     }
-    const mirrorToml = (id: number, name: Server, country: string, weight: number) => `[[mirror]]\nid = ${id}\nname = "${name}"\nhttp = "${servers[name].url}"\ncountry = "${country}"\nweight = ${weight}\n`;
+    const mirrorToml = (id: number, name: Server, country: string, weight: number) =>
+      `[[mirror]]\nid = ${id}\nname = "${name}"\nhttp = "${servers[name].url}"\ncountry = "${country}"\nweight = ${weight}\n`;
     const text = `[origin]\npath = ${JSON.stringify(origin)}\nurl = "${servers.origin.url}"\n[scan]\nprotocols = ["http"]\ntimeout_seconds = 20\nverify_content = 0\n${opts.toml ?? ""}\n${mirrorToml(1, "m1", "DE", 100)}${mirrorToml(2, "m2", "FR", 100)}${mirrorToml(3, "stale", "NL", 100_000)}${mirrorToml(4, "midsync", "SE", 10_000_000)}`;
     const config = parseConfig(text, path.join(work, "mirrorhop.toml"));
     db = openState(path.join(work, "state.sqlite"));
@@ -116,7 +130,12 @@ export async function startPackageNetwork(opts: NetworkOptions = {}): Promise<Pa
     const index = buildIndex(db, config);
     edge = await startLocalEdge({ vars: { ORIGIN_URL: servers.origin.url, MIRROR_TABLE_TTL_SECONDS: "0", FILE_RECORD_TTL_SECONDS: "0" } });
     const state = db;
-    const details = Object.fromEntries(index.files.map((f) => [f.path, { ...(f.sha512 ? { sha512: f.sha512 } : {}), ...(f.pieceSize ? { pieceSize: f.pieceSize, pieces: loadPieces(state, f.path)! } : {}) }]));
+    const details = Object.fromEntries(
+      index.files.map((f) => [
+        f.path,
+        { ...(f.sha512 ? { sha512: f.sha512 } : {}), ...(f.pieceSize ? { pieceSize: f.pieceSize, pieces: loadPieces(state, f.path)! } : {}) },
+      ]),
+    );
     await writeIndex(edge, { ...index.table, generation: "pkg" }, Object.fromEntries(index.files.map((f) => [f.path, f.record])), { details });
     const served = (name: Server, prefix: string) => servers[name].log.filter((e) => e.method === "GET" && e.path.startsWith(prefix) && e.status < 400);
     return {

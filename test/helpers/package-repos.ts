@@ -19,7 +19,9 @@ const sh = (cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.Proc
 export function makeSigningKey(dir: string): { home: string; keyring: string } {
   const home = path.join(dir, "gnupg");
   mkdirSync(home, { recursive: true, mode: 0o700 });
-  sh("gpg", ["--batch", "--passphrase", "", "--quick-gen-key", "mirrorhop test <test@mirrorhop.invalid>", "ed25519", "sign", "never"], { env: { GNUPGHOME: home } });
+  sh("gpg", ["--batch", "--passphrase", "", "--quick-gen-key", "mirrorhop test <test@mirrorhop.invalid>", "ed25519", "sign", "never"], {
+    env: { GNUPGHOME: home },
+  });
   const keyring = path.join(dir, "archive-keyring.gpg");
   writeFileSync(keyring, execFileSync("gpg", ["--export"], { env: { ...process.env, GNUPGHOME: home } }));
   return { home, keyring };
@@ -37,7 +39,10 @@ export function buildApt(root: string, gnupg: string, packages: { name: string; 
     mkdirSync(path.join(pkg, "DEBIAN"), { recursive: true });
     mkdirSync(path.join(pkg, "usr/share", p.name), { recursive: true });
     writeFileSync(path.join(pkg, "usr/share", p.name, "payload.bin"), randomBytes(PAYLOAD));
-    writeFileSync(path.join(pkg, "DEBIAN/control"), `Package: ${p.name}\nVersion: ${p.version}\nArchitecture: all\nMaintainer: mirrorhop <test@mirrorhop.invalid>\nDescription: mirrorhop test package\n`);
+    writeFileSync(
+      path.join(pkg, "DEBIAN/control"),
+      `Package: ${p.name}\nVersion: ${p.version}\nArchitecture: all\nMaintainer: mirrorhop <test@mirrorhop.invalid>\nDescription: mirrorhop test package\n`,
+    );
     mkdirSync(dir, { recursive: true });
     sh("dpkg-deb", ["--root-owner-group", "-Zxz", "--build", pkg, deb]);
   }
@@ -47,7 +52,18 @@ export function buildApt(root: string, gnupg: string, packages: { name: string; 
   sh("gzip", ["-9knf", path.join(bin, "Packages")]);
   const release = sh(
     "apt-ftparchive",
-    ["-o", "APT::FTPArchive::Release::Suite=stable", "-o", "APT::FTPArchive::Release::Codename=stable", "-o", "APT::FTPArchive::Release::Architectures=amd64", "-o", "APT::FTPArchive::Release::Components=main", "release", "dists/stable"],
+    [
+      "-o",
+      "APT::FTPArchive::Release::Suite=stable",
+      "-o",
+      "APT::FTPArchive::Release::Codename=stable",
+      "-o",
+      "APT::FTPArchive::Release::Architectures=amd64",
+      "-o",
+      "APT::FTPArchive::Release::Components=main",
+      "release",
+      "dists/stable",
+    ],
     { cwd: archive },
   );
   const suite = path.join(archive, "dists/stable");
@@ -71,11 +87,23 @@ export function buildRpm(root: string, packages: { name: string; version: string
     writeFileSync(
       spec,
       [
-        `Name: ${p.name}`, `Version: ${p.version}`, "Release: 1", "Summary: mirrorhop test package", "License: MIT", "BuildArch: noarch",
-        "%global debug_package %{nil}", "%global __os_install_post %{nil}", "%global _binary_payload w0.ufdio",
-        "%description", "mirrorhop test package", "%install",
-        `mkdir -p %{buildroot}/usr/share/${p.name}`, `cp %{_sourcedir}/payload.bin %{buildroot}/usr/share/${p.name}/payload.bin`,
-        "%files", `/usr/share/${p.name}/payload.bin`, "",
+        `Name: ${p.name}`,
+        `Version: ${p.version}`,
+        "Release: 1",
+        "Summary: mirrorhop test package",
+        "License: MIT",
+        "BuildArch: noarch",
+        "%global debug_package %{nil}",
+        "%global __os_install_post %{nil}",
+        "%global _binary_payload w0.ufdio",
+        "%description",
+        "mirrorhop test package",
+        "%install",
+        `mkdir -p %{buildroot}/usr/share/${p.name}`,
+        `cp %{_sourcedir}/payload.bin %{buildroot}/usr/share/${p.name}/payload.bin`,
+        "%files",
+        `/usr/share/${p.name}/payload.bin`,
+        "",
       ].join("\n"),
     );
     sh("rpmbuild", ["--define", `_topdir ${top}`, "--define", "_build_id_links none", "-bb", spec]);
@@ -99,7 +127,10 @@ export function buildPacman(root: string, packages: { name: string; version: str
     const pkg = path.join(path.dirname(root), ".build", `pac-${p.name}-${p.version}`);
     mkdirSync(path.join(pkg, "usr/share", p.name), { recursive: true });
     writeFileSync(path.join(pkg, "usr/share", p.name, "payload.bin"), randomBytes(PAYLOAD));
-    writeFileSync(path.join(pkg, ".PKGINFO"), `pkgname = ${p.name}\npkgbase = ${p.name}\npkgver = ${p.version}-1\npkgdesc = mirrorhop test package\nurl = https://mirrorhop.invalid/\nbuilddate = 1700000000\npackager = mirrorhop\nsize = ${PAYLOAD}\narch = any\nlicense = MIT\n`);
+    writeFileSync(
+      path.join(pkg, ".PKGINFO"),
+      `pkgname = ${p.name}\npkgbase = ${p.name}\npkgver = ${p.version}-1\npkgdesc = mirrorhop test package\nurl = https://mirrorhop.invalid/\nbuilddate = 1700000000\npackager = mirrorhop\nsize = ${PAYLOAD}\narch = any\nlicense = MIT\n`,
+    );
     sh("bsdtar", ["--xz", "-cf", path.join(dir, file), ".PKGINFO", "usr"], { cwd: pkg });
   }
   sh("repo-add", ["--quiet", path.join(dir, "core.db.tar.gz"), ...files.map((f) => path.join(dir, f))]);

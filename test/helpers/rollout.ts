@@ -27,7 +27,10 @@ export async function seedRollout(stores: { DB: D1Database }, now = Math.floor(D
       const name = mirrors.find((m) => m.id === target.mirrorId)!.name;
       const down = name === "us-nyc" && t > now - 4 * 3600;
       const traceAt = name === "fr-par" ? Math.min(origin, stalledAt) : origin - (name === "us-nyc" ? 1800 : 0);
-      return { target, probe: down ? { ok: false, latencyMs: null, traceAt: null, error: "connection refused" } : { ok: true, latencyMs: 40, traceAt, error: null } };
+      return {
+        target,
+        probe: down ? { ok: false, latencyMs: null, traceAt: null, error: "connection refused" } : { ok: true, latencyMs: 40, traceAt, error: null },
+      };
     });
     const round = applyProbeRound(table, state, results, origin, t);
     const out = await roundWrites(inputs, round.next, round.history, t, { historyDays: 14, verdictMaxAgeSeconds: 0 });

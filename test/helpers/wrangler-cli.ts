@@ -11,7 +11,12 @@ import type { Target } from "../../scripts/store/target.js";
 import { bindingsOf } from "../../scripts/store/wrangler-config.js";
 
 export function common(t: Target): string[] {
-  return [t.kind === "local" ? "--local" : "--remote", ...(t.persistTo ? ["--persist-to", t.persistTo] : []), ...(t.env ? ["--env", t.env] : []), ...(t.wranglerConfig ? ["--config", t.wranglerConfig] : [])];
+  return [
+    t.kind === "local" ? "--local" : "--remote",
+    ...(t.persistTo ? ["--persist-to", t.persistTo] : []),
+    ...(t.env ? ["--env", t.env] : []),
+    ...(t.wranglerConfig ? ["--config", t.wranglerConfig] : []),
+  ];
 }
 
 export function runWrangler(args: string[], timeoutMs = 120_000): Promise<string> {

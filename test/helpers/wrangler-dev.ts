@@ -24,9 +24,26 @@ async function isMirrorhop(url: string): Promise<boolean> {
 export async function startWranglerDev(persistTo: string, vars: Record<string, string> = {}): Promise<{ url: string; stop(): Promise<void> }> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const args = [wranglerBin(), "dev", "--ip", "127.0.0.1", "--port", String(port), "--local-upstream", `127.0.0.1:${port}`, "--persist-to", persistTo, "--show-interactive-dev-session=false"];
-    for (const [k, v] of Object.entries({ DEBUG_HEADERS: "true", MIRROR_TABLE_TTL_SECONDS: "0", FILE_RECORD_TTL_SECONDS: "0", ...vars })) args.push("--var", `${k}:${v}`);
-    const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: "ignore", env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" } });
+    const args = [
+      wranglerBin(),
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--local-upstream",
+      `127.0.0.1:${port}`,
+      "--persist-to",
+      persistTo,
+      "--show-interactive-dev-session=false",
+    ];
+    for (const [k, v] of Object.entries({ DEBUG_HEADERS: "true", MIRROR_TABLE_TTL_SECONDS: "0", FILE_RECORD_TTL_SECONDS: "0", ...vars }))
+      args.push("--var", `${k}:${v}`);
+    const child: ChildProcess = spawn(process.execPath, args, {
+      cwd: ROOT,
+      stdio: "ignore",
+      env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
+    });
     const url = `http://127.0.0.1:${port}`;
     const stop = async () => {
       if (child.exitCode === null && child.signalCode === null) {

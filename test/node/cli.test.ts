@@ -57,7 +57,10 @@ afterAll(async () => {
 /** Every file under a directory, by name and content: equal digests mean nothing was written there. */
 function digestTree(dir: string): string {
   const h = createHash("sha256");
-  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)).sort()) {
+  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort()) {
     h.update(e).update(readFileSync(e));
   }
   return h.digest("hex");
@@ -115,7 +118,9 @@ describe("mirrorhop CLI", () => {
     writeFileSync(path.join(tmp, "bad.toml"), config(`[[mirror]]\nid = 1\nname = "m1"\nhttp = "${mirror.url}"\ncountry = "Deutschland"\n`));
     // A config whose origin is not the Worker's ORIGIN_URL is valid, with a note saying so.
     writeFileSync(path.join(tmp, "other.toml"), config(""));
-    expect((await cli("-c", "other.toml", "config", "check")).out).toMatch(/\nnote: wrangler\.toml \[env\.production\.vars\] ORIGIN_URL is https:\/\/download\.example\.org\/pub\/, the config's \[origin\] url https:\/\/o\.example\/pub\/: the Worker sends misses/);
+    expect((await cli("-c", "other.toml", "config", "check")).out).toMatch(
+      /\nnote: wrangler\.toml \[env\.production\.vars\] ORIGIN_URL is https:\/\/download\.example\.org\/pub\/, the config's \[origin\] url https:\/\/o\.example\/pub\/: the Worker sends misses/,
+    );
     const r = await cli("-c", "bad.toml", "config", "check");
     expect(r.code).toBe(2);
     expect(r.err).toContain(`${path.join(tmp, "bad.toml")}:10: mirror[1] (m1).country: must be a two-letter ISO 3166 country code`);
@@ -130,7 +135,14 @@ describe("mirrorhop CLI", () => {
     expect(scanned.err).toMatch(/scanning mirrors: 2\/2 \(100%\)/);
     expect(scanned.err).toMatch(/scanning mirrors: 2 mirrors listed\n/);
     const ex = JSON.parse((await cli("explain", "a/one.iso", "--country", "FR", "--scheme", "http")).out);
-    expect(ex).toMatchObject({ target: "mirror", location: `${other.url}a/one.iso`, candidates: [{ name: "m2", tier: "country" }, { name: "m1", tier: "region" }] });
+    expect(ex).toMatchObject({
+      target: "mirror",
+      location: `${other.url}a/one.iso`,
+      candidates: [
+        { name: "m2", tier: "country" },
+        { name: "m1", tier: "region" },
+      ],
+    });
     // Input it cannot use is refused with the option and the value; a path not in the index exits 3.
     for (const [args, msg] of [
       [["--country", "ZZZ"], '--country "ZZZ": expected a two-letter ISO 3166 code'],
@@ -156,7 +168,12 @@ describe("mirrorhop CLI", () => {
     rmSync(path.join(tmp, "mirror", "b"), { recursive: true });
     expect((await cli("scan", "mirrors", "--mirror", "m1", "--path", "b")).out).toMatch(/m1: 0 files/);
     const db = openState(path.join(tmp, "state.sqlite"));
-    expect(db.prepare("SELECT path FROM mirror_files WHERE mirror_id = 1 ORDER BY path").all().map((r) => (r as { path: string }).path)).toEqual(["a/one.iso"]);
+    expect(
+      db
+        .prepare("SELECT path FROM mirror_files WHERE mirror_id = 1 ORDER BY path")
+        .all()
+        .map((r) => (r as { path: string }).path),
+    ).toEqual(["a/one.iso"]);
     expect(db.prepare("SELECT count(*) AS n FROM mirror_files WHERE mirror_id = 2").get()).toEqual({ n: 2 });
     db.close();
   });
@@ -179,11 +196,13 @@ describe("mirrorhop CLI", () => {
       ["release", good.replace("[scan]", '[release]\nstaged = ["releases/*"]\n[scan]'), /: release\.staged: staged paths need min_mirrors > 0/],
       ["scan", good.replace('protocols = ["http"]', 'protocols = ["gopher"]'), /: scan\.protocols\[1\]: /],
     ];
-    const runs = await Promise.all(bad.map(async ([what, text]) => {
-      const file = `bad-${what.replace(/\W+/g, "-")}.toml`;
-      writeFileSync(path.join(tmp, file), text);
-      return { what, file, r: await cli("-c", file, "push", "--local", "--persist-to", persist) };
-    }));
+    const runs = await Promise.all(
+      bad.map(async ([what, text]) => {
+        const file = `bad-${what.replace(/\W+/g, "-")}.toml`;
+        writeFileSync(path.join(tmp, file), text);
+        return { what, file, r: await cli("-c", file, "push", "--local", "--persist-to", persist) };
+      }),
+    );
     for (const [i, { what, file, r }] of runs.entries()) {
       expect(r.code, `${what}: ${r.err}`).toBe(2);
       // file:line: key: what is wrong
@@ -198,7 +217,9 @@ describe("mirrorhop CLI", () => {
     expect((await cli("-c", "empty.toml", "scan", "origin")).code).toBe(0);
     const empty = await cli("-c", "empty.toml", "push", "--local", "--persist-to", persist);
     expect(empty.code).toBe(2);
-    expect(empty.err).toMatch(/the origin index is empty but 2 files were pushed before; refusing to delete them all \(scan origin again, or push --allow-empty\)/);
+    expect(empty.err).toMatch(
+      /the origin index is empty but 2 files were pushed before; refusing to delete them all \(scan origin again, or push --allow-empty\)/,
+    );
     expect({ edge: digestTree(persist), pushed: pushedState() }).toEqual(before);
     expect((await cli("scan", "origin")).code).toBe(0);
 
@@ -213,7 +234,12 @@ describe("mirrorhop CLI", () => {
   it("mirrors lists every mirror with its state as the edge sees it, as a table or as JSON", async () => {
     const persist = path.join(tmp, "wrangler-state");
     writeFileSync(path.join(tmp, "mirrorhop.toml"), config(m1() + m2()));
-    for (const step of [["scan", "origin"], ["scan", "mirrors"], ["push", "--local", "--persist-to", persist]]) expect((await cli(...step)).code, step.join(" ")).toBe(0);
+    for (const step of [
+      ["scan", "origin"],
+      ["scan", "mirrors"],
+      ["push", "--local", "--persist-to", persist],
+    ])
+      expect((await cli(...step)).code, step.join(" ")).toBe(0);
     const table = await cli("mirrors", "--local", "--persist-to", persist);
     expect(table.code).toBe(0);
     const lines = table.out.trim().split("\n");
@@ -235,7 +261,11 @@ describe("mirrorhop CLI", () => {
     try {
       writeFileSync(path.join(dir, "site.toml"), config(m1()));
       const npm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ["npm"];
-      const r = spawnSync(npm[0]!, [...npm.slice(1), "run", "--silent", "mirrorhop", "--", "-c", "site.toml", "config", "check"], { cwd: dir, encoding: "utf8", env: { ...process.env, CI: "true" } });
+      const r = spawnSync(npm[0]!, [...npm.slice(1), "run", "--silent", "mirrorhop", "--", "-c", "site.toml", "config", "check"], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...process.env, CI: "true" },
+      });
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toContain(`${path.join(dir, "site.toml")}: ok`);
     } finally {
@@ -262,7 +292,10 @@ describe("mirrorhop CLI", () => {
     big.close();
     writeFileSync(path.join(tmp, "mirrorhop.toml"), config(m1()));
     const mass = await cli("push", "--local", "--dry-run");
-    expect([mass.code, mass.err]).toEqual([2, expect.stringMatching(/this push would delete 30\d of the 30\d files pushed before \(\d+%\), more than --max-delete 50%; refusing/)]);
+    expect([mass.code, mass.err]).toEqual([
+      2,
+      expect.stringMatching(/this push would delete 30\d of the 30\d files pushed before \(\d+%\), more than --max-delete 50%; refusing/),
+    ]);
     expect((await cli("push", "--local", "--dry-run", "--max-delete", "100")).code).toBe(0);
     const bad = await cli("push", "--local", "--dry-run", "--max-delete", "lots");
     expect([bad.code, bad.err.trim()]).toEqual([2, 'mirrorhop: --max-delete: expected a percentage from 0 to 100, got "lots"']);

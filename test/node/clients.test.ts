@@ -44,13 +44,26 @@ beforeAll(async () => {
 async function copyIndex(target: LocalEdge) {
   const pieceSize = pieceSizeFor(CONTENT.length);
   const pieces: Buffer[] = [];
-  for (let i = 0; i < CONTENT.length; i += pieceSize) pieces.push(createHash("sha256").update(CONTENT.subarray(i, i + pieceSize)).digest());
+  for (let i = 0; i < CONTENT.length; i += pieceSize)
+    pieces.push(
+      createHash("sha256")
+        .update(CONTENT.subarray(i, i + pieceSize))
+        .digest(),
+    );
   const ms = mirrors.map((s, i) => mirror({ id: i + 1, name: `m${i + 1}`, country: ["DE", "FR", "NL"][i]!, continent: "EU", urls: { http: s.url } }));
   await writeIndex(
     target,
     table(ms),
     {
-      [ISO]: { size: CONTENT.length, mtime: 1_763_000_000, changed: 1_763_000_000, md5: sha("md5", CONTENT), sha1: sha("sha1", CONTENT), sha256: sha("sha256", CONTENT), mirrors: [1, 2, 3] },
+      [ISO]: {
+        size: CONTENT.length,
+        mtime: 1_763_000_000,
+        changed: 1_763_000_000,
+        md5: sha("md5", CONTENT),
+        sha1: sha("sha1", CONTENT),
+        sha256: sha("sha256", CONTENT),
+        mirrors: [1, 2, 3],
+      },
       // No mirror has it yet, and repository metadata: both Metalinks name the origin alone.
       "releases/2.0/fresh & new.iso": { size: 9000, mtime: 1_763_000_000, changed: 1_763_000_000, mirrors: [] },
       "repo/repodata/repomd.xml": { size: 5000, mtime: 1_763_000_000, changed: 1_763_000_000, sha256: sha("sha256", Buffer.from("x")), mirrors: [1, 2] },
@@ -67,7 +80,19 @@ afterAll(async () => {
 
 async function aria2c(args: string[], dir: string): Promise<{ code: number; out: string }> {
   mkdirSync(dir, { recursive: true });
-  const base = ["--dir", dir, "--allow-overwrite=true", "--auto-file-renaming=false", "--summary-interval=0", "--console-log-level=warn", "--max-tries=3", "--retry-wait=0", "--connect-timeout=3", "--timeout=10", "--header=x-debug-country: DE"];
+  const base = [
+    "--dir",
+    dir,
+    "--allow-overwrite=true",
+    "--auto-file-renaming=false",
+    "--summary-interval=0",
+    "--console-log-level=warn",
+    "--max-tries=3",
+    "--retry-wait=0",
+    "--connect-timeout=3",
+    "--timeout=10",
+    "--header=x-debug-country: DE",
+  ];
   try {
     const r = await run("timeout", ["120", "aria2c", ...base, ...args]);
     return { code: 0, out: r.stdout + r.stderr };

@@ -41,7 +41,11 @@ describe("config", () => {
     expect(p.some((x) => /mirror\[2\] \(de-fra\)\.id: duplicate id 1/.test(x))).toBe(true);
     expect(p.some((x) => /mirror\[2\] \(de-fra\)\.name: duplicate name de-fra/.test(x))).toBe(true);
     expect(p.some((x) => /mirror\[2\] \(de-fra\)\.colour: unknown key/.test(x))).toBe(true);
-    expect(problems('[origin]\npath = "/x"\nurl = "https://o.example/"\n[[mirror]]\nid = 2\nname = "n"\ncountry = "FR"\n').some((x) => /mirror\[1\] \(n\)\.http: needs an http or https URL/.test(x))).toBe(true);
+    expect(
+      problems('[origin]\npath = "/x"\nurl = "https://o.example/"\n[[mirror]]\nid = 2\nname = "n"\ncountry = "FR"\n').some((x) =>
+        /mirror\[1\] \(n\)\.http: needs an http or https URL/.test(x),
+      ),
+    ).toBe(true);
     expect(problems("[origin\npath = 1")[0]).toMatch(new RegExp(`^${FILE}:1:\\d+: `));
     expect(problems('[origin]\npath = "/x"\nurl = "https://o.example"\n')[0]).toBe(`${FILE}:3: origin.url: must be an http(s) URL ending in '/'`);
   });
@@ -85,7 +89,10 @@ describe("credentials stay with the scanner", () => {
   it("a credentialed rsync or ftp URL is the scanner's alone: the edge's table and D1 rows never carry it", async () => {
     const { mirrorOf } = await import("../../scripts/config/schema.js");
     const { mirrorToRow } = await import("../../src/db/rows.js");
-    const c = parseConfig(`${base}[[mirror]]\nid = 1\nname = "m"\nhttp = "http://m.example/pub/"\nrsync = "rsync://scan:s3cret@m.example/pub/"\nftp = "ftp://scan:s3cret@m.example/pub/"\ncountry = "DE"\n`, FILE);
+    const c = parseConfig(
+      `${base}[[mirror]]\nid = 1\nname = "m"\nhttp = "http://m.example/pub/"\nrsync = "rsync://scan:s3cret@m.example/pub/"\nftp = "ftp://scan:s3cret@m.example/pub/"\ncountry = "DE"\n`,
+      FILE,
+    );
     expect(c.mirrors[0]!.rsync).toBe("rsync://scan:s3cret@m.example/pub/");
     const edge = mirrorOf(c.mirrors[0]!);
     expect(edge.urls).toEqual({ http: "http://m.example/pub/" });
@@ -99,7 +106,9 @@ describe("credentials stay with the scanner", () => {
     } catch (err) {
       problems = (err as ConfigError).problems;
     }
-    expect(problems).toEqual([`${FILE}:4: mirror[1] (m): https URL must not carry credentials (clients would be sent to them): https://***@m.example/pub/ (the Worker would refuse this mirror)`]);
+    expect(problems).toEqual([
+      `${FILE}:4: mirror[1] (m): https URL must not carry credentials (clients would be sent to them): https://***@m.example/pub/ (the Worker would refuse this mirror)`,
+    ]);
   });
 });
 
@@ -107,17 +116,26 @@ describe("config check's probe line", () => {
   const withMirrors = (n: number, extra = "") =>
     parseConfig(
       `[origin]\npath = "/srv"\nurl = "https://o.example/"\ntrace = "TIME"\n[health]\n${extra}\n` +
-        Array.from({ length: n }, (_, i) => `[[mirror]]\nid = ${i + 1}\nname = "m${i + 1}"\nhttp = "http://m${i + 1}.example/"\nhttps = "https://m${i + 1}.example/"\ncountry = "DE"\n`).join(""),
+        Array.from(
+          { length: n },
+          (_, i) => `[[mirror]]\nid = ${i + 1}\nname = "m${i + 1}"\nhttp = "http://m${i + 1}.example/"\nhttps = "https://m${i + 1}.example/"\ncountry = "DE"\n`,
+        ).join(""),
       "/x/mirrorhop.toml",
     );
 
   it("says how often each mirror URL is probed and when a dead one is marked down, from the budget and the cron", async () => {
     const { probeLine } = await import("../../scripts/cli/probe-period.js");
-    expect(probeLine(withMirrors(64), 5)).toBe("probes: 128 mirror URLs, up to 44 a round every 5 min (wrangler.toml [triggers]): each probed every 15 min; a dead one is marked down after 30 min");
+    expect(probeLine(withMirrors(64), 5)).toBe(
+      "probes: 128 mirror URLs, up to 44 a round every 5 min (wrangler.toml [triggers]): each probed every 15 min; a dead one is marked down after 30 min",
+    );
     // 1,000 mirrors on Free's budget: the period the docs give, and what to do about it.
     const big = probeLine(withMirrors(1000), 5);
-    expect(big).toMatch(/^probes: 2000 mirror URLs, up to 44 a round every 5 min .*: each probed every 3 h 50 min; a dead one is marked down after 7 h 40 min\. To probe more often, raise \[health\] max_probes_per_run on Workers Paid/);
-    expect(probeLine(withMirrors(1000, "max_probes_per_run = 901"), 5)).toMatch(/up to 900 a round every 5 min .*: each probed every 15 min; a dead one is marked down after 30 min$/);
+    expect(big).toMatch(
+      /^probes: 2000 mirror URLs, up to 44 a round every 5 min .*: each probed every 3 h 50 min; a dead one is marked down after 7 h 40 min\. To probe more often, raise \[health\] max_probes_per_run on Workers Paid/,
+    );
+    expect(probeLine(withMirrors(1000, "max_probes_per_run = 901"), 5)).toMatch(
+      /up to 900 a round every 5 min .*: each probed every 15 min; a dead one is marked down after 30 min$/,
+    );
     expect(probeLine(withMirrors(3), null)).toMatch(/every 5 min \(no \*\/N cron in wrangler\.toml \[triggers\]; assumed\)/);
   });
 });

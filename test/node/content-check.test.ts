@@ -46,8 +46,14 @@ afterAll(async () => {
 });
 
 const config = (scan: string) =>
-  parseConfig(`[origin]\npath = "${path.join(dir, "origin")}"\nurl = "https://get.example/pub/"\n[scan]\nprotocols = ["http"]\n${scan}\n[[mirror]]\nid = 1\nname = "m"\nhttp = "${mirror.url}"\ncountry = "DE"\n`, path.join(dir, "mirrorhop.toml"));
-const held = (c: ReturnType<typeof config>) => buildIndex(db, c).files.filter((f) => f.record.mirrors.includes(1)).map((f) => f.path);
+  parseConfig(
+    `[origin]\npath = "${path.join(dir, "origin")}"\nurl = "https://get.example/pub/"\n[scan]\nprotocols = ["http"]\n${scan}\n[[mirror]]\nid = 1\nname = "m"\nhttp = "${mirror.url}"\ncountry = "DE"\n`,
+    path.join(dir, "mirrorhop.toml"),
+  );
+const held = (c: ReturnType<typeof config>) =>
+  buildIndex(db, c)
+    .files.filter((f) => f.record.mirrors.includes(1))
+    .map((f) => f.path);
 
 describe("content spot checks", () => {
   it("a claim whose random piece differs is voided and reported; the mirror keeps its other claims", async () => {
@@ -67,7 +73,14 @@ describe("content spot checks", () => {
   it("an answer that proves nothing voids nothing", async () => {
     const pieces = { pieceSize: 4, pieces: new Uint8Array(64) };
     const signal = AbortSignal.timeout(1000);
-    const r = await checkContent("http://x/", [{ path: "a", size: 8 }], () => pieces, 4, signal, async () => null);
+    const r = await checkContent(
+      "http://x/",
+      [{ path: "a", size: 8 }],
+      () => pieces,
+      4,
+      signal,
+      async () => null,
+    );
     expect(r).toEqual({ checked: 1, mismatches: [], inconclusive: 1 });
   });
 });

@@ -19,7 +19,6 @@ afterAll(() => {
   for (const d of tmpdirs) rmSync(d, { recursive: true, force: true });
 });
 
-
 /** Every process below `pid`, from /proc. */
 function descendants(pid: number): number[] {
   const children = new Map<number, number[]>();
@@ -57,7 +56,11 @@ const alive = (pid: number) => {
 async function startDemo(port: number) {
   const tmpdir = mkdtempSync(path.join(os.tmpdir(), "mirrorhop-demo-test-"));
   tmpdirs.push(tmpdir);
-  const proc = spawn(process.execPath, [require.resolve("tsx/cli"), path.join(ROOT, "scripts/start.ts")], { cwd: ROOT, env: { ...process.env, PORT: String(port), TMPDIR: tmpdir }, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, [require.resolve("tsx/cli"), path.join(ROOT, "scripts/start.ts")], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), TMPDIR: tmpdir },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   proc.stdout!.on("data", (d) => (out += d));
   proc.stderr!.on("data", (d) => (out += d));
@@ -79,7 +82,10 @@ async function stopDemo({ proc, tmpdir }: { proc: ChildProcess; tmpdir: string }
     await expect(fetch(`http://127.0.0.1:${p}/`, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
   }
   // tsx's compile cache and wrangler's update check are the tools' own, reused by every run.
-  expect(readdirSync(tmpdir).filter((f) => !/^tsx-\d+$/.test(f) && f !== "update-check"), "left in its temporary directory").toEqual([]);
+  expect(
+    readdirSync(tmpdir).filter((f) => !/^tsx-\d+$/.test(f) && f !== "update-check"),
+    "left in its temporary directory",
+  ).toEqual([]);
   rmSync(tmpdir, { recursive: true, force: true });
 }
 
@@ -90,7 +96,11 @@ describe("npm start", () => {
     await new Promise<void>((r) => busy.listen(0, "127.0.0.1", r));
     try {
       const port = (busy.address() as { port: number }).port;
-      const child = spawn(process.execPath, [require.resolve("tsx/cli"), path.join(ROOT, "scripts/start.ts")], { cwd: ROOT, env: { ...process.env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(process.execPath, [require.resolve("tsx/cli"), path.join(ROOT, "scripts/start.ts")], {
+        cwd: ROOT,
+        env: { ...process.env, PORT: String(port) },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       let err = "";
       child.stderr!.on("data", (d) => (err += d));
       const code = await new Promise<number | null>((r) => child.once("exit", r));

@@ -167,7 +167,11 @@ describe("release gating", () => {
 describe("redirects seen by the edge's probe (workerd fetch, redirect: manual)", () => {
   const servers: http.Server[] = [];
   afterAll(async () => {
-    for (const s of servers) await new Promise((r) => { s.closeAllConnections(); s.close(r); });
+    for (const s of servers)
+      await new Promise((r) => {
+        s.closeAllConnections();
+        s.close(r);
+      });
   });
   async function serve(handler: http.RequestListener): Promise<string> {
     const s = http.createServer(handler);
@@ -184,7 +188,10 @@ describe("redirects seen by the edge's probe (workerd fetch, redirect: manual)",
     });
     // What a mirror does that redirects every file it lacks to the origin: always "fresh" if followed.
     const leaker = await serve((req, res) => void res.writeHead(302, { Location: `${origin.url}${req.url!.slice(1)}` }).end());
-    const ms = [mirror({ id: 1, name: "hopper", country: "DE", continent: "EU", urls: { http: hopper } }), mirror({ id: 2, name: "leaker", country: "DE", continent: "EU", urls: { http: leaker } })];
+    const ms = [
+      mirror({ id: 1, name: "hopper", country: "DE", continent: "EU", urls: { http: hopper } }),
+      mirror({ id: 2, name: "leaker", country: "DE", continent: "EU", urls: { http: leaker } }),
+    ];
     await writeIndex(edge, table(ms, { health: HEALTH, minSize: 1024 }), { "releases/1.0/a.iso": file([1, 2], { size: 8192 }) });
     for (let i = 0; i < HEALTH.downAfter; i++) await cron();
     const e = await explain("releases/1.0/a.iso");

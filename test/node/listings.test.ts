@@ -76,7 +76,11 @@ describe("hostile HTML listings", () => {
 
   it("tags that close are read as the HTML tokenizer reads them: quotes only open values", () => {
     const html = `<A HREF='a.iso' title="x > y">a</A> 01-Nov-2026 12:00 1\n<a title=it's href=b.iso>b</a> 01-Nov-2026 12:00 2\n<a data-x="href=evil.iso" href="c.iso">c</a> 01-Nov-2026 12:00 3\n`;
-    expect(parseAutoindex(html).map((e) => [e.name, e.size])).toEqual([["a.iso", 1], ["b.iso", 2], ["c.iso", 3]]);
+    expect(parseAutoindex(html).map((e) => [e.name, e.size])).toEqual([
+      ["a.iso", 1],
+      ["b.iso", 2],
+      ["c.iso", 3],
+    ]);
   });
 
   it("a page with more links than the cap is refused, not half read", () => {

@@ -22,7 +22,11 @@ const config = (mirrors: { id: number; name: string; http?: string }[], extra = 
 
 function seenBy(id: number, seenAt: number) {
   db.prepare("INSERT OR REPLACE INTO mirror_files (mirror_id, path, size, mtime, mtime_res, seen_at) VALUES (?, 'a.iso', 5000, 1000, 1, ?)").run(id, seenAt);
-  db.prepare("INSERT INTO mirror_scans (mirror_id, subtree, protocol, url, started_at, finished_at, ok, entries) VALUES (?, '', 'http', 'x', ?, ?, 1, 1)").run(id, seenAt, seenAt);
+  db.prepare("INSERT INTO mirror_scans (mirror_id, subtree, protocol, url, started_at, finished_at, ok, entries) VALUES (?, '', 'http', 'x', ?, ?, 1, 1)").run(
+    id,
+    seenAt,
+    seenAt,
+  );
 }
 const holders = (c: ReturnType<typeof config>) => buildIndex(db, c, NOW).files.find((f) => f.path === "a.iso")!.record.mirrors;
 
@@ -50,8 +54,22 @@ describe("scan results belong to a mirror, not to a number", () => {
   it("a mirror with other URLs holds nothing until a scan sees it there; one that leaves leaves no rows", () => {
     seenBy(1, NOW - 60);
     seenBy(2, NOW - 60);
-    expect(holders(config([{ id: 1, name: "a" }, { id: 2, name: "b" }]))).toEqual([1, 2]);
-    expect(holders(config([{ id: 1, name: "a", http: "http://moved.example/" }, { id: 2, name: "b" }]))).toEqual([2]);
+    expect(
+      holders(
+        config([
+          { id: 1, name: "a" },
+          { id: 2, name: "b" },
+        ]),
+      ),
+    ).toEqual([1, 2]);
+    expect(
+      holders(
+        config([
+          { id: 1, name: "a", http: "http://moved.example/" },
+          { id: 2, name: "b" },
+        ]),
+      ),
+    ).toEqual([2]);
     buildIndex(db, config([{ id: 1, name: "a", http: "http://moved.example/" }]), NOW);
     expect(db.prepare("SELECT COUNT(*) AS n FROM mirror_files WHERE mirror_id = 2").get()).toEqual({ n: 0 });
   });
@@ -59,10 +77,27 @@ describe("scan results belong to a mirror, not to a number", () => {
   it("claims expire: a mirror without a successful scan for scan.max_claim_age_seconds holds nothing", () => {
     seenBy(1, NOW - 8 * 86_400);
     seenBy(2, NOW - 6 * 86_400);
-    const index = buildIndex(db, config([{ id: 1, name: "a" }, { id: 2, name: "b" }]), NOW);
+    const index = buildIndex(
+      db,
+      config([
+        { id: 1, name: "a" },
+        { id: 2, name: "b" },
+      ]),
+      NOW,
+    );
     expect(index.files[0]!.record.mirrors).toEqual([2]);
     expect(index.notes).toEqual(["mirror a: no successful scan for 192 h (scan.max_claim_age_seconds 604800): it holds nothing until one succeeds"]);
-    expect(holders(config([{ id: 1, name: "a" }, { id: 2, name: "b" }], "max_claim_age_seconds = 86400"))).toEqual([]);
+    expect(
+      holders(
+        config(
+          [
+            { id: 1, name: "a" },
+            { id: 2, name: "b" },
+          ],
+          "max_claim_age_seconds = 86400",
+        ),
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -71,12 +106,41 @@ describe("the push never gives an id another meaning", () => {
     db.prepare("INSERT OR REPLACE INTO pushed_meta (key, value) VALUES ('table', ?)").run(JSON.stringify({ format: 1, policy: {}, mirrors }));
 
   it("refuses a renamed or swapped id with how to do it instead", () => {
-    pushed([{ id: 1, name: "a" }, { id: 2, name: "b" }]);
-    expect(() => checkMirrorIds(db, [{ id: 1, name: "a" }, { id: 2, name: "b" }, { id: 3, name: "c" }], NOW)).not.toThrow();
-    expect(() => checkMirrorIds(db, [{ id: 1, name: "a" }, { id: 2, name: "z" }], NOW)).toThrow(/mirror id 2 is z in the config but was b in the last push: .*remove b, push, and add z with id 2 at least 300 s later/);
+    pushed([
+      { id: 1, name: "a" },
+      { id: 2, name: "b" },
+    ]);
+    expect(() =>
+      checkMirrorIds(
+        db,
+        [
+          { id: 1, name: "a" },
+          { id: 2, name: "b" },
+          { id: 3, name: "c" },
+        ],
+        NOW,
+      ),
+    ).not.toThrow();
+    expect(() =>
+      checkMirrorIds(
+        db,
+        [
+          { id: 1, name: "a" },
+          { id: 2, name: "z" },
+        ],
+        NOW,
+      ),
+    ).toThrow(/mirror id 2 is z in the config but was b in the last push: .*remove b, push, and add z with id 2 at least 300 s later/);
     let err: Error | undefined;
     try {
-      checkMirrorIds(db, [{ id: 1, name: "b" }, { id: 2, name: "a" }], NOW);
+      checkMirrorIds(
+        db,
+        [
+          { id: 1, name: "b" },
+          { id: 2, name: "a" },
+        ],
+        NOW,
+      );
     } catch (e) {
       err = e as Error;
     }
@@ -85,11 +149,41 @@ describe("the push never gives an id another meaning", () => {
   });
 
   it("a retired id may mean another mirror only after the edge drained it; the same mirror may come back at once", () => {
-    const before = new Map([[1, "a"], [2, "b"]]);
+    const before = new Map([
+      [1, "a"],
+      [2, "b"],
+    ]);
     recordRetiredIds(db, before, [{ id: 1, name: "a" }], NOW);
     pushed([{ id: 1, name: "a" }]);
-    expect(() => checkMirrorIds(db, [{ id: 1, name: "a" }, { id: 2, name: "c" }], NOW + 10)).toThrow(/mirror id 2 meant b until 10 s ago: c may take it in 290 s/);
-    expect(() => checkMirrorIds(db, [{ id: 1, name: "a" }, { id: 2, name: "b" }], NOW + 10)).not.toThrow();
-    expect(() => checkMirrorIds(db, [{ id: 1, name: "a" }, { id: 2, name: "c" }], NOW + ID_DRAIN_SECONDS)).not.toThrow();
+    expect(() =>
+      checkMirrorIds(
+        db,
+        [
+          { id: 1, name: "a" },
+          { id: 2, name: "c" },
+        ],
+        NOW + 10,
+      ),
+    ).toThrow(/mirror id 2 meant b until 10 s ago: c may take it in 290 s/);
+    expect(() =>
+      checkMirrorIds(
+        db,
+        [
+          { id: 1, name: "a" },
+          { id: 2, name: "b" },
+        ],
+        NOW + 10,
+      ),
+    ).not.toThrow();
+    expect(() =>
+      checkMirrorIds(
+        db,
+        [
+          { id: 1, name: "a" },
+          { id: 2, name: "c" },
+        ],
+        NOW + ID_DRAIN_SECONDS,
+      ),
+    ).not.toThrow();
   });
 });

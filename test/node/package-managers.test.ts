@@ -42,7 +42,9 @@ async function mirrorList(rootFile: string): Promise<string[]> {
 
 describe("repositories as a unit", () => {
   it("the push finds each repository; the mid-sync mirror is consistent for none, the stale one for all", () => {
-    const byId = Object.fromEntries((net.index.repositories ?? []).map((r) => [r.unit.id, { kind: r.unit.kind, consistent: r.consistent, partial: r.partial }]));
+    const byId = Object.fromEntries(
+      (net.index.repositories ?? []).map((r) => [r.unit.id, { kind: r.unit.kind, consistent: r.consistent, partial: r.partial }]),
+    );
     expect(byId).toEqual({
       "arch/core/os/x86_64/core": { kind: "pacman", consistent: [1, 2, 3], partial: [4] },
       "debian/dists/stable": { kind: "apt", consistent: [1, 2, 3], partial: [4] },
@@ -108,10 +110,6 @@ describe("repositories as a unit", () => {
 
 // ---------------------------------------------------------------------------------------------
 // The clients
-
-
-
-
 
 function expectInstalled(root: string, pkgs: string[], kind: keyof typeof PAYLOADS) {
   for (const p of pkgs) {
@@ -181,7 +179,6 @@ describe("dnf", () => {
     expect(o.midsync).toEqual({ meta: 0, pkg: 0 });
   }, 240_000);
 });
-
 
 describe("zypper", () => {
   const cookies = "/var/lib/YaST2/cookies";

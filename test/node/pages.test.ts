@@ -38,7 +38,16 @@ describe.skipIf(!existsSync(CHROMIUM))("pages in Chromium", () => {
     });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
   }, 60_000);
   afterAll(async () => {
@@ -102,13 +111,17 @@ describe.skipIf(!existsSync(CHROMIUM))("pages in Chromium", () => {
   it("the status page shows each mirror's download share next to its weight share", async () => {
     const clients = [...Array(30).fill("DE"), ...Array(20).fill("FR"), ...Array(10).fill("US")] as string[];
     for (const [i, country] of clients.entries()) {
-      const res = await fetch(`${edge.url.origin}/releases/1.0/mirrorhop-1.0.iso`, { redirect: "manual", headers: { "x-debug-country": country, "x-debug-ip": `10.9.${i}.1` } });
+      const res = await fetch(`${edge.url.origin}/releases/1.0/mirrorhop-1.0.iso`, {
+        redirect: "manual",
+        headers: { "x-debug-country": country, "x-debug-ip": `10.9.${i}.1` },
+      });
       expect(res.status).toBe(302);
     }
     // Counted after each response: wait until the last count is in.
     let total = 0;
     for (let i = 0; i < 40 && total < clients.length; i++) {
-      total = ((await (await fetch(`${edge.url.origin}/_mirrorhop/api/stats`)).json()) as { totals: { download: { events7d: number } } }).totals.download.events7d;
+      total = ((await (await fetch(`${edge.url.origin}/_mirrorhop/api/stats`)).json()) as { totals: { download: { events7d: number } } }).totals.download
+        .events7d;
       if (total < clients.length) await new Promise((r) => setTimeout(r, 250));
     }
     expect(total).toBe(clients.length);
@@ -157,7 +170,9 @@ describe.skipIf(!existsSync(CHROMIUM))("pages in Chromium", () => {
     expect(await page.textContent('tr[data-mirror="de-fra"] td:nth-of-type(4)')).toBe("not probed");
     // us-nyc is down: its lag is as of its last answer, not "current".
     expect(await page.textContent('tr[data-mirror="us-nyc"] td.lag')).toMatch(/^[\d.]+ (min|h) at its last answer$/);
-    expect(await page.getAttribute('tr[data-mirror="de-fra"] td[data-scheme="http"]', "title")).toMatch(/^up since (its first probe|\d{4}-\d\d-\d\d \d\d:\d\d UTC)$/);
+    expect(await page.getAttribute('tr[data-mirror="de-fra"] td[data-scheme="http"]', "title")).toMatch(
+      /^up since (its first probe|\d{4}-\d\d-\d\d \d\d:\d\d UTC)$/,
+    );
     expect(await page.textContent("p.summary")).toMatch(/origin trace \d{4}-\d\d-\d\d \d\d:\d\d UTC \(/);
     await page.screenshot({ path: path.join(ARTIFACTS, "status.png"), fullPage: true });
     await page.close();

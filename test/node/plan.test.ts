@@ -12,7 +12,12 @@ import { bytesToHex, hexToBase64, hexToBytes } from "../../src/core/bytes.js";
 import { lit } from "../../src/db/sql-literal.js";
 import { openState } from "../../scripts/state/db.js";
 
-const file = (path: string, mirrors: number[]) => ({ path, record: { size: 10_000, mtime: 1_790_000_000, changed: 1_790_000_000, mirrors }, sha512: null, pieceSize: null });
+const file = (path: string, mirrors: number[]) => ({
+  path,
+  record: { size: 10_000, mtime: 1_790_000_000, changed: 1_790_000_000, mirrors },
+  sha512: null,
+  pieceSize: null,
+});
 
 describe("push plan", () => {
   it("lists a staged file only once enough mirrors hold it, so no listing links a 404", async () => {
@@ -39,15 +44,22 @@ describe("push plan", () => {
       const st = state.prepare("INSERT INTO pushed_files (path, digest) VALUES (?, 'x')");
       for (let i = 0; i < n; i++) st.run(`pub/f${i}.iso`);
     };
-    const keeping = (n: number): DesiredIndex => ({ table: { format: 1, policy: DEFAULT_POLICY, mirrors: [] }, files: Array.from({ length: n }, (_, i) => file(`pub/f${i}.iso`, [])) });
+    const keeping = (n: number): DesiredIndex => ({
+      table: { format: 1, policy: DEFAULT_POLICY, mirrors: [] },
+      files: Array.from({ length: n }, (_, i) => file(`pub/f${i}.iso`, [])),
+    });
     seed(200);
     await expect(buildPlan(state, keeping(99), { generation: "g" })).rejects.toThrow(
-      new EmptyIndexGuard("this push would delete 101 of the 200 files pushed before (51%), more than --max-delete 50%; refusing (scan origin again, or push --max-delete 100)"),
+      new EmptyIndexGuard(
+        "this push would delete 101 of the 200 files pushed before (51%), more than --max-delete 50%; refusing (scan origin again, or push --max-delete 100)",
+      ),
     );
     expect((await buildPlan(state, keeping(100), { generation: "g" })).kvDelete.filter((d) => d.main)).toHaveLength(100);
     expect((await buildPlan(state, keeping(10), { generation: "g", maxDeleteFraction: 1 })).kvDelete.filter((d) => d.main)).toHaveLength(190);
     expect((await buildPlan(state, keeping(10), { generation: "g", allowEmpty: true })).kvDelete.filter((d) => d.main)).toHaveLength(190);
-    await expect(buildPlan(state, keeping(10), { generation: "g", maxDeleteFraction: 0.9 })).rejects.toThrow(/delete 190 of the 200 .* \(95%\), more than --max-delete 90%/);
+    await expect(buildPlan(state, keeping(10), { generation: "g", maxDeleteFraction: 0.9 })).rejects.toThrow(
+      /delete 190 of the 200 .* \(95%\), more than --max-delete 90%/,
+    );
     // A small tree may lose most of its files.
     seed(99);
     expect((await buildPlan(state, keeping(1), { generation: "g" })).kvDelete.filter((d) => d.main)).toHaveLength(98);
@@ -59,11 +71,15 @@ describe("listing pages", () => {
     const { LISTING_PAGE_ENTRIES } = await import("../../src/core/dir-listing.js");
     const { listingKey } = await import("../../src/core/file-record.js");
     const state = openState(":memory:");
-    const files = (n: number, extra: string[] = []) => [...Array.from({ length: n }, (_, i) => file(`big/f${String(i).padStart(6, "0")}.rpm`, [])), ...extra.map((p) => file(p, []))];
+    const files = (n: number, extra: string[] = []) => [
+      ...Array.from({ length: n }, (_, i) => file(`big/f${String(i).padStart(6, "0")}.rpm`, [])),
+      ...extra.map((p) => file(p, [])),
+    ];
     const desired = (fs: ReturnType<typeof files>): DesiredIndex => ({ table: { format: 1, policy: DEFAULT_POLICY, mirrors: [] }, files: fs });
     // As the push records what it wrote.
     const record = (plan: Awaited<ReturnType<typeof buildPlan>>) => {
-      for (const d of plan.dirPut) state.prepare("INSERT INTO pushed_dirs (dir, digest) VALUES (?, ?) ON CONFLICT(dir) DO UPDATE SET digest = excluded.digest").run(d.dir, d.digest);
+      for (const d of plan.dirPut)
+        state.prepare("INSERT INTO pushed_dirs (dir, digest) VALUES (?, ?) ON CONFLICT(dir) DO UPDATE SET digest = excluded.digest").run(d.dir, d.digest);
       for (const d of plan.dirDelete) state.prepare("DELETE FROM pushed_dirs WHERE dir = ?").run(d.dir);
     };
     const n = 2 * LISTING_PAGE_ENTRIES + 1;
@@ -72,7 +88,11 @@ describe("listing pages", () => {
     expect(pages.map((d) => d.dir)).toEqual(["big/", "big/:2", "big/:3"]);
     expect(pages.map((d) => d.key)).toEqual([await listingKey("big/"), `${await listingKey("big/")}:2`, `${await listingKey("big/")}:3`]);
     const parsed = pages.map((d) => JSON.parse(d.value) as { page: number; pages: number; entries: unknown[] });
-    expect(parsed.map((p) => [p.page, p.pages, p.entries.length])).toEqual([[1, 3, LISTING_PAGE_ENTRIES], [2, 3, LISTING_PAGE_ENTRIES], [3, 3, 1]]);
+    expect(parsed.map((p) => [p.page, p.pages, p.entries.length])).toEqual([
+      [1, 3, LISTING_PAGE_ENTRIES],
+      [2, 3, LISTING_PAGE_ENTRIES],
+      [3, 3, 1],
+    ]);
     record(first);
     // A file that sorts last changes only the last page (and the parent's listing not at all).
     const added = await buildPlan(state, desired(files(n, ["big/zz.rpm"])), { generation: "g" });
@@ -86,7 +106,13 @@ describe("listing pages", () => {
 
   it("a 400,000-entry directory (past one KV value's 25 MiB) is 80 pages of at most ~0.5 MB, which together hold the whole listing", async () => {
     const { buildListings, listingPages } = await import("../../src/core/dir-listing.js");
-    const whole = buildListings(Array.from({ length: 400_000 }, (_, i) => ({ path: `obs/home:user/f${String(i).padStart(7, "0")}-1.2.3-lp156.x86_64.rpm`, size: 123_456_789, mtime: 1_762_000_000 + i }))).get("obs/home:user/")!;
+    const whole = buildListings(
+      Array.from({ length: 400_000 }, (_, i) => ({
+        path: `obs/home:user/f${String(i).padStart(7, "0")}-1.2.3-lp156.x86_64.rpm`,
+        size: 123_456_789,
+        mtime: 1_762_000_000 + i,
+      })),
+    ).get("obs/home:user/")!;
     expect(JSON.stringify(whole).length).toBeGreaterThan(25 * 1024 * 1024);
     const pages = listingPages(whole);
     expect(pages).toHaveLength(80);
@@ -125,14 +151,15 @@ describe("hex and base64 of piece hashes", () => {
   });
 });
 
-
 describe("D1 statements", () => {
   it("deletions stay under D1's 100 KB statement limit however long the paths, and delete every path once", async () => {
     const { deleteFiles } = await import("../../scripts/push/sql.js");
     const paths = Array.from({ length: 500 }, (_, i) => `${"deep/".repeat(150)}f${i}-'quoted'.iso`);
     const st = deleteFiles(paths);
     for (const s of st) expect(Buffer.byteLength(s)).toBeLessThan(100_000);
-    const listed = st.filter((s) => s.startsWith("DELETE FROM files")).flatMap((s) => [...s.matchAll(/'((?:[^']|'')*)'/g)].map((m) => m[1]!.replaceAll("''", "'")));
+    const listed = st
+      .filter((s) => s.startsWith("DELETE FROM files"))
+      .flatMap((s) => [...s.matchAll(/'((?:[^']|'')*)'/g)].map((m) => m[1]!.replaceAll("''", "'")));
     expect(listed).toEqual(paths);
   });
 });

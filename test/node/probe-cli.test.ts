@@ -25,7 +25,12 @@ let config: Config;
 const servers: StaticServer[] = [];
 const target = () => ({ kind: "local" as const, persistTo: path.join(tmp, "wrangler-state") });
 const lookup = async (host: string) =>
-  host.endsWith(".test") ? [{ address: "127.0.0.1", family: 4 }, { address: "::1", family: 6 }] : [{ address: host, family: host.includes(":") ? 6 : 4 }];
+  host.endsWith(".test")
+    ? [
+        { address: "127.0.0.1", family: 4 },
+        { address: "::1", family: 6 },
+      ]
+    : [{ address: host, family: host.includes(":") ? 6 : 4 }];
 
 function tree(root: string) {
   mkdirSync(path.join(root, "releases"), { recursive: true });

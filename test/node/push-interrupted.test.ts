@@ -54,8 +54,10 @@ function copyInto(name: string, files: string[], from = path.join(tmp, "origin")
 
 function configText(urls: Record<string, string>, names: string[]) {
   const ids: Record<string, number> = { full: 1, partial: 2, leaving: 3, joining: 4 };
-  return `[origin]\npath = ${JSON.stringify(path.join(tmp, "origin"))}\nurl = "http://origin.test/pub/"\n` +
-    names.map((n) => `[[mirror]]\nid = ${ids[n]}\nname = "${n}"\nhttp = "${urls[n]}"\ncountry = "DE"\n`).join("");
+  return (
+    `[origin]\npath = ${JSON.stringify(path.join(tmp, "origin"))}\nurl = "http://origin.test/pub/"\n` +
+    names.map((n) => `[[mirror]]\nid = ${ids[n]}\nname = "${n}"\nhttp = "${urls[n]}"\ncountry = "DE"\n`).join("")
+  );
 }
 
 /** What the edge says about one path: 404, or the size it serves and the mirrors it offers. */
@@ -64,13 +66,19 @@ async function answer(base: string, p: string): Promise<string> {
   if (res.status === 404) return "404";
   expect(res.status).toBe(200);
   const j = (await res.json()) as { size: number; mirrors: { name: string }[] };
-  return `${j.size}:${j.mirrors.map((m) => m.name).sort().join(",")}`;
+  return `${j.size}:${j.mirrors
+    .map((m) => m.name)
+    .sort()
+    .join(",")}`;
 }
 
 function withoutMirror(answer: string, name: string): string {
   if (answer === "404") return answer;
   const [size, names] = answer.split(":");
-  return `${size}:${names!.split(",").filter((n) => n !== name).join(",")}`;
+  return `${size}:${names!
+    .split(",")
+    .filter((n) => n !== name)
+    .join(",")}`;
 }
 
 /** Every file the listings of these directories link (the edge serves a gone directory's listing until it is deleted). */
@@ -150,7 +158,17 @@ describe("a push interrupted anywhere and re-run", () => {
     expect(beforeAnswers["new/p.iso"]).toBe("404");
 
     // One run per write to interrupt, each the same command again, then one that finishes.
-    const interruptAt: PushStep[] = ["table:transition", "d1:0", "kv-put:0", "kv-put:1", "dirs-put:0", "dirs-delete:0", "kv-delete:0", "kv-delete:1", "table:final"];
+    const interruptAt: PushStep[] = [
+      "table:transition",
+      "d1:0",
+      "kv-put:0",
+      "kv-put:1",
+      "dirs-put:0",
+      "dirs-delete:0",
+      "kv-delete:0",
+      "kv-delete:1",
+      "table:final",
+    ];
     const seen: { steps: PushStep[]; answers: Record<string, string> }[] = [];
     for (const at of [...interruptAt, null]) {
       const steps: PushStep[] = [];
@@ -165,10 +183,13 @@ describe("a push interrupted anywhere and re-run", () => {
           seen.push({ steps: [...steps], answers: await snapshot() });
           if (s === at) throw new Interrupted(s);
         },
-      }).then(() => true, (err) => {
-        if (!(err instanceof Interrupted)) throw err;
-        return false;
-      });
+      }).then(
+        () => true,
+        (err) => {
+          if (!(err instanceof Interrupted)) throw err;
+          return false;
+        },
+      );
       expect(finished, `interrupted at ${at}: ${steps.join(" ")}`).toBe(at === null);
       if (finished) break;
     }

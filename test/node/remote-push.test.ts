@@ -78,7 +78,10 @@ beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), "mirrorhop-remote-"));
   for (let i = 0; i < 9; i++) write(`pub/r${i % 3}/f${i}.iso`, 8_000 + i * 100, i);
   server = await startStaticServer(path.join(tmp, "mirror"));
-  config = parseConfig(`[origin]\npath = ${JSON.stringify(path.join(tmp, "origin"))}\nurl = "http://origin.test/"\n[[mirror]]\nid = 1\nname = "one"\nhttp = "${server.url}"\ncountry = "DE"\n`, path.join(tmp, "mirrorhop.toml"));
+  config = parseConfig(
+    `[origin]\npath = ${JSON.stringify(path.join(tmp, "origin"))}\nurl = "http://origin.test/"\n[[mirror]]\nid = 1\nname = "one"\nhttp = "${server.url}"\ncountry = "DE"\n`,
+    path.join(tmp, "mirrorhop.toml"),
+  );
   const b = bindingsOf(remote);
   backing = await openLocalStore({ kind: "local", persistTo: path.join(tmp, "remote") });
   api = await startCloudflareStandIn({ token: TOKEN, account: "acc0", databaseId: b.databaseId, namespaceId: b.namespaceId, backing });

@@ -9,9 +9,18 @@ import { applyRepositories } from "../../scripts/push/repositories.js";
 import { repositoryMetadataOf, type RepositoryDecl } from "../../src/core/repository.js";
 
 const PATHS = [
-  "debian/dists/stable/InRelease", "debian/dists/stable/Release", "debian/dists/stable/main/binary-amd64/Packages.xz", "debian/dists/testing/InRelease",
-  "debian/pool/main/h/hello.deb", "rpm/repodata/repomd.xml", "rpm/repodata/a-primary.xml.gz", "rpm/Packages/hello.rpm",
-  "arch/core/os/x86_64/core.db", "arch/core/os/x86_64/core.files", "arch/core/os/x86_64/hello.pkg.tar.zst", "releases/1.0/x.iso",
+  "debian/dists/stable/InRelease",
+  "debian/dists/stable/Release",
+  "debian/dists/stable/main/binary-amd64/Packages.xz",
+  "debian/dists/testing/InRelease",
+  "debian/pool/main/h/hello.deb",
+  "rpm/repodata/repomd.xml",
+  "rpm/repodata/a-primary.xml.gz",
+  "rpm/Packages/hello.rpm",
+  "arch/core/os/x86_64/core.db",
+  "arch/core/os/x86_64/core.files",
+  "arch/core/os/x86_64/hello.pkg.tar.zst",
+  "releases/1.0/x.iso",
 ];
 const REPOS: RepositoryDecl[] = [
   { root: "debian", kind: "apt", metadata: "mirrors" },
@@ -55,7 +64,10 @@ describe("[[repository]] in mirrorhop.toml", () => {
   const problems = (text: string) => configProblems(text);
 
   it("loads roots, kinds and metadata modes into the policy the edge reads", () => {
-    const c = parseConfig(`${base}[policy]\nunknown_paths = "404"\n[[repository]]\nroot = "/debian/"\nkind = "apt"\n[[repository]]\nroot = "fedora"\nmetadata = "origin"\n`, "/etc/mirrorhop.toml");
+    const c = parseConfig(
+      `${base}[policy]\nunknown_paths = "404"\n[[repository]]\nroot = "/debian/"\nkind = "apt"\n[[repository]]\nroot = "fedora"\nmetadata = "origin"\n`,
+      "/etc/mirrorhop.toml",
+    );
     expect(c.policy.repositories).toEqual([
       { root: "debian", kind: "apt", metadata: "mirrors" },
       { root: "fedora", kind: "detect", metadata: "origin" },
@@ -65,9 +77,13 @@ describe("[[repository]] in mirrorhop.toml", () => {
   });
 
   it("refuses a bad kind, a path that leaves the tree and a root declared twice, with line and key", () => {
-    expect(problems(`${base}[[repository]]\nroot = "debian"\nkind = "deb"\n`)).toEqual([expect.stringMatching(/^\/etc\/mirrorhop\.toml:6: repository\[1\]\.kind: /)]);
+    expect(problems(`${base}[[repository]]\nroot = "debian"\nkind = "deb"\n`)).toEqual([
+      expect.stringMatching(/^\/etc\/mirrorhop\.toml:6: repository\[1\]\.kind: /),
+    ]);
     expect(problems(`${base}[[repository]]\nroot = "a/../b"\n`)).toEqual([expect.stringMatching(/:5: repository\[1\]\.root: must be a directory of the tree/)]);
-    expect(problems(`${base}[[repository]]\nroot = "debian"\n[[repository]]\nroot = "debian/"\n`)).toEqual([expect.stringMatching(/repository\[2\]\.root: root "debian" is declared twice \(also repository 1\)/)]);
+    expect(problems(`${base}[[repository]]\nroot = "debian"\n[[repository]]\nroot = "debian/"\n`)).toEqual([
+      expect.stringMatching(/repository\[2\]\.root: root "debian" is declared twice \(also repository 1\)/),
+    ]);
     expect(problems(`${base}[policy]\nunknown_paths = "drop"\n`)).toEqual([expect.stringMatching(/policy\.unknown_paths/)]);
   });
 });

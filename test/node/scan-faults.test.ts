@@ -51,7 +51,8 @@ function autoindex(dir: string): string | undefined {
 async function startFlaky(): Promise<string> {
   const s = http.createServer((req, res) => {
     const p = decodeURIComponent(new URL(req.url!, "http://x").pathname.slice(1));
-    if (FILES[p] !== undefined) return void res.writeHead(200, { "Content-Length": FILES[p] }).end(req.method === "HEAD" ? undefined : Buffer.alloc(FILES[p], 7));
+    if (FILES[p] !== undefined)
+      return void res.writeHead(200, { "Content-Length": FILES[p] }).end(req.method === "HEAD" ? undefined : Buffer.alloc(FILES[p], 7));
     const page = autoindex(p);
     if (page === undefined) return void res.writeHead(404).end();
     if (mode === "ok" || p !== "pub/1.0/") return void res.writeHead(200, { "Content-Type": "text/html" }).end(page);
@@ -60,7 +61,13 @@ async function startFlaky(): Promise<string> {
     if (mode === "reset") setTimeout(() => res.socket?.resetAndDestroy(), 50);
   });
   await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  stops.push(() => new Promise((r) => { s.closeAllConnections(); s.close(() => r()); }));
+  stops.push(
+    () =>
+      new Promise((r) => {
+        s.closeAllConnections();
+        s.close(() => r());
+      }),
+  );
   return `http://127.0.0.1:${(s.address() as AddressInfo).port}/`;
 }
 
@@ -79,7 +86,13 @@ async function startHuge(): Promise<string> {
     res.end("</pre></body></html>\n");
   });
   await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  stops.push(() => new Promise((r) => { s.closeAllConnections(); s.close(() => r()); }));
+  stops.push(
+    () =>
+      new Promise((r) => {
+        s.closeAllConnections();
+        s.close(() => r());
+      }),
+  );
   return `http://127.0.0.1:${(s.address() as AddressInfo).port}/`;
 }
 
@@ -88,7 +101,13 @@ async function startHostile(): Promise<string> {
   const page = "<html><body><pre>\n" + "<a href=".repeat(1 << 17);
   const s = http.createServer((req, res) => void (req.url === "/" ? res.writeHead(200, { "Content-Type": "text/html" }).end(page) : res.writeHead(404).end()));
   await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  stops.push(() => new Promise((r) => { s.closeAllConnections(); s.close(() => r()); }));
+  stops.push(
+    () =>
+      new Promise((r) => {
+        s.closeAllConnections();
+        s.close(() => r());
+      }),
+  );
   return `http://127.0.0.1:${(s.address() as AddressInfo).port}/`;
 }
 
@@ -97,7 +116,13 @@ async function startMute(): Promise<string> {
   const sockets = new Set<net.Socket>();
   const s = net.createServer((c) => sockets.add(c));
   await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  stops.push(() => new Promise((r) => { for (const c of sockets) c.destroy(); s.close(() => r()); }));
+  stops.push(
+    () =>
+      new Promise((r) => {
+        for (const c of sockets) c.destroy();
+        s.close(() => r());
+      }),
+  );
   return `rsync://127.0.0.1:${(s.address() as AddressInfo).port}/pub/`;
 }
 
@@ -116,7 +141,10 @@ const config = (scanKeys = "") => parseConfig(text.replace("timeout_seconds = 12
 const held = (mirror: string) => {
   const c = config();
   const id = c.mirrors.find((m) => m.name === mirror)!.id;
-  return buildIndex(db, c).files.filter((f) => f.record.mirrors.includes(id)).map((f) => f.path).sort();
+  return buildIndex(db, c)
+    .files.filter((f) => f.record.mirrors.includes(id))
+    .map((f) => f.path)
+    .sort();
 };
 const scan = async (name: string, scanKeys = "") => (await scanMirrors(db, config(scanKeys), { names: [name] }))[0]!;
 
@@ -209,16 +237,23 @@ describe("scan mirrors under faults", () => {
   it("a 1 MiB hostile listing next to a good mirror: both scans end, the good mirror's claims stand", async () => {
     mode = "ok";
     const results = await scanMirrors(db, config(), { names: ["hostile", "flaky"] });
-    expect(results.map((r) => [r.mirror, r.ok, r.entries]).sort()).toEqual([["flaky", true, 3], ["hostile", true, 0]]);
+    expect(results.map((r) => [r.mirror, r.ok, r.entries]).sort()).toEqual([
+      ["flaky", true, 3],
+      ["hostile", true, 0],
+    ]);
     expect(held("flaky")).toEqual(Object.keys(FILES).sort());
     expect(held("hostile")).toEqual([]);
   }, 30_000);
 
-  it.skipIf(!hasRsync())("an rsync daemon that accepts and never answers is given up at the mirror's timeout", async () => {
-    const r = await scan("mute");
-    expect(r).toMatchObject({ ok: false, protocol: "rsync" });
-    expect(r.error).toMatch(/^rsync:\/\/127\.0\.0\.1:\d+\/pub\/: timed out$/);
-  }, 30_000);
+  it.skipIf(!hasRsync())(
+    "an rsync daemon that accepts and never answers is given up at the mirror's timeout",
+    async () => {
+      const r = await scan("mute");
+      expect(r).toMatchObject({ ok: false, protocol: "rsync" });
+      expect(r.error).toMatch(/^rsync:\/\/127\.0\.0\.1:\d+\/pub\/: timed out$/);
+    },
+    30_000,
+  );
 
   it("a symlink loop on the mirror ends where the origin's directories end, over FTP and HTTP", async () => {
     for (const name of ["loop-ftp", "loop-http"]) {
@@ -228,26 +263,32 @@ describe("scan mirrors under faults", () => {
     }
   }, 60_000);
 
-  it.skipIf(!hasRsync())("a listing that lies (rsync module and web root disagree) voids the mirror's claims until a scan checks out", async () => {
-    expect(await scan("split")).toMatchObject({ ok: true, protocol: "rsync", verified: { checked: 3, lies: 0 } });
-    expect(held("split")).toEqual(Object.keys(FILES).sort());
-    const web = path.join(tmp, "split-web");
-    rmSync(path.join(web, "pub/1.0/b.iso"));
-    truncateSync(path.join(web, "pub/2.0/c.iso"), 10);
-    // Every claim was vouched for once; the random draw still checks all three (verify = 16).
-    const lying = await scan("split");
-    expect(lying).toMatchObject({ ok: false, verified: { checked: 3, lies: 2 } });
-    expect(lying.error).toMatch(/^rsync:\/\/127\.0\.0\.1:\d+\/pub\/: listing claims files the mirror does not serve \(2 of 3 checked; http:\/\/127\.0\.0\.1:\d+\/pub\/(1\.0\/b\.iso: listed 40000 bytes, HTTP 404|2\.0\/c\.iso: listed 50000 bytes, size 10)\)$/);
-    expect(held("split")).toEqual([]);
-    // With the check off, the lie would count: the check is what stops it.
-    expect(await scan("split", "verify = 0")).toMatchObject({ ok: true, entries: 3 });
-    expect(held("split")).toEqual(Object.keys(FILES).sort());
-    expect(await scan("split")).toMatchObject({ ok: false });
-    expect(held("split")).toEqual([]);
-    cpSync(path.join(tmp, "split-rsync", "pub"), path.join(web, "pub"), { recursive: true, preserveTimestamps: true });
-    expect(await scan("split")).toMatchObject({ ok: true, verified: { lies: 0 } });
-    expect(held("split")).toEqual(Object.keys(FILES).sort());
-  }, 60_000);
+  it.skipIf(!hasRsync())(
+    "a listing that lies (rsync module and web root disagree) voids the mirror's claims until a scan checks out",
+    async () => {
+      expect(await scan("split")).toMatchObject({ ok: true, protocol: "rsync", verified: { checked: 3, lies: 0 } });
+      expect(held("split")).toEqual(Object.keys(FILES).sort());
+      const web = path.join(tmp, "split-web");
+      rmSync(path.join(web, "pub/1.0/b.iso"));
+      truncateSync(path.join(web, "pub/2.0/c.iso"), 10);
+      // Every claim was vouched for once; the random draw still checks all three (verify = 16).
+      const lying = await scan("split");
+      expect(lying).toMatchObject({ ok: false, verified: { checked: 3, lies: 2 } });
+      expect(lying.error).toMatch(
+        /^rsync:\/\/127\.0\.0\.1:\d+\/pub\/: listing claims files the mirror does not serve \(2 of 3 checked; http:\/\/127\.0\.0\.1:\d+\/pub\/(1\.0\/b\.iso: listed 40000 bytes, HTTP 404|2\.0\/c\.iso: listed 50000 bytes, size 10)\)$/,
+      );
+      expect(held("split")).toEqual([]);
+      // With the check off, the lie would count: the check is what stops it.
+      expect(await scan("split", "verify = 0")).toMatchObject({ ok: true, entries: 3 });
+      expect(held("split")).toEqual(Object.keys(FILES).sort());
+      expect(await scan("split")).toMatchObject({ ok: false });
+      expect(held("split")).toEqual([]);
+      cpSync(path.join(tmp, "split-rsync", "pub"), path.join(web, "pub"), { recursive: true, preserveTimestamps: true });
+      expect(await scan("split")).toMatchObject({ ok: true, verified: { lies: 0 } });
+      expect(held("split")).toEqual(Object.keys(FILES).sort());
+    },
+    60_000,
+  );
 
   it("a 10^6-line listing is refused above scan.max_entries, and listed in full below it", async () => {
     expect(await scan("huge")).toMatchObject({ ok: true, entries: HUGE_LINES });

@@ -48,10 +48,11 @@ function fill(p: string, size: number, seed: number) {
 
 function copyTree(name: string, only?: string[]): string {
   const d = path.join(tmp, "mirrors", name);
-  if (only) for (const f of only) {
-    mkdirSync(path.dirname(path.join(d, f)), { recursive: true });
-    cpSync(path.join(origin, f), path.join(d, f), { preserveTimestamps: true });
-  }
+  if (only)
+    for (const f of only) {
+      mkdirSync(path.dirname(path.join(d, f)), { recursive: true });
+      cpSync(path.join(origin, f), path.join(d, f), { preserveTimestamps: true });
+    }
   else cpSync(origin, d, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
   dirs[name] = d;
   return d;
@@ -66,12 +67,21 @@ async function startHostile(): Promise<string> {
   const s = http.createServer((req, res) => {
     if (hostileMode === "hang") return; // never answers
     if (hostileMode === "loop") return void res.writeHead(302, { Location: req.url === "/a/" ? "/b/" : "/a/" }).end();
-    if (hostileMode === "garbage") return void res.writeHead(200, { "Content-Type": "text/html" }).end(`<a href="../../etc/">x</a><a href='//evil/'>y</a><a href="ok.iso">ok.iso</a> 01-Nov-2026 12:00 12345 <<<<<a href=">\u0000<script>`);
+    if (hostileMode === "garbage")
+      return void res
+        .writeHead(200, { "Content-Type": "text/html" })
+        .end(`<a href="../../etc/">x</a><a href='//evil/'>y</a><a href="ok.iso">ok.iso</a> 01-Nov-2026 12:00 12345 <<<<<a href=">\u0000<script>`);
     if (hostileMode === "huge") return void res.writeHead(200, { "Content-Type": "text/html" }).end(hugeHtml);
     res.writeHead(200, { "Content-Type": "text/html" }).end(`<a href="big.iso">big.iso</a> 01-Nov-2026 12:00 1`);
   });
   await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  stops.push(() => new Promise((r) => { s.closeAllConnections(); s.close(() => r()); }));
+  stops.push(
+    () =>
+      new Promise((r) => {
+        s.closeAllConnections();
+        s.close(() => r());
+      }),
+  );
   return `http://127.0.0.1:${(s.address() as AddressInfo).port}/`;
 }
 
@@ -88,7 +98,11 @@ beforeAll(async () => {
   symlinkSync("loop", path.join(origin, "loop"));
 
   const servers: Record<string, StaticServer> = {};
-  for (const [name, only] of [["full", undefined], ["partial", [BIG]], ["wrongsize", undefined]] as const) {
+  for (const [name, only] of [
+    ["full", undefined],
+    ["partial", [BIG]],
+    ["wrongsize", undefined],
+  ] as const) {
     copyTree(name, only as string[] | undefined);
     servers[name] = await startStaticServer(dirs[name]!);
     stops.push(() => servers[name]!.stop());
@@ -171,10 +185,18 @@ describe("scan origin", () => {
       ["escape", "symlink leaves the tree"],
       ["loop", "symlink dangles or loops"],
     ]);
-    const big = db.prepare("SELECT sha256, piece_size, length(pieces) AS n FROM origin_files WHERE path = ?").get(BIG) as { sha256: string; piece_size: number; n: number };
+    const big = db.prepare("SELECT sha256, piece_size, length(pieces) AS n FROM origin_files WHERE path = ?").get(BIG) as {
+      sha256: string;
+      piece_size: number;
+      n: number;
+    };
     const { createHash } = await import("node:crypto");
     const { readFileSync } = await import("node:fs");
-    expect(big.sha256).toBe(createHash("sha256").update(readFileSync(path.join(origin, BIG))).digest("hex"));
+    expect(big.sha256).toBe(
+      createHash("sha256")
+        .update(readFileSync(path.join(origin, BIG)))
+        .digest("hex"),
+    );
     expect(big).toMatchObject({ piece_size: 262144, n: 64 });
     expect(db.prepare("SELECT alias_of FROM origin_files WHERE path = ?").get("latest/big.iso")).toEqual({ alias_of: BIG });
   });
@@ -261,7 +283,11 @@ describe("push --local and the Worker", () => {
       expect(sp.headers.get("location")).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/releases\/1\.0\/name%20with%20spaces\.iso$/);
       // A symlink the scan refused is not in the index: the origin decides what it serves there.
       const escaped = await fetch(`${w.url}/escape`, { redirect: "manual" });
-      expect([escaped.status, escaped.headers.get("location"), escaped.headers.get("x-mirrorhop-tier")]).toEqual([302, "http://origin.test/pub/escape", "unknown-path"]);
+      expect([escaped.status, escaped.headers.get("location"), escaped.headers.get("x-mirrorhop-tier")]).toEqual([
+        302,
+        "http://origin.test/pub/escape",
+        "unknown-path",
+      ]);
       // The detail record the push rendered from the state: SHA-512 and every piece hash of the file.
       const { createHash } = await import("node:crypto");
       const { readFileSync } = await import("node:fs");

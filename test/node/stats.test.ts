@@ -77,7 +77,11 @@ afterAll(async () => {
 
 describe("mirrorhop stats", () => {
   it("reports from local D1 what the Worker counted, as the Worker's own API does", async () => {
-    for (const step of [["scan", "origin"], ["scan", "mirrors"], ["push", "--local", "--persist-to", persist()]]) {
+    for (const step of [
+      ["scan", "origin"],
+      ["scan", "mirrors"],
+      ["push", "--local", "--persist-to", persist()],
+    ]) {
       const r = await cli({}, ...step);
       expect(r.code, `${step.join(" ")}: ${r.err}`).toBe(0);
     }
@@ -107,7 +111,9 @@ describe("mirrorhop stats", () => {
     expect(json.code).toBe(0);
     const report = JSON.parse(json.out) as StatsView;
     expect(report.totals).toEqual(api!.totals);
-    expect(report.mirrors.map((m) => [m.name, m.weightShare, m.downloads.events7d])).toEqual(api!.mirrors.map((m) => [m.name, m.weightShare, m.downloads.events7d]));
+    expect(report.mirrors.map((m) => [m.name, m.weightShare, m.downloads.events7d])).toEqual(
+      api!.mirrors.map((m) => [m.name, m.weightShare, m.downloads.events7d]),
+    );
     expect(report.units).toEqual([{ unit: "releases/a.iso", events1d: 61, bytes1d: 60 * 50_000, events7d: 61, bytes7d: 60 * 50_000 }]);
 
     const text = await cli({}, "stats", "--local", "--persist-to", persist());
@@ -136,7 +142,10 @@ describe("Analytics Engine, read through a stand-in of its SQL API", () => {
         if (req.headers.authorization !== "Bearer sekret") return void res.writeHead(403).end('{"errors":[{"message":"bad token"}]}');
         const counts = { events1d: "3", bytes1d: "300", events7d: "12", bytes7d: "1200" };
         const data = body.includes("AS mirrorId")
-          ? [{ mirrorId: "1", kind: "download", tier: "country", ...counts }, { mirrorId: "0", kind: "download", tier: "small-file", events1d: "1", bytes1d: "1", events7d: "4", bytes7d: "4" }]
+          ? [
+              { mirrorId: "1", kind: "download", tier: "country", ...counts },
+              { mirrorId: "0", kind: "download", tier: "small-file", events1d: "1", bytes1d: "1", events7d: "4", bytes7d: "4" },
+            ]
           : body.includes("AS unit")
             ? [{ unit: "releases/a.iso", ...counts }]
             : [{ country: "DE", ...counts }];
@@ -149,9 +158,16 @@ describe("Analytics Engine, read through a stand-in of its SQL API", () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   it("the Worker's status API and page show what the SQL API answers", async () => {
-    const edge = await startLocalEdge({ vars: { STATS_STORE: "analytics-engine", STATS_API_TOKEN: "sekret", STATS_SQL_URL: url, STATS_DATASET: "mirrorhop_test", STATS_CACHE_SECONDS: "0" } });
+    const edge = await startLocalEdge({
+      vars: { STATS_STORE: "analytics-engine", STATS_API_TOKEN: "sekret", STATS_SQL_URL: url, STATS_DATASET: "mirrorhop_test", STATS_CACHE_SECONDS: "0" },
+    });
     try {
-      const t = { format: 1 as const, generation: "t", policy: policyWithDefaults({}), mirrors: [mirror({ id: 1, name: "big", country: "DE", continent: "EU" })] };
+      const t = {
+        format: 1 as const,
+        generation: "t",
+        policy: policyWithDefaults({}),
+        mirrors: [mirror({ id: 1, name: "big", country: "DE", continent: "EU" })],
+      };
       await writeIndex(edge, t, { "releases/a.iso": file([1]) });
       const v = (await (await fetch(new URL("/_mirrorhop/api/stats", edge.url))).json()) as StatsView;
       expect(v.store).toBe("analytics-engine");

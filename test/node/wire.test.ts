@@ -58,7 +58,9 @@ describe("on the wire", () => {
     const res = await request("GET", `/${ISO}`, h);
     expect(res.status).toBe(302);
     const lines = (name: string) => res.raw.filter(([n]) => n === name).map(([, v]) => v);
-    const explain = (await (await fetch(new URL(`/_mirrorhop/explain/${ISO}`, edge.url), { headers: h })).json()) as { candidates: { url: string; country: string }[] };
+    const explain = (await (await fetch(new URL(`/_mirrorhop/explain/${ISO}`, edge.url), { headers: h })).json()) as {
+      candidates: { url: string; country: string }[];
+    };
     const expectedLinks = [
       `<${edge.url.origin}/${ISO}.meta4>; rel=describedby; type="application/metalink4+xml"`,
       ...explain.candidates.map((c, i) => `<${c.url}>; rel=duplicate; pri=${i + 1}; geo=${c.country.toLowerCase()}`),

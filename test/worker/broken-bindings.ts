@@ -21,8 +21,7 @@ export type KvWithSwitch = KVNamespace & { broken: boolean };
 export function wrapKv(real: KVNamespace): KvWithSwitch {
   const wrapper = {
     broken: false,
-    get: (...args: unknown[]) =>
-      wrapper.broken ? Promise.reject(new Error("injected KV outage")) : (real.get as (...a: unknown[]) => unknown)(...args),
+    get: (...args: unknown[]) => (wrapper.broken ? Promise.reject(new Error("injected KV outage")) : (real.get as (...a: unknown[]) => unknown)(...args)),
   };
   return wrapper as unknown as KvWithSwitch;
 }

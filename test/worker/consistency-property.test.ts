@@ -50,7 +50,13 @@ class EventualKv {
     const from = this.now - WINDOW_S;
     let start = -1;
     for (let i = 0; i < h.length; i++) if (h[i]!.at <= from) start = i;
-    const candidates = [start >= 0 ? h[start]!.value : null, ...h.slice(start + 1).filter((e) => e.at <= this.now).map((e) => e.value)];
+    const candidates = [
+      start >= 0 ? h[start]!.value : null,
+      ...h
+        .slice(start + 1)
+        .filter((e) => e.at <= this.now)
+        .map((e) => e.value),
+    ];
     const v = candidates[this.pick(candidates.length)] ?? null;
     if (v === null) return null;
     if (type === "arrayBuffer") return v;
@@ -66,7 +72,13 @@ class EventualKv {
 
 /** A version's bytes stand for themselves: its other hashes follow from its SHA-256. */
 const sha512Of = (sha256: string) => sha256 + sha256;
-const piecesOf = (sha256: string) => Uint8Array.from(sha256.match(/../g)!.map((h) => parseInt(h, 16)).reverse());
+const piecesOf = (sha256: string) =>
+  Uint8Array.from(
+    sha256
+      .match(/../g)!
+      .map((h) => parseInt(h, 16))
+      .reverse(),
+  );
 const ab = (u: Uint8Array) => u.slice().buffer as ArrayBuffer;
 
 interface World {
@@ -86,9 +98,15 @@ const NAMES = ["alpha", "bravo", "charlie", "delta", "echo", "fox"];
 const stepArb = fc.record({
   addMirror: fc.boolean(),
   removeMirror: fc.boolean(),
-  changes: fc.array(fc.record({ path: fc.constantFrom(...PATHS), op: fc.constantFrom("content", "holders", "delete"), holders: fc.array(fc.nat(5), { maxLength: 6 }) }), { maxLength: 4 }),
+  changes: fc.array(
+    fc.record({ path: fc.constantFrom(...PATHS), op: fc.constantFrom("content", "holders", "delete"), holders: fc.array(fc.nat(5), { maxLength: 6 }) }),
+    { maxLength: 4 },
+  ),
   gap: fc.integer({ min: 1, max: 400 }),
-  reads: fc.array(fc.record({ path: fc.constantFrom(...PATHS), kind: fc.constantFrom("get", "meta4", "listing"), ip: fc.integer({ min: 1, max: 250 }) }), { minLength: 1, maxLength: 6 }),
+  reads: fc.array(fc.record({ path: fc.constantFrom(...PATHS), kind: fc.constantFrom("get", "meta4", "listing"), ip: fc.integer({ min: 1, max: 250 }) }), {
+    minLength: 1,
+    maxLength: 6,
+  }),
 });
 
 describe("the edge under per-key eventual consistency", () => {
@@ -97,7 +115,14 @@ describe("the edge under per-key eventual consistency", () => {
       fc.asyncProperty(fc.array(stepArb, { minLength: 2, maxLength: 7 }), fc.infiniteStream(fc.nat()), async (steps, stream) => {
         const it = stream[Symbol.iterator]();
         const kv = new EventualKv((n) => (it.next().value as number) % n);
-        const env = { INDEX: kv as unknown as KVNamespace, DB: failingD1(), ORIGIN_URL: "https://origin.test/pub/", DEBUG_HEADERS: "true", MIRROR_TABLE_TTL_SECONDS: "0", FILE_RECORD_TTL_SECONDS: "0" } as Env;
+        const env = {
+          INDEX: kv as unknown as KVNamespace,
+          DB: failingD1(),
+          ORIGIN_URL: "https://origin.test/pub/",
+          DEBUG_HEADERS: "true",
+          MIRROR_TABLE_TTL_SECONDS: "0",
+          FILE_RECORD_TTL_SECONDS: "0",
+        } as Env;
         const app = createApp();
         const generations: Generation[] = [];
         const removedAt = new Map<string, number>();
@@ -108,7 +133,8 @@ describe("the edge under per-key eventual consistency", () => {
         const newMirror = () => {
           // The push's rule: a new mirror takes an id no mirror holds and none retired within the drain.
           let id = 1;
-          const taken = (i: number) => world.mirrors.some((m) => m.id === i) || generations.at(-1)?.names.has(i) || (retired.has(i) && kv.now - retired.get(i)! < DRAIN_S);
+          const taken = (i: number) =>
+            world.mirrors.some((m) => m.id === i) || generations.at(-1)?.names.has(i) || (retired.has(i) && kv.now - retired.get(i)! < DRAIN_S);
           while (taken(id)) id++;
           const name = `${NAMES[nextName % NAMES.length]}${Math.floor(nextName / NAMES.length) || ""}`;
           nextName++;
@@ -129,13 +155,29 @@ describe("the edge under per-key eventual consistency", () => {
           const removed = prev ? [...prev.names].filter(([id]) => !ids.has(id)) : [];
           const t = table(world.mirrors.map((m) => ({ ...m })));
           if (removed.length) {
-            const transition = table([...world.mirrors, ...removed.map(([id, name]) => ({ ...mirror({ id, name, country: "DE", continent: "EU", urls: { https: `https://${name}.test/pub/` } }), enabled: false }))]);
+            const transition = table([
+              ...world.mirrors,
+              ...removed.map(([id, name]) => ({
+                ...mirror({ id, name, country: "DE", continent: "EU", urls: { https: `https://${name}.test/pub/` } }),
+                enabled: false,
+              })),
+            ]);
             put(MIRROR_TABLE_KEY, JSON.stringify(transition));
           }
           put(MIRROR_TABLE_KEY, JSON.stringify(t));
           const files = new Map([...world.files].map(([p, r]) => [p, { ...r, mirrors: r.mirrors.filter((id) => ids.has(id)).sort((a, b) => a - b) }]));
           for (const [p, r] of files) {
-            put(await detailKey(p), ab(encodeDetailRecord({ version: { size: r.size, sha256: r.sha256! }, sha512: sha512Of(r.sha256!), pieceSize: 4_194_304, pieces: piecesOf(r.sha256!) })));
+            put(
+              await detailKey(p),
+              ab(
+                encodeDetailRecord({
+                  version: { size: r.size, sha256: r.sha256! },
+                  sha512: sha512Of(r.sha256!),
+                  pieceSize: 4_194_304,
+                  pieces: piecesOf(r.sha256!),
+                }),
+              ),
+            );
             put(await fileKey(p), ab(encodeFileRecord(r)));
           }
           const listings = buildListings([...files].map(([path, r]) => ({ path, size: r.size, mtime: r.mtime })));
@@ -160,13 +202,19 @@ describe("the edge under per-key eventual consistency", () => {
             const r = g.files.get(path);
             return r?.sha256 === sha256 && r.mirrors.some((id) => g.names.get(id) === name);
           });
-        const versionOf = (path: string, size: number, sha256: string) => generations.some((g) => g.files.get(path)?.sha256 === sha256 && g.files.get(path)?.size === size);
+        const versionOf = (path: string, size: number, sha256: string) =>
+          generations.some((g) => g.files.get(path)?.sha256 === sha256 && g.files.get(path)?.size === size);
         const mirrorOfUrl = (u: string) => {
           const name = /^https:\/\/([a-z0-9]+)\.test\/pub\//.exec(u)?.[1];
           return name === "origin" ? undefined : name;
         };
         const drained = (name: string) => removedAt.has(name) && kv.now - removedAt.get(name)! > WINDOW_S && !world.mirrors.some((m) => m.name === name);
-        const call = (path: string, ip: number) => app.fetch(new Request(`https://get.test/${path}`, { headers: { "x-debug-country": "DE", "x-debug-ip": `198.51.100.${ip}` } }), env, createExecutionContext());
+        const call = (path: string, ip: number) =>
+          app.fetch(
+            new Request(`https://get.test/${path}`, { headers: { "x-debug-country": "DE", "x-debug-ip": `198.51.100.${ip}` } }),
+            env,
+            createExecutionContext(),
+          );
 
         for (let i = 0; i < 3; i++) world.mirrors.push(newMirror());
         for (const p of PATHS.slice(0, 3)) world.files.set(p, { ...version(), mtime: 1, changed: 1, mirrors: [1, 2, 3] });

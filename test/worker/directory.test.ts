@@ -30,7 +30,10 @@ describe("directory listings from the index", () => {
     });
     expect(await (await get("", { accept: "application/json" })).json()).toEqual({
       path: "/",
-      entries: [{ name: "releases", type: "directory" }, { name: "README.txt", type: "file", size: 20, mtime: "2025-10-09T08:53:20.000Z" }],
+      entries: [
+        { name: "releases", type: "directory" },
+        { name: "README.txt", type: "file", size: 20, mtime: "2025-10-09T08:53:20.000Z" },
+      ],
     });
   });
 
@@ -57,7 +60,11 @@ describe("directory listings from the index", () => {
   });
 
   it("is built from D1 when KV has no listing; the slash redirect asks KV alone", async () => {
-    await seed(table([mirror({ id: 1, name: "de1", country: "DE", continent: "EU" })]), { ...FILES, "releases0.txt": file([1]), "releases.iso": file([1]) }, { kv: false });
+    await seed(
+      table([mirror({ id: 1, name: "de1", country: "DE", continent: "EU" })]),
+      { ...FILES, "releases0.txt": file([1]), "releases.iso": file([1]) },
+      { kv: false },
+    );
     const body = (await (await get("releases/?json")).json()) as { entries: { name: string }[] };
     // Neighbours in byte order ("releases.iso", "releases0.txt") stay out of the range.
     expect(body.entries.map((e) => e.name)).toEqual(["1.0", "2.0"]);
@@ -72,7 +79,10 @@ describe("directory listings from the index", () => {
     for (const kv of [true, false]) {
       await seed(t, { ...FILES, ...staged }, { kv });
       const body = (await (await get("releases/3.0/?json")).json()) as { entries: { name: string }[] };
-      expect(body.entries.map((e) => e.name), kv ? "KV" : "D1").toEqual(["ready.iso"]);
+      expect(
+        body.entries.map((e) => e.name),
+        kv ? "KV" : "D1",
+      ).toEqual(["ready.iso"]);
       // And the file itself is refused, as the listing promised.
       expect((await get("releases/3.0/early.iso")).status).toBe(404);
     }
@@ -87,7 +97,10 @@ describe("the D1 fallback's row cap", () => {
     // One row past the cap, in one directory, written as the push writes rows (chunked multi-row inserts).
     const n = MAX_FALLBACK_ROWS + 1;
     for (let i = 0; i < n; i += 500) {
-      const rows = Array.from({ length: Math.min(500, n - i) }, (_, j) => `('big/f${String(i + j).padStart(6, "0")}.rpm', 5000, 1762000000, 1762000000, X'01')`);
+      const rows = Array.from(
+        { length: Math.min(500, n - i) },
+        (_, j) => `('big/f${String(i + j).padStart(6, "0")}.rpm', 5000, 1762000000, 1762000000, X'01')`,
+      );
       await env.DB.prepare(`INSERT INTO files (path, size, mtime, changed_at, mirrors) VALUES ${rows.join(", ")}`).run();
     }
     const big = await get("big/?json");
@@ -110,7 +123,9 @@ describe("the D1 fallback's row cap", () => {
       const rows = Array.from({ length: 500 }, (_, j) => `('tree/sub/f${String(i + j).padStart(6, "0")}.rpm', 5000, 1762000000, 1762000000, X'01')`);
       await env.DB.prepare(`INSERT INTO files (path, size, mtime, changed_at, mirrors) VALUES ${rows.join(", ")}`).run();
     }
-    await env.DB.prepare(`INSERT INTO files (path, size, mtime, changed_at, mirrors) VALUES ('tree/a.iso', 1, 1762000000, 1762000000, X'01'), ('tree/sub.iso', 2, 1762000000, 1762000000, X'01'), ('tree/sub-2/x', 3, 1762000000, 1762000000, X'01'), ('tree/z.iso', 4, 1762000000, 1762000000, X'01')`).run();
+    await env.DB.prepare(
+      `INSERT INTO files (path, size, mtime, changed_at, mirrors) VALUES ('tree/a.iso', 1, 1762000000, 1762000000, X'01'), ('tree/sub.iso', 2, 1762000000, 1762000000, X'01'), ('tree/sub-2/x', 3, 1762000000, 1762000000, X'01'), ('tree/z.iso', 4, 1762000000, 1762000000, X'01')`,
+    ).run();
     const res = await get("tree/?json");
     const body = (await res.json()) as { truncated?: boolean; entries: { name: string; type: string }[] };
     expect(body.truncated).toBeUndefined();
@@ -124,9 +139,12 @@ describe("the D1 fallback's row cap", () => {
     const { listingKey } = await import("../../src/core/file-record.js");
     await seed(table([mirror({ id: 1, name: "de1", country: "DE", continent: "EU" })]), FILES);
     // The pages as the push writes them (seeding 12,001 file records as well would take a minute).
-    const listing = buildListings(Array.from({ length: 12_001 }, (_, i) => ({ path: `huge/f${String(i).padStart(6, "0")}.rpm`, size: 5000, mtime: 1762000000 }))).get("huge/")!;
+    const listing = buildListings(
+      Array.from({ length: 12_001 }, (_, i) => ({ path: `huge/f${String(i).padStart(6, "0")}.rpm`, size: 5000, mtime: 1762000000 })),
+    ).get("huge/")!;
     for (const [i, p] of listingPages(listing).entries()) await env.INDEX.put(await listingKey("huge/", i + 1), JSON.stringify(p));
-    const page = async (q: string) => (await get(`huge/${q}`)).json() as Promise<{ page: number; pages: number; prev?: string; next?: string; entries: { name: string }[] }>;
+    const page = async (q: string) =>
+      (await get(`huge/${q}`)).json() as Promise<{ page: number; pages: number; prev?: string; next?: string; entries: { name: string }[] }>;
     const p1 = await page("?json");
     expect([p1.page, p1.pages, p1.entries.length, p1.prev, p1.next]).toEqual([1, 3, 5000, undefined, "./?page=2&json"]);
     const p3 = await page("?page=3&json");

@@ -10,7 +10,11 @@ const get = (p: string, headers: Record<string, string> = {}) => SELF.fetch(`htt
 
 describe("explain and errors by what was asked for", () => {
   beforeEach(async () => {
-    const ms = [mirror({ id: 1, name: "de-fra", country: "DE", continent: "EU" }), mirror({ id: 2, name: "jp-tyo", country: "JP", continent: "AS" }), mirror({ id: 3, name: "off", country: "DE", continent: "EU", enabled: false })];
+    const ms = [
+      mirror({ id: 1, name: "de-fra", country: "DE", continent: "EU" }),
+      mirror({ id: 2, name: "jp-tyo", country: "JP", continent: "AS" }),
+      mirror({ id: 3, name: "off", country: "DE", continent: "EU", enabled: false }),
+    ];
     await seed(table(ms, { unknownPaths: "404" }), { "releases/a <b>.iso": file([1, 2, 3]) });
   });
 
@@ -23,13 +27,22 @@ describe("explain and errors by what was asked for", () => {
     const html = await res.text();
     expect(html).toContain("<h1>Explain /releases/a &lt;b&gt;.iso</h1>");
     expect(html).toMatch(/<p class="verdict" id="verdict">Sent to mirror <b>de-fra<\/b>: <a href="https:\/\/de-fra\.test\/pub\/releases\/a%20%3Cb%3E\.iso"/);
-    expect([...html.matchAll(/<tr(?: class="win")?><td>(\d)<\/td><th scope="row">([^<]+)<\/th><td>[A-Z]{2}<\/td><td>([a-z-]+)<\/td>/g)].map((m) => [m[1], m[2], m[3]])).toEqual([
+    expect(
+      [...html.matchAll(/<tr(?: class="win")?><td>(\d)<\/td><th scope="row">([^<]+)<\/th><td>[A-Z]{2}<\/td><td>([a-z-]+)<\/td>/g)].map((m) => [
+        m[1],
+        m[2],
+        m[3],
+      ]),
+    ).toEqual([
       ["1", "de-fra", "country"],
       ["2", "jp-tyo", "world"],
     ]);
     expect(html).toMatch(/<tr><th scope="row">off<\/th><td>DE<\/td><td>disabled<\/td><\/tr>/);
     // The same as JSON, indented, with ?json or for anything that does not ask for HTML.
-    for (const r of [await get("_mirrorhop/explain/releases/a%20%3Cb%3E.iso?json", BROWSER), await get("_mirrorhop/explain/releases/a%20%3Cb%3E.iso", { "x-debug-country": "DE" })]) {
+    for (const r of [
+      await get("_mirrorhop/explain/releases/a%20%3Cb%3E.iso?json", BROWSER),
+      await get("_mirrorhop/explain/releases/a%20%3Cb%3E.iso", { "x-debug-country": "DE" }),
+    ]) {
       expect(r.headers.get("content-type")).toBe("application/json; charset=utf-8");
       const text = await r.text();
       expect(text.split("\n")[1]).toMatch(/^ {2}"path": /);

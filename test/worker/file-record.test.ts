@@ -11,7 +11,10 @@ describe("KV file record", () => {
   });
 
   it("stays within 120 bytes for a 4.7 GB file on 64 mirrors with md5, sha1 and sha256", () => {
-    const r = file(Array.from({ length: 64 }, (_, i) => i), { size: 4_700_000_000, mtime: 1_763_000_000, changed: 1_763_000_000 });
+    const r = file(
+      Array.from({ length: 64 }, (_, i) => i),
+      { size: 4_700_000_000, mtime: 1_763_000_000, changed: 1_763_000_000 },
+    );
     const bytes = encodeFileRecord(r);
     expect(bytes.length).toBeLessThanOrEqual(120);
     // 2 header + 5 size + 5 mtime + 5 changed + 68 hashes + 1 length + 8 bitset

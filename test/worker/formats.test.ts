@@ -99,7 +99,7 @@ describe("derived documents", () => {
   });
 
   it("a negotiated Metalink of a non-ASCII name carries it as RFC 6266 filename*, with an ASCII fallback", async () => {
-    await seed(table([de, fr, us]), { "releases/1.0/café \"1\".iso": file([1, 2]) });
+    await seed(table([de, fr, us]), { 'releases/1.0/café "1".iso': file([1, 2]) });
     const res = await get("releases/1.0/caf%C3%A9%20%221%22.iso", { accept: "application/metalink4+xml" });
     expect(res.headers.get("content-disposition")).toBe(`attachment; filename="caf_ _1_.iso.meta4"; filename*=UTF-8''caf%C3%A9%20%221%22.iso.meta4`);
   });
@@ -167,17 +167,27 @@ describe("derived documents", () => {
   });
 
   it("D1 holds the detail to the same rule: pieces written for another version are left out", async () => {
-    await seed(table([de]), { [ISO]: file([1]) }, { kv: false, details: { [ISO]: { version: { size: 10485760, sha256: "55".repeat(32) }, sha512: SHA512, pieceSize: 262144, pieces: PIECES } } });
+    await seed(
+      table([de]),
+      { [ISO]: file([1]) },
+      { kv: false, details: { [ISO]: { version: { size: 10485760, sha256: "55".repeat(32) }, sha512: SHA512, pieceSize: 262144, pieces: PIECES } } },
+    );
     const xml = await (await get(`${ISO}.meta4`)).text();
     expect(xml).toContain(`<hash type="sha-256">${"33".repeat(32)}</hash>`);
     expect(xml).not.toContain("<pieces");
   });
 
   it(".mirrorlist as JSON (?json or Accept): facts, hashes, mirrors by tier with the chosen one marked", async () => {
-    const body = (await (await get(`${ISO}.mirrorlist?json`)).json()) as Record<string, unknown> & { mirrors: { name: string; tier: string; chosen: boolean }[] };
+    const body = (await (await get(`${ISO}.mirrorlist?json`)).json()) as Record<string, unknown> & {
+      mirrors: { name: string; tier: string; chosen: boolean }[];
+    };
     expect(body).toMatchObject({ path: ISO, name: "foo.iso", size: 10485760, chosen: "de1", origin: "https://origin.test/pub/releases/1.0/foo.iso" });
     expect(body.hashes).toEqual({ md5: "11".repeat(16), sha1: "22".repeat(20), sha256: "33".repeat(32), sha512: SHA512 });
-    expect(body.mirrors.map((m) => [m.name, m.tier, m.chosen])).toEqual([["de1", "country", true], ["fr1", "region", false], ["us1", "world", false]]);
+    expect(body.mirrors.map((m) => [m.name, m.tier, m.chosen])).toEqual([
+      ["de1", "country", true],
+      ["fr1", "region", false],
+      ["us1", "world", false],
+    ]);
     const viaAccept = await get(`${ISO}.mirrorlist`, { accept: "application/json" });
     expect(viaAccept.headers.get("content-type")).toMatch(/^application\/json/);
     const missing = await get("nope.iso.mirrorlist?json");

@@ -42,27 +42,41 @@ describe("trace files", () => {
 
 describe("redirects in a probe", () => {
   const bases = ["http://m.test/pub/", "https://m.test/pub/"];
-  const server = (routes: Record<string, { status: number; location?: string; text?: string }>): FetchText => async (url) => {
-    const r = routes[url];
-    if (!r) return { status: 404, text: "" };
-    return { status: r.status, text: r.text ?? "", location: r.location ?? null };
-  };
+  const server =
+    (routes: Record<string, { status: number; location?: string; text?: string }>): FetchText =>
+    async (url) => {
+      const r = routes[url];
+      if (!r) return { status: 404, text: "" };
+      return { status: r.status, text: r.text ?? "", location: r.location ?? null };
+    };
 
   it("follows a redirect within the mirror's own base URLs, http to https included", async () => {
-    const f = server({ "http://m.test/pub/TIME": { status: 301, location: "https://m.test/pub/TIME" }, "https://m.test/pub/TIME": { status: 200, text: "1799990000\n" } });
+    const f = server({
+      "http://m.test/pub/TIME": { status: 301, location: "https://m.test/pub/TIME" },
+      "https://m.test/pub/TIME": { status: 200, text: "1799990000\n" },
+    });
     expect(await probeTrace(f, "http://m.test/pub/TIME", 1000, () => NOW * 1000, bases)).toMatchObject({ ok: true, traceAt: 1_799_990_000 });
-    const relative = server({ "http://m.test/pub/TIME": { status: 302, location: "/pub/trace/TIME" }, "http://m.test/pub/trace/TIME": { status: 200, text: "1799990000" } });
+    const relative = server({
+      "http://m.test/pub/TIME": { status: 302, location: "/pub/trace/TIME" },
+      "http://m.test/pub/trace/TIME": { status: 200, text: "1799990000" },
+    });
     expect((await probeTrace(relative, "http://m.test/pub/TIME", 1000, () => NOW * 1000, bases)).ok).toBe(true);
   });
 
   it("a redirect elsewhere (the origin, another host, above the base) is a failure, whatever it leads to", async () => {
     for (const location of ["https://origin.test/pub/TIME", "http://m.test/other/TIME", "//evil.test/pub/TIME", "https://m.test.evil/pub/TIME"]) {
-      const f = server({ "http://m.test/pub/TIME": { status: 302, location }, [new URL(location, "http://m.test/pub/TIME").href]: { status: 200, text: "1799990000" } });
+      const f = server({
+        "http://m.test/pub/TIME": { status: 302, location },
+        [new URL(location, "http://m.test/pub/TIME").href]: { status: 200, text: "1799990000" },
+      });
       const p = await probeTrace(f, "http://m.test/pub/TIME", 1000, () => NOW * 1000, bases);
       expect(p.ok, location).toBe(false);
       expect(p.error, location).toMatch(/leaves the mirror's base URLs/);
     }
-    const loop = server({ "http://m.test/pub/TIME": { status: 302, location: "http://m.test/pub/A" }, "http://m.test/pub/A": { status: 302, location: "http://m.test/pub/TIME" } });
+    const loop = server({
+      "http://m.test/pub/TIME": { status: 302, location: "http://m.test/pub/A" },
+      "http://m.test/pub/A": { status: 302, location: "http://m.test/pub/TIME" },
+    });
     expect((await probeTrace(loop, "http://m.test/pub/TIME", 1000, () => NOW * 1000, bases)).error).toMatch(/more than 3 redirects/);
   });
 });
@@ -92,7 +106,13 @@ describe("probe rounds", () => {
     expect(first.map((x) => x.mirrorId)).toEqual([1, 2]);
     expect(first[0]!.url).toBe("http://m1.test/pub/TIME");
     const ok = { ok: true, latencyMs: 1, traceAt: NOW, error: null };
-    const { next } = applyProbeRound(t, EMPTY_HEALTH, first.map((target) => ({ target, probe: ok })), NOW, NOW);
+    const { next } = applyProbeRound(
+      t,
+      EMPTY_HEALTH,
+      first.map((target) => ({ target, probe: ok })),
+      NOW,
+      NOW,
+    );
     expect(probeTargets(t, next, 2).map((x) => x.mirrorId)).toEqual([3, 1]);
     expect(probeTargets(table(ms, { health: health({ traceFile: null }) }), EMPTY_HEALTH, 10)).toEqual([]);
   });
@@ -115,7 +135,10 @@ describe("the health document", () => {
     expect(() => parseHealthDoc("down")).toThrow(/not an object/);
     const doc = parseHealthDoc({ format: 1, at: NOW, mirrors: { "1": { up: { http: false, ftp: true }, lag: 30, ipv6: false }, "2": { ipv4: false } } });
     expect(doc.mirrors["1"]).toEqual({ up: { http: false }, lag: 30, ipv6: false });
-    const base = table([mirror({ id: 1, name: "a", country: "DE", continent: "EU" }), mirror({ id: 2, name: "b", country: "DE", continent: "EU", ipv4: false })]);
+    const base = table([
+      mirror({ id: 1, name: "a", country: "DE", continent: "EU" }),
+      mirror({ id: 2, name: "b", country: "DE", continent: "EU", ipv4: false }),
+    ]);
     const merged = applyHealth(base, doc);
     expect(merged.mirrors[0]).toMatchObject({ up: { http: false }, lagSeconds: 30, ipv4: true, ipv6: false });
     expect(merged.mirrors[1]).toMatchObject({ ipv4: false, ipv6: true });
@@ -123,14 +146,19 @@ describe("the health document", () => {
   });
 
   it("excludes a mirror a family probe found unreachable, and a lagging one per lag scope", () => {
-    const ms = [mirror({ id: 1, name: "a", country: "DE", continent: "EU", ipv6: false }), mirror({ id: 2, name: "b", country: "DE", continent: "EU", lagSeconds: 7200 })];
+    const ms = [
+      mirror({ id: 1, name: "a", country: "DE", continent: "EU", ipv6: false }),
+      mirror({ id: 2, name: "b", country: "DE", continent: "EU", lagSeconds: 7200 }),
+    ];
     // Default max lag is a day: two hours behind is still fine.
     const d6 = decide(ms, file([1, 2]), { ip: "2001:db8::1", country: "DE" });
     expect(reasonFor(d6, "a")).toBe("not reachable over IPv6");
     expect(reasonFor(d6, "b")).toBeUndefined();
     const policy = { health: health({ maxLagSeconds: 3600, lagScope: "mutable", mutablePatterns: ["*-current.iso"] }) };
     expect(reasonFor(decide(ms, file([2]), { country: "DE" }, { policy, path: "iso/x-1.0.iso" }), "b")).toBeUndefined();
-    expect(reasonFor(decide(ms, file([2]), { country: "DE" }, { policy, path: "iso/x-current.iso" }), "b")).toBe("7200 s behind the origin (max_lag_seconds 3600)");
+    expect(reasonFor(decide(ms, file([2]), { country: "DE" }, { policy, path: "iso/x-current.iso" }), "b")).toBe(
+      "7200 s behind the origin (max_lag_seconds 3600)",
+    );
   });
 
   it("verdicts older than verdict_max_age_seconds are not applied: a stopped cron cannot keep a mirror down", async () => {
@@ -161,9 +189,15 @@ describe("metrics", () => {
   it("escape label values and leave unknown values out", () => {
     const m = { ...mirror({ id: 1, name: 'we"ird', country: "DE", continent: "EU", urls: { http: "http://x/" } }), filesHeld: 5, lastScanAt: null };
     const v = statusView({
-      now: NOW, generation: "g", policy: { ...DEFAULT_POLICY, health: health({}) }, mirrors: [m],
+      now: NOW,
+      generation: "g",
+      policy: { ...DEFAULT_POLICY, health: health({}) },
+      mirrors: [m],
       health: { schemes: [{ ...newSchemeStatus(1, "http"), up: false, checkedAt: NOW }], mirrors: [], originTrace: null },
-      fileCount: 10, probedAt: NOW, history: [], window: { from: NOW - 3600, to: NOW },
+      fileCount: 10,
+      probedAt: NOW,
+      history: [],
+      window: { from: NOW - 3600, to: NOW },
     });
     const text = prometheusText(v);
     expect(text).toContain('mirrorhop_mirror_up{mirror="we\\"ird",scheme="http"} 0');
@@ -176,12 +210,26 @@ describe("metrics", () => {
 describe("expired claims on the status page", () => {
   it("a mirror without a successful scan within scan.max_claim_age_seconds is said to hold nothing, and why", async () => {
     const { statusPageHtml } = await import("../../src/formats/status-page.js");
-    const at = (name: string, id: number, lastScanAt: number) => ({ ...mirror({ id, name, country: "DE", continent: "EU", urls: { http: `http://${name}/` } }), filesHeld: 0, lastScanAt });
-    const v = statusView({
-      now: NOW, generation: "g", policy: { ...DEFAULT_POLICY, claimMaxAgeSeconds: 7 * 86_400, health: health({}) }, mirrors: [at("old", 1, NOW - 8 * 86_400), at("fresh", 2, NOW - 3600)],
-      health: EMPTY_HEALTH, fileCount: 10, probedAt: NOW, history: [], window: { from: NOW - 3600, to: NOW },
+    const at = (name: string, id: number, lastScanAt: number) => ({
+      ...mirror({ id, name, country: "DE", continent: "EU", urls: { http: `http://${name}/` } }),
+      filesHeld: 0,
+      lastScanAt,
     });
-    expect(v.mirrors.map((m) => [m.name, m.claimsExpired])).toEqual([["old", true], ["fresh", false]]);
+    const v = statusView({
+      now: NOW,
+      generation: "g",
+      policy: { ...DEFAULT_POLICY, claimMaxAgeSeconds: 7 * 86_400, health: health({}) },
+      mirrors: [at("old", 1, NOW - 8 * 86_400), at("fresh", 2, NOW - 3600)],
+      health: EMPTY_HEALTH,
+      fileCount: 10,
+      probedAt: NOW,
+      history: [],
+      window: { from: NOW - 3600, to: NOW },
+    });
+    expect(v.mirrors.map((m) => [m.name, m.claimsExpired])).toEqual([
+      ["old", true],
+      ["fresh", false],
+    ]);
     const html = statusPageHtml(v);
     expect(html).toMatch(/<tr data-mirror="old"[^]*?holds nothing: no successful scan for 8 d \(scan\.max_claim_age_seconds\)[^]*?<\/tr>/);
     expect(html).not.toMatch(/<tr data-mirror="fresh"[^]*?holds nothing[^]*?<\/tr>/);

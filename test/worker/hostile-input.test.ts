@@ -28,17 +28,76 @@ const BASES = [ORIGIN, ...MIRRORS.flatMap((m) => Object.values(m.urls))];
 const ALLOWED = new Set(Object.keys(INDEX).flatMap((p) => BASES.map((b) => joinUrl(b, p))));
 
 const PIECES = [
-  "releases", "1.0", "a.iso", "b%20c.iso", "caf%C3%A9.iso", "repo", "repodata", "repomd.xml", "x",
-  "/", "//", ".", "..", "%2e", "%2E%2E", "%2f", "%2F", "%252f", "%252e%252e", "%5c", "\\", "%00", "%0d%0a", "%0A",
-  "%c0%af", "%e0%80%af", "%ff", "%", "%G1", "%C3", "\u2215", "\u2044", "\uFF0F", "\u2024\u2024", "%E2%88%95",
-  "//evil.example", "\\\\evil.example", "https:evil.example", "https://evil.example/", "@evil.example", "%40evil.example",
-  ";", "?", "#", "%3f", "%23", "\u0130", "\u212A", "A".repeat(300),
+  "releases",
+  "1.0",
+  "a.iso",
+  "b%20c.iso",
+  "caf%C3%A9.iso",
+  "repo",
+  "repodata",
+  "repomd.xml",
+  "x",
+  "/",
+  "//",
+  ".",
+  "..",
+  "%2e",
+  "%2E%2E",
+  "%2f",
+  "%2F",
+  "%252f",
+  "%252e%252e",
+  "%5c",
+  "\\",
+  "%00",
+  "%0d%0a",
+  "%0A",
+  "%c0%af",
+  "%e0%80%af",
+  "%ff",
+  "%",
+  "%G1",
+  "%C3",
+  "\u2215",
+  "\u2044",
+  "\uFF0F",
+  "\u2024\u2024",
+  "%E2%88%95",
+  "//evil.example",
+  "\\\\evil.example",
+  "https:evil.example",
+  "https://evil.example/",
+  "@evil.example",
+  "%40evil.example",
+  ";",
+  "?",
+  "#",
+  "%3f",
+  "%23",
+  "\u0130",
+  "\u212A",
+  "A".repeat(300),
 ];
-const QUERIES = ["", "?country=de", "?avoid=de,fr", "?newmirror", "?country=%0d%0aSet-Cookie:x", "?country=../..", "?avoid=" + "x,".repeat(200), "?json", "?limit=-1", "?hours=1e9", "?only_hash", "?%00=%00"];
+const QUERIES = [
+  "",
+  "?country=de",
+  "?avoid=de,fr",
+  "?newmirror",
+  "?country=%0d%0aSet-Cookie:x",
+  "?country=../..",
+  "?avoid=" + "x,".repeat(200),
+  "?json",
+  "?limit=-1",
+  "?hours=1e9",
+  "?only_hash",
+  "?%00=%00",
+];
 
 const pathArb = fc
   .array(fc.constantFrom(...PIECES), { minLength: 1, maxLength: 8 })
-  .chain((parts) => fc.array(fc.constantFrom("/", ""), { minLength: parts.length, maxLength: parts.length }).map((seps) => parts.map((p, i) => seps[i] + p).join("")));
+  .chain((parts) =>
+    fc.array(fc.constantFrom("/", ""), { minLength: parts.length, maxLength: parts.length }).map((seps) => parts.map((p, i) => seps[i] + p).join("")),
+  );
 const suffixArb = fc.constantFrom("", "", ".meta4", ".metalink", ".mirrorlist", ".sha256", ".md5", "/");
 const prefixArb = fc.constantFrom("/", "/", "/_mirrorhop/explain/", "/_mirrorhop/", "//", "/\\");
 

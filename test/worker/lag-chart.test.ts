@@ -37,24 +37,40 @@ describe("the rollout chart", () => {
     const [from, to] = [Number(/data-from="(\d+)"/.exec(svg)![1]), Number(/data-to="(\d+)"/.exec(svg)![1])];
     expect(to - from).toBe(3600);
     // The lines span most of the plot's width (56 to 944), where a 48 h axis squeezed them into 9 px.
-    const xs = drawn(svg).get("m1")!.map(([x]) => x);
+    const xs = drawn(svg)
+      .get("m1")!
+      .map(([x]) => x);
     expect(Math.max(...xs) - Math.min(...xs)).toBeGreaterThan(300);
   });
 
   it("grows with the data up to the window asked for", () => {
-    const svg = lagChartSvg(view([{ mirrorId: 1, at: NOW - 30 * 3600, lagSeconds: 0, ok: true }, { mirrorId: 1, at: NOW, lagSeconds: 0, ok: true }]));
+    const svg = lagChartSvg(
+      view([
+        { mirrorId: 1, at: NOW - 30 * 3600, lagSeconds: 0, ok: true },
+        { mirrorId: 1, at: NOW, lagSeconds: 0, ok: true },
+      ]),
+    );
     expect(Number(/data-to="(\d+)"/.exec(svg)![1]) - Number(/data-from="(\d+)"/.exec(svg)![1])).toBe(30 * 3600 + 720);
-    const old = lagChartSvg(view([{ mirrorId: 1, at: NOW - 60 * 3600, lagSeconds: 0, ok: true }, { mirrorId: 1, at: NOW, lagSeconds: 0, ok: true }]));
+    const old = lagChartSvg(
+      view([
+        { mirrorId: 1, at: NOW - 60 * 3600, lagSeconds: 0, ok: true },
+        { mirrorId: 1, at: NOW, lagSeconds: 0, ok: true },
+      ]),
+    );
     expect(Number(/data-from="(\d+)"/.exec(old)![1])).toBe(NOW - 48 * 3600);
   });
 
   it("tells 5 minutes from zero and from 2 days on one axis, and keeps overlapping series apart by dash", () => {
     const at = [NOW - 600, NOW];
-    const svg = lagChartSvg(view(at.flatMap((t) => [
-      { mirrorId: 1, at: t, lagSeconds: 0, ok: true },
-      { mirrorId: 2, at: t, lagSeconds: 300, ok: true },
-      { mirrorId: 3, at: t, lagSeconds: 2 * 86_400, ok: true },
-    ])));
+    const svg = lagChartSvg(
+      view(
+        at.flatMap((t) => [
+          { mirrorId: 1, at: t, lagSeconds: 0, ok: true },
+          { mirrorId: 2, at: t, lagSeconds: 300, ok: true },
+          { mirrorId: 3, at: t, lagSeconds: 2 * 86_400, ok: true },
+        ]),
+      ),
+    );
     const y = (name: string) => drawn(svg).get(name)![0]![1];
     // The plot is 268 px high: 5 minutes sit ~55 px clear of zero (on a linear 0-2 d axis: 0.5 px),
     // and 2 days well above 5 minutes.

@@ -26,7 +26,10 @@ describe("?country= against each restriction (pure selection)", () => {
   it("the override still ranks: among what the platform's client may use, French mirrors come first", () => {
     const frOpen = mirror({ id: 5, name: "fr-open", country: "FR", continent: "EU" });
     const d = decide([...ALL, frOpen], file([1, 2, 3, 4, 5]), asFrench, { platform: GERMAN });
-    expect(d.ranked.map((r) => [r.mirror.name, r.tier])).toEqual([["fr-open", "country"], ["nl-open", "region"]]);
+    expect(d.ranked.map((r) => [r.mirror.name, r.tier])).toEqual([
+      ["fr-open", "country"],
+      ["nl-open", "region"],
+    ]);
   });
 
   it("a real French client is served by all of them", () => {

@@ -51,8 +51,15 @@ describe("path helpers", () => {
   it("the plain-ASCII fast path of encodePathForUrl matches the full encoding", async () => {
     const fc = (await import("fast-check")).default;
     const { encodePathForUrl: enc } = await import("../../src/core/path.js");
-    const full = (p: string) => p.split("/").map((s) => encodeURIComponent(s).replace(/%3A/g, ":").replace(/%40/g, "@")).join("/");
-    fc.assert(fc.property(fc.string({ unit: fc.constantFrom(..."aZ09-_.!~*'()/:@ %+#?é&=".split("")) }), (p) => enc(p) === full(p)), { numRuns: 2000 });
+    const full = (p: string) =>
+      p
+        .split("/")
+        .map((s) => encodeURIComponent(s).replace(/%3A/g, ":").replace(/%40/g, "@"))
+        .join("/");
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(..."aZ09-_.!~*'()/:@ %+#?é&=".split("")) }), (p) => enc(p) === full(p)),
+      { numRuns: 2000 },
+    );
   });
 
   it("repositoryOf takes the first N directories, never the file name", async () => {

@@ -19,7 +19,9 @@ import { mirror, table } from "../helpers/fixtures.js";
 import { seed } from "./seed.js";
 
 const T0 = 1_800_000_000;
-const policy = (over: Partial<typeof DEFAULT_POLICY.health> = {}) => ({ health: { ...DEFAULT_POLICY.health, traceFile: "TIME", verdictMaxAgeSeconds: 3600, ...over } });
+const policy = (over: Partial<typeof DEFAULT_POLICY.health> = {}) => ({
+  health: { ...DEFAULT_POLICY.health, traceFile: "TIME", verdictMaxAgeSeconds: 3600, ...over },
+});
 const network = (n: number) => Array.from({ length: n }, (_, i) => mirror({ id: i + 1, name: `m${i + 1}`, country: "DE", continent: "EU" }));
 
 /** The real D1 and KV, counting the rows each batch wrote (D1's own rows_written) and the KV puts. */
@@ -95,7 +97,11 @@ describe("a probe round's writes", () => {
     const { c, env: e } = counting();
     let now = T0;
     const clock = () => now * 1000;
-    await probeMirrors(e, traces(() => T0 - 600), clock);
+    await probeMirrors(
+      e,
+      traces(() => T0 - 600),
+      clock,
+    );
     now += 300;
     const down = traces(() => T0 - 600, new Set(["m1"]));
     const kvBefore = c.kvPuts.length;
@@ -127,24 +133,32 @@ describe("what the rows hold", () => {
     originTrace: s.originTrace,
   });
 
-  test.prop([fc.array(roundArb, { minLength: 1, maxLength: 8 })], { numRuns: 25 })("read back after each round equal the state the round computed", async (rounds) => {
-    const t = table(network(N), policy({ downAfter: 2, upAfter: 2 }));
-    await seed(t, {});
-    let now = T0;
-    let origin = T0 - 600;
-    for (const r of rounds) {
-      now += 300;
-      origin += r.originMoves;
-      const inputs = await readRoundInputs(env.DB);
-      const targets = probeTargets(t, inputs.prev, r.budget);
-      const results = targets.map((target) => {
-        const o = r.outcomes[target.mirrorId - 1]!;
-        return { target, probe: o.ok ? { ok: true, latencyMs: 30 + target.mirrorId, traceAt: origin - o.behind, error: null } : { ok: false, latencyMs: null, traceAt: null, error: "HTTP 503" } };
-      });
-      const { next, history } = applyProbeRound(t, inputs.prev, results, origin, now);
-      const out = await roundWrites(inputs, next, history, now, t.policy.health);
-      await env.DB.batch(out.statements.map((s) => env.DB.prepare(s)));
-      expect(sorted((await readRoundInputs(env.DB)).prev)).toEqual(sorted(next));
-    }
-  });
+  test.prop([fc.array(roundArb, { minLength: 1, maxLength: 8 })], { numRuns: 25 })(
+    "read back after each round equal the state the round computed",
+    async (rounds) => {
+      const t = table(network(N), policy({ downAfter: 2, upAfter: 2 }));
+      await seed(t, {});
+      let now = T0;
+      let origin = T0 - 600;
+      for (const r of rounds) {
+        now += 300;
+        origin += r.originMoves;
+        const inputs = await readRoundInputs(env.DB);
+        const targets = probeTargets(t, inputs.prev, r.budget);
+        const results = targets.map((target) => {
+          const o = r.outcomes[target.mirrorId - 1]!;
+          return {
+            target,
+            probe: o.ok
+              ? { ok: true, latencyMs: 30 + target.mirrorId, traceAt: origin - o.behind, error: null }
+              : { ok: false, latencyMs: null, traceAt: null, error: "HTTP 503" },
+          };
+        });
+        const { next, history } = applyProbeRound(t, inputs.prev, results, origin, now);
+        const out = await roundWrites(inputs, next, history, now, t.policy.health);
+        await env.DB.batch(out.statements.map((s) => env.DB.prepare(s)));
+        expect(sorted((await readRoundInputs(env.DB)).prev)).toEqual(sorted(next));
+      }
+    },
+  );
 });

@@ -26,7 +26,11 @@ function counted() {
   const reads = { kv: [] as string[], d1: [] as string[] };
   const INDEX = new Proxy(env.INDEX, {
     get(target, prop) {
-      if (prop === "get") return (k: string, ...a: unknown[]) => (reads.kv.push(k === MIRROR_TABLE_KEY || k === HEALTH_KEY || k === PUSH_STAMP_KEY ? k : KINDS[k[0]!] ?? k), (target.get as (...x: unknown[]) => unknown)(k, ...a));
+      if (prop === "get")
+        return (k: string, ...a: unknown[]) => (
+          reads.kv.push(k === MIRROR_TABLE_KEY || k === HEALTH_KEY || k === PUSH_STAMP_KEY ? k : (KINDS[k[0]!] ?? k)),
+          (target.get as (...x: unknown[]) => unknown)(k, ...a)
+        );
       const v = Reflect.get(target, prop);
       return typeof v === "function" ? v.bind(target) : v;
     },
@@ -66,7 +70,9 @@ describe("reads per answer with KV healthy", () => {
   beforeEach(async () => {
     await seed(table(mirrors), { "releases/a.iso": file([1]) });
     // Only in D1, as a file of a push whose KV writes have not arrived here yet.
-    await env.DB.prepare("INSERT INTO files (path, size, mtime, changed_at, mirrors, sha256) VALUES ('releases/new.iso', 5, 1762000000, 1762000000, X'02', ?)").bind("ab".repeat(32)).run();
+    await env.DB.prepare("INSERT INTO files (path, size, mtime, changed_at, mirrors, sha256) VALUES ('releases/new.iso', 5, 1762000000, 1762000000, X'02', ?)")
+      .bind("ab".repeat(32))
+      .run();
   });
 
   it("long after the last push: one KV read per key an answer needs, none for a repeat, and no D1 read even for a miss", async () => {

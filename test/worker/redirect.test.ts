@@ -259,7 +259,7 @@ describe("storage failures", () => {
     const broken = { ...e, DB: failingD1() } as Env;
     expect((await getMirrorTable(broken, t0 + 59_000))?.source).toBe("kv");
     expect((await getMirrorTable(broken, t0 + 61_000))?.source).toBe("stale");
-    expect((await getMirrorTable(broken, t0 + 60_000 + 10 * 60_000 + 1))).toBeNull();
+    expect(await getMirrorTable(broken, t0 + 60_000 + 10 * 60_000 + 1)).toBeNull();
     (e.INDEX as KvWithSwitch).broken = false;
     expect((await getMirrorTable(broken, t0 + 60_000 + 10 * 60_000 + 2))?.source).toBe("kv");
   });
@@ -275,7 +275,10 @@ describe("explain and health", () => {
     expect(res.status).toBe(200);
     // Indented for the people who read it.
     expect(await res.clone().text()).toMatch(/^\{\n {2}"path": "releases\/1\.0\/foo\.iso",\n/);
-    const body = (await res.json()) as Record<string, unknown> & { candidates: { name: string; tier: string; distanceKm?: number }[]; excluded: { name: string; reason: string }[] };
+    const body = (await res.json()) as Record<string, unknown> & {
+      candidates: { name: string; tier: string; distanceKm?: number }[];
+      excluded: { name: string; reason: string }[];
+    };
     expect(body.client).toMatchObject({ country: "DE", continent: "EU", asn: 64500, ip: "198.51.100.7", lat: 52.5 });
     expect(body.target).toBe("mirror");
     expect(body.winner).toMatchObject({ name: "de1", tier: "country", rank: 1 });

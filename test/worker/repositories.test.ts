@@ -20,14 +20,29 @@ const us = mirror({ id: 3, name: "us1", country: "US", continent: "NA" });
 
 describe("repository units", () => {
   it("names each kind's unit, base and root file", () => {
-    expect(metadataUnitOf("debian/dists/bookworm/main/binary-amd64/Packages.xz", "apt")).toEqual({ kind: "apt", id: "debian/dists/bookworm", base: "debian", rootFile: "debian/dists/bookworm/InRelease" });
+    expect(metadataUnitOf("debian/dists/bookworm/main/binary-amd64/Packages.xz", "apt")).toEqual({
+      kind: "apt",
+      id: "debian/dists/bookworm",
+      base: "debian",
+      rootFile: "debian/dists/bookworm/InRelease",
+    });
     expect(metadataUnitOf("dists/stable/InRelease", "apt")).toMatchObject({ id: "dists/stable", base: "" });
     expect(metadataUnitOf("debian/pool/main/h/hello.deb", "apt")).toBeNull();
-    expect(metadataUnitOf("fedora/42/x86_64/repodata/abc-primary.xml.zst", "rpm-md")).toEqual({ kind: "rpm-md", id: "fedora/42/x86_64", base: "fedora/42/x86_64", rootFile: "fedora/42/x86_64/repodata/repomd.xml" });
+    expect(metadataUnitOf("fedora/42/x86_64/repodata/abc-primary.xml.zst", "rpm-md")).toEqual({
+      kind: "rpm-md",
+      id: "fedora/42/x86_64",
+      base: "fedora/42/x86_64",
+      rootFile: "fedora/42/x86_64/repodata/repomd.xml",
+    });
     expect(metadataUnitOf("repodata/repomd.xml", "rpm-md")).toMatchObject({ id: "", base: "" });
     expect(metadataUnitOf("fedora/42/x86_64/Packages/h/hello.rpm", "rpm-md")).toBeNull();
     for (const f of ["core.db", "core.db.tar.gz", "core.db.sig", "core.files", "core.files.tar.zst", "core.files.tar.zst.sig"]) {
-      expect(metadataUnitOf(`arch/core/os/x86_64/${f}`, "pacman"), f).toEqual({ kind: "pacman", id: "arch/core/os/x86_64/core", base: "arch/core/os/x86_64", rootFile: "arch/core/os/x86_64/core.db" });
+      expect(metadataUnitOf(`arch/core/os/x86_64/${f}`, "pacman"), f).toEqual({
+        kind: "pacman",
+        id: "arch/core/os/x86_64/core",
+        base: "arch/core/os/x86_64",
+        rootFile: "arch/core/os/x86_64/core.db",
+      });
     }
     expect(metadataUnitOf("arch/core/os/x86_64/hello-1-1-any.pkg.tar.zst", "pacman")).toBeNull();
     expect(metadataUnitOf("x/repodata/repomd.xml", "detect")?.kind).toBe("rpm-md");
@@ -64,7 +79,14 @@ describe("repository units", () => {
   });
 
   it("the table's repository declarations are validated where they are read", () => {
-    const p = policyWithDefaults({ repositories: [{ root: "debian", kind: "apt", metadata: "mirrors" }, { root: "/x/", kind: "apt", metadata: "mirrors" }, { root: "y", kind: "deb", metadata: "mirrors" } as never, null as never] });
+    const p = policyWithDefaults({
+      repositories: [
+        { root: "debian", kind: "apt", metadata: "mirrors" },
+        { root: "/x/", kind: "apt", metadata: "mirrors" },
+        { root: "y", kind: "deb", metadata: "mirrors" } as never,
+        null as never,
+      ],
+    });
     expect(p.repositories).toEqual([{ root: "debian", kind: "apt", metadata: "mirrors" }]);
   });
 });
@@ -88,10 +110,15 @@ describe("selection of repository metadata", () => {
   it("one client network gets one mirror for a declared repository's root file, indexes and packages", () => {
     const t = compileTable(table(ms, { repositories: [{ root: "debian", kind: "apt", metadata: "mirrors" }] }));
     const key = (path: string) => stickinessKey(t, { path, now: 0, scheme: "https", client: client({ ip: "198.51.100.7" }), avoid: [] });
-    expect(new Set(["debian/dists/stable/InRelease", "debian/dists/stable/main/binary-amd64/Packages.xz", "debian/pool/main/h/hello/hello_1.0_all.deb"].map(key)).size).toBe(1);
+    expect(
+      new Set(["debian/dists/stable/InRelease", "debian/dists/stable/main/binary-amd64/Packages.xz", "debian/pool/main/h/hello/hello_1.0_all.deb"].map(key))
+        .size,
+    ).toBe(1);
     // Without the declaration, the first two directories decide, as before.
     const plain = compileTable(table(ms));
-    expect(stickinessKey(plain, { path: "debian/dists/stable/InRelease", now: 0, scheme: "https", client: client({ ip: "198.51.100.7" }), avoid: [] })).not.toBe(
+    expect(
+      stickinessKey(plain, { path: "debian/dists/stable/InRelease", now: 0, scheme: "https", client: client({ ip: "198.51.100.7" }), avoid: [] }),
+    ).not.toBe(
       stickinessKey(plain, { path: "debian/pool/main/h/hello/hello_1.0_all.deb", now: 0, scheme: "https", client: client({ ip: "198.51.100.7" }), avoid: [] }),
     );
   });
@@ -113,9 +140,16 @@ describe("mirror lists for package managers", () => {
     const res = await get("debian/dists/stable/InRelease");
     expect(res.headers.get("content-type")).toBe("text/plain; charset=utf-8");
     expect(res.headers.get("cache-control")).toBe("private, no-store");
-    expect(await lines("debian/dists/stable/InRelease")).toEqual(["https://de1.test/pub/debian/\tpriority:1", "https://us1.test/pub/debian/\tpriority:2", "https://origin.test/pub/debian/\tpriority:3"]);
+    expect(await lines("debian/dists/stable/InRelease")).toEqual([
+      "https://de1.test/pub/debian/\tpriority:1",
+      "https://us1.test/pub/debian/\tpriority:2",
+      "https://origin.test/pub/debian/\tpriority:3",
+    ]);
     expect(await lines("rpm/repodata/repomd.xml")).toEqual(["https://fr1.test/pub/rpm/", "https://origin.test/pub/rpm/"]);
-    expect(await lines("arch/core/os/x86_64/core.db")).toEqual(["Server = https://de1.test/pub/arch/$repo/os/$arch", "Server = https://origin.test/pub/arch/$repo/os/$arch"]);
+    expect(await lines("arch/core/os/x86_64/core.db")).toEqual([
+      "Server = https://de1.test/pub/arch/$repo/os/$arch",
+      "Server = https://origin.test/pub/arch/$repo/os/$arch",
+    ]);
     // A layout without <repo>/os/<arch> stays literal.
     expect(await lines("flat/extra.db")).toEqual(["Server = https://de1.test/pub/flat", "Server = https://origin.test/pub/flat"]);
   });
@@ -139,7 +173,14 @@ describe("mirror lists for package managers", () => {
       "rpm/Packages/a.rpm": file([1, 2]),
     });
     const meta = (await (await SELF.fetch("https://get.test/_mirrorhop/explain/rpm/repodata/repomd.xml", { headers: H })).json()) as Record<string, unknown>;
-    expect(meta.repository).toEqual({ root: "rpm", metadataFrom: "mirrors", unit: "rpm", kind: "rpm-md", rootFile: "rpm/repodata/repomd.xml", record: "mirrors are the repository's consistent set" });
+    expect(meta.repository).toEqual({
+      root: "rpm",
+      metadataFrom: "mirrors",
+      unit: "rpm",
+      kind: "rpm-md",
+      rootFile: "rpm/repodata/repomd.xml",
+      record: "mirrors are the repository's consistent set",
+    });
     expect((meta.winner as { name: string }).name).toBe("fr1");
     const pkg = (await (await SELF.fetch("https://get.test/_mirrorhop/explain/rpm/Packages/a.rpm", { headers: H })).json()) as Record<string, unknown>;
     expect(pkg.repository).toEqual({ root: "rpm", metadataFrom: "mirrors", metadata: false });
@@ -150,7 +191,9 @@ describe("mirror lists for package managers", () => {
     const xml = await (await SELF.fetch("https://get.test/rpm/repodata/repomd.xml.metalink", { headers: H })).text();
     expect(xml).toContain('xmlns:mm0="http://fedorahosted.org/mirrormanager"');
     expect(xml).toContain("<mm0:timestamp>1765000000</mm0:timestamp>");
-    expect([...xml.matchAll(/<url protocol="(\w+)" type="\w+"(?: location="(\w+)")? preference="(\d+)">([^<]+)</g)].map((m) => [m[2] ?? "", m[3], m[4]])).toEqual([
+    expect(
+      [...xml.matchAll(/<url protocol="(\w+)" type="\w+"(?: location="(\w+)")? preference="(\d+)">([^<]+)</g)].map((m) => [m[2] ?? "", m[3], m[4]]),
+    ).toEqual([
       ["DE", "100", "https://de1.test/pub/rpm/repodata/repomd.xml"],
       ["FR", "99", "https://fr1.test/pub/rpm/repodata/repomd.xml"],
       ["", "98", "https://origin.test/pub/rpm/repodata/repomd.xml"],

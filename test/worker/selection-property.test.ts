@@ -80,12 +80,15 @@ describe("selection properties", () => {
 
   it("the same inputs always give the same decision", () => {
     fc.assert(
-      fc.property(mirrorsArb.chain((ms) => fc.tuple(fc.constant(ms), fileArb(ms.length * 3), clientArb)), ([mirrors, f, c]) => {
-        const a = decide(mirrors, f, c);
-        const b = decide([...mirrors].reverse(), f, c);
-        expect(b.winner?.mirror.id).toBe(a.winner?.mirror.id);
-        expect(b.ranked.map((r) => r.mirror.id)).toEqual(a.ranked.map((r) => r.mirror.id));
-      }),
+      fc.property(
+        mirrorsArb.chain((ms) => fc.tuple(fc.constant(ms), fileArb(ms.length * 3), clientArb)),
+        ([mirrors, f, c]) => {
+          const a = decide(mirrors, f, c);
+          const b = decide([...mirrors].reverse(), f, c);
+          expect(b.winner?.mirror.id).toBe(a.winner?.mirror.id);
+          expect(b.ranked.map((r) => r.mirror.id)).toEqual(a.ranked.map((r) => r.mirror.id));
+        },
+      ),
       { numRuns: 300 },
     );
   });

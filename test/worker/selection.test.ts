@@ -67,7 +67,11 @@ describe("tiers", () => {
 describe("confinement flags", () => {
   const f = file([1]);
   const cases = [
-    { flag: "prefixOnly", inside: { ip: "192.0.2.1", country: "US", continent: "NA" }, outside: { ip: "198.51.100.1", asn: 3320, country: "DE", continent: "EU" } },
+    {
+      flag: "prefixOnly",
+      inside: { ip: "192.0.2.1", country: "US", continent: "NA" },
+      outside: { ip: "198.51.100.1", asn: 3320, country: "DE", continent: "EU" },
+    },
     { flag: "asnOnly", inside: { ip: "198.51.100.1", asn: 3320, country: "US" }, outside: { ip: "198.51.100.1", asn: 1, country: "DE", continent: "EU" } },
     { flag: "countryOnly", inside: { country: "DE", continent: "EU" }, outside: { country: "FR", continent: "EU" } },
     { flag: "regionOnly", inside: { country: "FR", continent: "EU" }, outside: { country: "US", continent: "NA" } },
@@ -162,7 +166,12 @@ describe("origin fallbacks", () => {
     expect(decide([de], file([1], { size: 100 }), { country: "DE" }, { policy: { minSize: 0 } }).winner?.mirror.name).toBe("de");
   });
   it("repository metadata goes to the origin", () => {
-    for (const p of ["repo/repodata/repomd.xml", "debian/dists/stable/InRelease", "debian/dists/stable/main/binary-amd64/Packages.xz", "releases/1.0/foo.iso.asc"]) {
+    for (const p of [
+      "repo/repodata/repomd.xml",
+      "debian/dists/stable/InRelease",
+      "debian/dists/stable/main/binary-amd64/Packages.xz",
+      "releases/1.0/foo.iso.asc",
+    ]) {
       expect(decide([de], file([1]), { country: "DE" }, { path: p }).originReason).toBe("origin-pattern");
     }
     expect(decide([de], file([1]), { country: "DE" }, { path: "pool/Packages-guide.pdf/x.iso" }).winner?.mirror.name).toBe("de");

@@ -147,7 +147,15 @@ describe("download statistics", () => {
   it("a failing statistics store costs no download: every redirect goes out, the failure is logged once", async () => {
     const logged: string[] = [];
     const spy = vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => void logged.push(args.join(" ")));
-    const throwingAe = { ...env, STATS_STORE: "analytics-engine", STATS: { writeDataPoint: () => { throw new Error("injected dataset failure"); } } } as unknown as Env;
+    const throwingAe = {
+      ...env,
+      STATS_STORE: "analytics-engine",
+      STATS: {
+        writeDataPoint: () => {
+          throw new Error("injected dataset failure");
+        },
+      },
+    } as unknown as Env;
     const failingStore = { ...env, DB: failingD1() } as Env;
     try {
       for (const e of [failingStore, throwingAe]) {
@@ -168,7 +176,9 @@ describe("download statistics", () => {
     const points: AnalyticsEngineDataPoint[] = [];
     const e = { ...env, STATS_STORE: "analytics-engine", STATS: { writeDataPoint: (p: AnalyticsEngineDataPoint) => void points.push(p) } } as unknown as Env;
     const res = await call(ISO, german("198.51.100.7"), {}, e);
-    expect(points).toEqual([{ indexes: [ISO], blobs: ["download", ISO, res.headers.get("x-mirrorhop-mirror") === "de1" ? "1" : "2", "country", "DE"], doubles: [SIZE] }]);
+    expect(points).toEqual([
+      { indexes: [ISO], blobs: ["download", ISO, res.headers.get("x-mirrorhop-mirror") === "de1" ? "1" : "2", "country", "DE"], doubles: [SIZE] },
+    ]);
     expect(JSON.stringify(points)).not.toContain("198.51");
   });
 

@@ -34,9 +34,15 @@ describe("storage reads of the service pages", () => {
     for (const page of ["_mirrorhop/metrics", "_mirrorhop/status", "_mirrorhop/status?hours=8784", "_mirrorhop/api/status"]) {
       const sqls: string[] = [];
       expect((await call(page, sqls)).status).toBe(200);
-      expect(sqls.filter((q) => q.includes("probe_history")), page).toEqual([]);
+      expect(
+        sqls.filter((q) => q.includes("probe_history")),
+        page,
+      ).toEqual([]);
       // mirrors, their probe state per scheme and per mirror, and a few meta rows (the chart among them).
-      expect(sqls.filter((q) => /from "(mirrors|mirror_status|mirror_health|meta)"/.test(q)), page).toHaveLength(4);
+      expect(
+        sqls.filter((q) => /from "(mirrors|mirror_status|mirror_health|meta)"/.test(q)),
+        page,
+      ).toHaveLength(4);
     }
   });
 });

@@ -20,9 +20,14 @@ import { mirror, table } from "../helpers/fixtures.js";
 
 /** Networks with the fields mirrorsArb leaves at their defaults set too. */
 const networkArb = mirrorsArb.chain((ms) =>
-  fc.tuple(fc.array(fc.option(fc.constantFrom("dach", "nordics"), { nil: undefined }), { minLength: ms.length, maxLength: ms.length }),
-    fc.array(fc.option(fc.nat(100_000), { nil: undefined }), { minLength: ms.length, maxLength: ms.length }))
-    .map(([regions, lags]) => ms.map((m, i): Mirror => ({ ...m, ...(regions[i] ? { region: regions[i] } : {}), ...(lags[i] !== undefined ? { lagSeconds: lags[i] } : {}) }))),
+  fc
+    .tuple(
+      fc.array(fc.option(fc.constantFrom("dach", "nordics"), { nil: undefined }), { minLength: ms.length, maxLength: ms.length }),
+      fc.array(fc.option(fc.nat(100_000), { nil: undefined }), { minLength: ms.length, maxLength: ms.length }),
+    )
+    .map(([regions, lags]) =>
+      ms.map((m, i): Mirror => ({ ...m, ...(regions[i] ? { region: regions[i] } : {}), ...(lags[i] !== undefined ? { lagSeconds: lags[i] } : {}) })),
+    ),
 );
 
 const viaJson = (x: unknown) => JSON.parse(JSON.stringify(x));
@@ -37,7 +42,9 @@ describe("the packed mirror table (format 2)", () => {
   });
 
   it("drops an entry that is not a packed mirror, and a mirror the validator refuses, with the reason; the others load", () => {
-    const t = packMirrorTable(table([mirror({ id: 1, name: "good", country: "DE", continent: "EU" }), mirror({ id: 2, name: "bad", country: "de", continent: "EU" })]));
+    const t = packMirrorTable(
+      table([mirror({ id: 1, name: "good", country: "DE", continent: "EU" }), mirror({ id: 2, name: "bad", country: "de", continent: "EU" })]),
+    );
     const json = viaJson(t);
     json.mirrors.push([3, "short"], { id: 4 }, null);
     const { table: read, dropped } = readMirrorTable(json);
@@ -52,11 +59,34 @@ describe("the packed mirror table (format 2)", () => {
 
 describe("validation's fast paths agree with the full checks", () => {
   const nearMisses = fc.constantFrom(
-    "http://300.1.1.1/", "http://10.0.0.1/", "http://a.b:99999/", "http://a.b:8080/", "http://user@a.b/", "http://a.b/?q/", "http://a.b/#x/",
-    "http://a.b/x", "https://a.b/pub/", "http://a..b/", "http://-a.b/", "http://a.b./", "http://[::1]/", "http://a.b/%zz/", "http://a.b/ä/",
-    "http://a.0x10/", "http://a.1e/", "http:/a.b/", "http://a.b//", "http://A.B/p:q@r/", "ftp://a.b/", "http://a b/",
+    "http://300.1.1.1/",
+    "http://10.0.0.1/",
+    "http://a.b:99999/",
+    "http://a.b:8080/",
+    "http://user@a.b/",
+    "http://a.b/?q/",
+    "http://a.b/#x/",
+    "http://a.b/x",
+    "https://a.b/pub/",
+    "http://a..b/",
+    "http://-a.b/",
+    "http://a.b./",
+    "http://[::1]/",
+    "http://a.b/%zz/",
+    "http://a.b/ä/",
+    "http://a.0x10/",
+    "http://a.1e/",
+    "http:/a.b/",
+    "http://a.b//",
+    "http://A.B/p:q@r/",
+    "ftp://a.b/",
+    "http://a b/",
   );
-  const urlArb = fc.oneof(nearMisses, fc.webUrl({ withQueryParameters: true, withFragments: true }).map((u) => (u.endsWith("/") ? u : `${u}/`)), fc.webUrl());
+  const urlArb = fc.oneof(
+    nearMisses,
+    fc.webUrl({ withQueryParameters: true, withFragments: true }).map((u) => (u.endsWith("/") ? u : `${u}/`)),
+    fc.webUrl(),
+  );
   test.prop([urlArb, fc.constantFrom("http", "https")], { numRuns: 2000 })("a URL the fast path accepts, workerd's URL parser accepts too", (url, scheme) => {
     if (isPlainMirrorUrl(url) && url.startsWith(`${scheme}://`)) expect(mirrorUrlProblem(scheme, url)).toBeNull();
   });
@@ -75,8 +105,21 @@ describe("validation's fast paths agree with the full checks", () => {
   }
   const part = fc.oneof(fc.nat(300).map(String), fc.constantFrom("", "00", "01", "256", "1a", "-1", " 1"));
   const cidrText = fc.oneof(
-    fc.tuple(part, part, part, part, fc.option(part, { nil: undefined })).map(([a, b, c, d, bits]) => `${a}.${b}.${c}.${d}${bits === undefined ? "" : `/${bits}`}`),
-    fc.constantFrom("::ffff:10.0.0.0/104", "2001:db8::/32", "10.0.0.0/24/8", "/24", "10.0.0.0/", " 10.0.0.0/8 ", "10.0.0/8", "10.0.0.0.0/8", "::/0", "2001:db8::/129"),
+    fc
+      .tuple(part, part, part, part, fc.option(part, { nil: undefined }))
+      .map(([a, b, c, d, bits]) => `${a}.${b}.${c}.${d}${bits === undefined ? "" : `/${bits}`}`),
+    fc.constantFrom(
+      "::ffff:10.0.0.0/104",
+      "2001:db8::/32",
+      "10.0.0.0/24/8",
+      "/24",
+      "10.0.0.0/",
+      " 10.0.0.0/8 ",
+      "10.0.0/8",
+      "10.0.0.0.0/8",
+      "::/0",
+      "2001:db8::/129",
+    ),
   );
   test.prop([cidrText], { numRuns: 3000 })("parseCidr decides as the split-and-regex version did", (text) => {
     expect(parseCidr(text)).toEqual(reference(text));
@@ -85,23 +128,38 @@ describe("validation's fast paths agree with the full checks", () => {
 
 describe("health applied to a compiled table", () => {
   const docArb = (ms: Mirror[]) =>
-    fc.record({
-      at: fc.constantFrom(1_000_000, 1_000_000 - 7 * 86_400),
-      entries: fc.array(fc.record({ up: fc.record({ http: fc.boolean(), https: fc.boolean() }, { requiredKeys: [] }), lag: fc.option(fc.nat(10_000), { nil: undefined }), ipv4: fc.constantFrom(undefined, false as const), ipv6: fc.constantFrom(undefined, false as const) }), { minLength: ms.length, maxLength: ms.length }),
-      present: fc.array(fc.boolean(), { minLength: ms.length, maxLength: ms.length }),
-    }).map(({ at, entries, present }): HealthDoc => ({
-      format: 1,
-      at,
-      originTrace: null,
-      mirrors: Object.fromEntries(ms.flatMap((m, i) => (present[i] ? [[String(m.id), viaJson(entries[i])]] : []))),
-    }));
-  test.prop([networkArb.chain((ms) => fc.tuple(fc.constant(ms), docArb(ms)))], { numRuns: 200 })("withHealth on the compiled table equals compiling the table applyHealth gives", ([ms, doc]) => {
-    const t = table(ms, { health: { maxLagSeconds: 600 } as never });
-    const viaCompiled = withHealth(compileTable(t), doc, 1_000_060);
-    const viaTable = compileTable(applyHealth(t, doc, 1_000_060));
-    expect(viaCompiled.mirrors).toEqual(viaTable.mirrors);
-    expect([...viaCompiled.byId.keys()]).toEqual([...viaTable.byId.keys()]);
-  });
+    fc
+      .record({
+        at: fc.constantFrom(1_000_000, 1_000_000 - 7 * 86_400),
+        entries: fc.array(
+          fc.record({
+            up: fc.record({ http: fc.boolean(), https: fc.boolean() }, { requiredKeys: [] }),
+            lag: fc.option(fc.nat(10_000), { nil: undefined }),
+            ipv4: fc.constantFrom(undefined, false as const),
+            ipv6: fc.constantFrom(undefined, false as const),
+          }),
+          { minLength: ms.length, maxLength: ms.length },
+        ),
+        present: fc.array(fc.boolean(), { minLength: ms.length, maxLength: ms.length }),
+      })
+      .map(
+        ({ at, entries, present }): HealthDoc => ({
+          format: 1,
+          at,
+          originTrace: null,
+          mirrors: Object.fromEntries(ms.flatMap((m, i) => (present[i] ? [[String(m.id), viaJson(entries[i])]] : []))),
+        }),
+      );
+  test.prop([networkArb.chain((ms) => fc.tuple(fc.constant(ms), docArb(ms)))], { numRuns: 200 })(
+    "withHealth on the compiled table equals compiling the table applyHealth gives",
+    ([ms, doc]) => {
+      const t = table(ms, { health: { maxLagSeconds: 600 } as never });
+      const viaCompiled = withHealth(compileTable(t), doc, 1_000_060);
+      const viaTable = compileTable(applyHealth(t, doc, 1_000_060));
+      expect(viaCompiled.mirrors).toEqual(viaTable.mirrors);
+      expect([...viaCompiled.byId.keys()]).toEqual([...viaTable.byId.keys()]);
+    },
+  );
 });
 
 describe("an isolate's reloads", () => {
@@ -111,7 +169,12 @@ describe("an isolate's reloads", () => {
   it("reuse the compiled table while both texts stay the same, and apply a new health document or one gone stale", async () => {
     const e = { ...env, MIRROR_TABLE_TTL_SECONDS: "0" } as Env;
     const maxAge = 3600;
-    await env.INDEX.put(MIRROR_TABLE_KEY, JSON.stringify(packMirrorTable(table([mirror({ id: 1, name: "de", country: "DE", continent: "EU" })], { health: { verdictMaxAgeSeconds: maxAge } as never }))));
+    await env.INDEX.put(
+      MIRROR_TABLE_KEY,
+      JSON.stringify(
+        packMirrorTable(table([mirror({ id: 1, name: "de", country: "DE", continent: "EU" })], { health: { verdictMaxAgeSeconds: maxAge } as never })),
+      ),
+    );
     await env.INDEX.put(HEALTH_KEY, JSON.stringify(healthAt(now / 1000, false)));
     const first = (await getMirrorTable(e, now))!.table;
     expect(first.mirrors[0]!.mirror.up).toEqual({ https: false });

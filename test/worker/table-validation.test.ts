@@ -15,7 +15,14 @@ describe("the mirror table at the edge", () => {
     await seed(table([good, alsoGood]), { "releases/a.iso": file([1, 2, 3]), "releases/b.iso": file([2]) });
     // As if an older push had written what today's validator refuses: credentials in a client URL, a bad country.
     const t = table([good, alsoGood]);
-    const raw = { ...t, mirrors: [...t.mirrors, { ...mirror({ id: 2, name: "creds", country: "DE", continent: "EU" }), urls: { https: "https://user:secret@creds.test/" } }, { ...mirror({ id: 4, name: "nowhere", country: "de", continent: "EU" }) }] };
+    const raw = {
+      ...t,
+      mirrors: [
+        ...t.mirrors,
+        { ...mirror({ id: 2, name: "creds", country: "DE", continent: "EU" }), urls: { https: "https://user:secret@creds.test/" } },
+        { ...mirror({ id: 4, name: "nowhere", country: "de", continent: "EU" }) },
+      ],
+    };
     await env.INDEX.put(MIRROR_TABLE_KEY, JSON.stringify(raw));
     const logged: string[] = [];
     const spy = vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void logged.push(a.join(" ")));
@@ -32,7 +39,10 @@ describe("the mirror table at the edge", () => {
       spy.mockRestore();
     }
     const lines = logged.filter((l) => l.includes("mirror table: left out"));
-    expect(lines.filter((l) => l.includes("mirror creds")), lines.join("\n")).toHaveLength(1);
+    expect(
+      lines.filter((l) => l.includes("mirror creds")),
+      lines.join("\n"),
+    ).toHaveLength(1);
     expect(lines.some((l) => l.includes("credentials"))).toBe(true);
     expect(lines.some((l) => l.includes("mirror nowhere") && l.includes("country"))).toBe(true);
     expect(logged.join("\n")).not.toContain("secret");

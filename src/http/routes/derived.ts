@@ -45,7 +45,15 @@ export function negotiatedMetalink(accept: string | null): "meta4" | "metalink" 
 
 const MAX_METALINK_URLS = 50;
 
-export async function derivedResponse(env: Env, req: Request, url: URL, base: string, format: DerivedFormat, negotiated: boolean, count: Counter): Promise<Response> {
+export async function derivedResponse(
+  env: Env,
+  req: Request,
+  url: URL,
+  base: string,
+  format: DerivedFormat,
+  negotiated: boolean,
+  count: Counter,
+): Promise<Response> {
   const isMetalink = format === "meta4" || format === "metalink";
   const isList = format === "mirrorlist";
   const wantsJson = isList && (url.searchParams.has("json") || (req.headers.get("accept") ?? "").includes("application/json"));
@@ -72,7 +80,13 @@ export async function derivedResponse(env: Env, req: Request, url: URL, base: st
   if (outcome.kind === "unavailable") {
     if (negotiated) count(outcome, base);
     // Without the index, the origin is the only honest source of the file and its documents.
-    return redirectResponse({ location: originUrl(env.ORIGIN_URL, negotiated ? base : selfPath), mirror: "origin", tier: "storage-unavailable", selfUrl: "", maxLinks: 0 });
+    return redirectResponse({
+      location: originUrl(env.ORIGIN_URL, negotiated ? base : selfPath),
+      mirror: "origin",
+      tier: "storage-unavailable",
+      selfUrl: "",
+      maxLinks: 0,
+    });
   }
   const d = outcome.decision;
   // Repository metadata kept on the origin, and gated files: the few mirrors that have a new
@@ -104,8 +118,19 @@ export async function derivedResponse(env: Env, req: Request, url: URL, base: st
     const list: MirrorListView = {
       ...view,
       path: base,
-      links: { meta4: self("meta4"), metalink: self("metalink"), checksums: Object.fromEntries(CHECKSUM_KINDS.filter((k) => checksumOf(view, k)).map((k) => [k, self(k)])) },
-      mirrors: d.ranked.map((r) => ({ name: r.mirror.name, country: r.mirror.country, tier: r.tier, url: r.url, ...(r.distanceKm !== undefined ? { distanceKm: r.distanceKm } : {}), chosen: d.winner?.mirror.id === r.mirror.id })),
+      links: {
+        meta4: self("meta4"),
+        metalink: self("metalink"),
+        checksums: Object.fromEntries(CHECKSUM_KINDS.filter((k) => checksumOf(view, k)).map((k) => [k, self(k)])),
+      },
+      mirrors: d.ranked.map((r) => ({
+        name: r.mirror.name,
+        country: r.mirror.country,
+        tier: r.tier,
+        url: r.url,
+        ...(r.distanceKm !== undefined ? { distanceKm: r.distanceKm } : {}),
+        chosen: d.winner?.mirror.id === r.mirror.id,
+      })),
       ...(d.originReason ? { originReason: d.originReason } : {}),
     };
     count(outcome, base, "mirrorlist");

@@ -31,7 +31,8 @@ export async function downloadRoute(c: Context<{ Bindings: Env }>): Promise<Resp
       if (derived) return derivedResponse(c.env, c.req.raw, url, derived.base, derived.format, false, count);
       // A directory asked for without its slash gets the slash, as web servers do.
       const dir = await lookupListing(c.env, path + "/", false);
-      if (dir.kind === "found") return new Response(null, { status: 301, headers: { Location: `/${encodePathForUrl(path)}/${url.search}`, "Cache-Control": NO_STORE } });
+      if (dir.kind === "found")
+        return new Response(null, { status: 301, headers: { Location: `/${encodePathForUrl(path)}/${url.search}`, "Cache-Control": NO_STORE } });
       if (outcome.originFallback) {
         count(outcome, path);
         return unknownPathRedirect(c.env, path);

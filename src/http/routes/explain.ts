@@ -38,8 +38,15 @@ export async function explainRoute(c: Context<{ Bindings: Env }>): Promise<Respo
   const json = (body: unknown, status = 200): Response => {
     const vary = { "Cache-Control": NO_STORE, Vary: "Accept" };
     if (html && status < 400) return new Response(explainPageHtml(body as ExplainBody), { status, headers: { ...HTML_HEADERS, ...vary } });
-    if (html) return new Response(errorPageHtml(status, (body as { error: string }).error, canon.ok ? (ancestorDirs(canon.path)[0] ?? "") : ""), { status, headers: { ...HTML_HEADERS, ...vary } });
-    return new Response(JSON.stringify(body, null, status < 400 ? 2 : undefined) + "\n", { status, headers: { "Content-Type": "application/json; charset=utf-8", ...vary } });
+    if (html)
+      return new Response(errorPageHtml(status, (body as { error: string }).error, canon.ok ? (ancestorDirs(canon.path)[0] ?? "") : ""), {
+        status,
+        headers: { ...HTML_HEADERS, ...vary },
+      });
+    return new Response(JSON.stringify(body, null, status < 400 ? 2 : undefined) + "\n", {
+      status,
+      headers: { "Content-Type": "application/json; charset=utf-8", ...vary },
+    });
   };
   if (!canon.ok) return json({ error: `bad request path: ${canon.reason}` }, 400);
   const outcome = await decide(c.env, c.req.raw, url, canon.path, { explain: true });
@@ -56,7 +63,14 @@ export async function explainRoute(c: Context<{ Bindings: Env }>): Promise<Respo
     newMirror: outcome.selection.salt !== undefined,
   };
   if (outcome.kind === "unavailable") {
-    return json({ ...base, target: "origin", reason: "storage-unavailable", location: origin, lookup: outcome.lookup.kind, tableLoaded: outcome.table !== null });
+    return json({
+      ...base,
+      target: "origin",
+      reason: "storage-unavailable",
+      location: origin,
+      lookup: outcome.lookup.kind,
+      tableLoaded: outcome.table !== null,
+    });
   }
   const d = outcome.decision;
   const show = (m: RankedMirror, rank: number) => ({
@@ -83,6 +97,12 @@ export async function explainRoute(c: Context<{ Bindings: Env }>): Promise<Respo
     location: d.winner ? d.winner.url : d.staged ? null : origin,
     winner: d.winner ? show(d.winner, 1) : null,
     candidates: d.ranked.map((m, i) => show(m, i + 1)),
-    excluded: d.excluded.map((e) => ({ id: e.mirror.id, name: e.mirror.name, country: e.mirror.country, reason: e.reason, ...(e.tier ? { tier: e.tier } : {}) })),
+    excluded: d.excluded.map((e) => ({
+      id: e.mirror.id,
+      name: e.mirror.name,
+      country: e.mirror.country,
+      reason: e.reason,
+      ...(e.tier ? { tier: e.tier } : {}),
+    })),
   });
 }

@@ -24,7 +24,10 @@ export async function repoMirrorListRoute(c: Context<{ Bindings: Env }>): Promis
   if (!canon.ok) return textError(400, `bad request path: ${canon.reason}`);
   const unit = canon.isDirectory ? null : unitOfRootFile(canon.path);
   if (!unit) {
-    return textError(400, `/${canon.path} names no repository root file: ask for …/dists/<suite>/InRelease (apt), …/repodata/repomd.xml (dnf) or …/<repo>.db (pacman)`);
+    return textError(
+      400,
+      `/${canon.path} names no repository root file: ask for …/dists/<suite>/InRelease (apt), …/repodata/repomd.xml (dnf) or …/<repo>.db (pacman)`,
+    );
   }
   const outcome = await decide(c.env, c.req.raw, url, canon.path, { limit: MAX_ENTRIES, confirmMiss: true });
   if (outcome.kind === "bad-request") return textError(400, outcome.reason);
@@ -33,8 +36,13 @@ export async function repoMirrorListRoute(c: Context<{ Bindings: Env }>): Promis
   const baseDir = unit.base ? `${encodePathForUrl(unit.base)}/` : "";
   // Only a declared repository's record says its mirrors are consistent: anything else, and
   // metadata the operator keeps on the origin, lists the origin alone.
-  const consistent = outcome.kind === "decided" && outcome.lookup.record.repoMeta === "consistent" && !(outcome.decision.originReason && ORIGIN_ONLY_REASONS.has(outcome.decision.originReason));
-  const mirrors = consistent ? outcome.decision.ranked.map((r) => ({ url: r.url.slice(0, r.url.length - encodePathForUrl(canon.path).length) + baseDir, name: r.mirror.name })) : [];
+  const consistent =
+    outcome.kind === "decided" &&
+    outcome.lookup.record.repoMeta === "consistent" &&
+    !(outcome.decision.originReason && ORIGIN_ONLY_REASONS.has(outcome.decision.originReason));
+  const mirrors = consistent
+    ? outcome.decision.ranked.map((r) => ({ url: r.url.slice(0, r.url.length - encodePathForUrl(canon.path).length) + baseDir, name: r.mirror.name }))
+    : [];
   counterFor(c)(outcome, canon.path, "mirrorlist");
   const body = repoMirrorList({
     kind: unit.kind,

@@ -26,7 +26,8 @@ const CACHE = "public, max-age=30";
 async function loadView(c: Context<{ Bindings: Env }>): Promise<StatusView | Response> {
   const hoursParam = c.req.query("hours");
   const hours = hoursParam === undefined ? DEFAULT_WINDOW_HOURS : Number(hoursParam);
-  if (!Number.isInteger(hours) || hours < 1 || hours > 24 * 366) return textError(400, `hours must be a whole number from 1 to ${24 * 366}, got ${JSON.stringify(hoursParam)}`);
+  if (!Number.isInteger(hours) || hours < 1 || hours > 24 * 366)
+    return textError(400, `hours must be a whole number from 1 to ${24 * 366}, got ${JSON.stringify(hoursParam)}`);
   const now = Math.floor(Date.now() / 1000);
   try {
     // The chart's grid holds the last 48 hours: a longer window shows those.
@@ -85,5 +86,7 @@ export async function mirrorPageRoute(c: Context<{ Bindings: Env }>): Promise<Re
 
 /** /_mirrorhop/live.js: the status pages' refresh (src/formats/live-refresh.ts). */
 export function liveScriptRoute(): Response {
-  return new Response(LIVE_SCRIPT, { headers: { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff" } });
+  return new Response(LIVE_SCRIPT, {
+    headers: { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff" },
+  });
 }
