@@ -35,10 +35,33 @@ export function isCountryCode(s: string): boolean {
 }
 
 /** Great-circle distance in kilometres (haversine, mean Earth radius). */
+const EARTH_RADIUS_KM = 6371.0088;
+
 export function distanceKm(lat1: number, lon1: number, lat2: number, lon2: number): number {
   const rad = Math.PI / 180;
   const dLat = (lat2 - lat1) * rad;
   const dLon = (lon2 - lon1) * rad;
   const a = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLon / 2) ** 2;
-  return 2 * 6371.0088 * Math.asin(Math.min(1, Math.sqrt(a)));
+  return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(a)));
+}
+
+export type UnitVector = readonly [number, number, number];
+
+/** The point on the unit sphere: two of them give a bound on their distance with no trigonometry. */
+export function unitVector(lat: number, lon: number): UnitVector {
+  const rad = Math.PI / 180;
+  const c = Math.cos(lat * rad);
+  return [c * Math.cos(lon * rad), c * Math.sin(lon * rad), Math.sin(lat * rad)];
+}
+
+/**
+ * A lower bound of distanceKm between two points: the chord is never longer than the arc. The
+ * margins cover rounding (the chord's cancellation near zero, the haversine's own), so the bound
+ * holds for the computed distance too, not only the true one.
+ */
+export function distanceKmAtLeast(a: UnitVector, b: UnitVector): number {
+  const dx = a[0] - b[0];
+  const dy = a[1] - b[1];
+  const dz = a[2] - b[2];
+  return Math.max(0, EARTH_RADIUS_KM * Math.sqrt(dx * dx + dy * dy + dz * dz) * (1 - 1e-9) - 1e-6);
 }

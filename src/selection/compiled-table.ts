@@ -3,6 +3,7 @@
  * resolved. Built once per table load in the isolate, never per request.
  */
 
+import { type UnitVector, unitVector } from "../core/geo.js";
 import { type Cidr, parseCidr } from "../core/ip.js";
 import { type Mirror, type Tier, TIERS, confinementOf } from "../core/mirror.js";
 import type { MirrorTable } from "../core/mirror-table.js";
@@ -22,6 +23,8 @@ export interface CompiledMirror {
   confine: number;
   /** The mirror's trace is further behind than policy.health.maxLagSeconds. */
   lagging: boolean;
+  /** Its place on the unit sphere, when it has coordinates: bounds its distance-weighted score cheaply. */
+  unit: UnitVector | undefined;
 }
 
 export interface CompiledTable {
@@ -34,6 +37,8 @@ export interface CompiledTable {
   lagMatters: (path: string) => boolean;
   isStagedPath: (path: string) => boolean;
   regionOfCountry: (country: string | undefined) => string | undefined;
+  /** The same object in a table and its health overlays: the key of their shared tier index (tier-index.ts). */
+  tierKey: object;
 }
 
 export function tierIndex(t: Tier): number {
@@ -59,6 +64,7 @@ export function compileTable(table: MirrorTable): CompiledTable {
       region: m.region ?? regionOfCountry(m.country),
       confine: tierIndex(confinementOf(m)),
       lagging: isLagging(m, maxLag),
+      unit: m.lat !== undefined && m.lon !== undefined ? unitVector(m.lat, m.lon) : undefined,
     }),
   );
   return {
@@ -70,6 +76,7 @@ export function compileTable(table: MirrorTable): CompiledTable {
     lagMatters: table.policy.health.lagScope === "all" ? () => true : compilePathGlobs(table.policy.health.mutablePatterns),
     isStagedPath: compilePathGlobs(table.policy.release.staged),
     regionOfCountry,
+    tierKey: {},
   };
 }
 

@@ -31,6 +31,16 @@ export function effectiveWeight(cm: CompiledMirror, tier: Tier, client: Client, 
   return { weight: m.weight / (1 + d / halfKm), distanceKm: d };
 }
 
-export function rendezvousScore(keyHash: number, mirrorId: number, weight: number): number {
-  return weight / -Math.log(unitDraw(keyHash, mirrorId));
+/** The key and mirror's draw u in (0,1): score = weight / rendezvousDivisor(u). */
+export function rendezvousDraw(keyHash: number, mirrorId: number): number {
+  return unitDraw(keyHash, mirrorId);
+}
+
+export function rendezvousDivisor(u: number): number {
+  return -Math.log(u);
+}
+
+/** 1 - u <= -ln(u): weight / this bounds the score from above without the logarithm. */
+export function rendezvousDivisorBelow(u: number): number {
+  return 1 - u;
 }

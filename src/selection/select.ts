@@ -4,15 +4,17 @@
  */
 
 import { fnv1a32 } from "../core/hash.js";
+import { distanceKmAtLeast, type UnitVector, unitVector } from "../core/geo.js";
 import { networkOf } from "../core/ip.js";
 import { type Mirror, type Scheme, type Tier, TIERS } from "../core/mirror.js";
 import type { FileRecord } from "../core/file-record.js";
 import { encodePathForUrl, repositoryOf } from "../core/path.js";
 import { declaredRepositoryOf } from "../core/repository.js";
-import type { SelectionRequest } from "./client.js";
+import type { Client, SelectionRequest } from "./client.js";
 import type { CompiledMirror, CompiledTable } from "./compiled-table.js";
 import { exclusionReason, urlSchemeFor } from "./filters.js";
-import { effectiveWeight, rendezvousScore } from "./rank.js";
+import { effectiveWeight, rendezvousDivisor, rendezvousDivisorBelow, rendezvousDraw } from "./rank.js";
+import { nearTierCandidates, slotsByIdOf, tierIndexOf } from "./tier-index.js";
 import { clientRegionOf, tierOf } from "./tiers.js";
 
 export interface RankedMirror {
@@ -76,7 +78,11 @@ interface Scored {
   distanceKm: number | undefined;
 }
 
+const unitOf = (c: Client): UnitVector | null => (c.lat !== undefined && c.lon !== undefined ? unitVector(c.lat, c.lon) : null);
 const better = (a: Scored, b: Scored) => a.tier - b.tier || b.score - a.score || a.cm.mirror.id - b.cm.mirror.id;
+/** better(entry, last) < 0 for an entry of this tier, score and id, without building the entry. */
+const beats = (tier: number, score: number, id: number, last: Scored) =>
+  tier < last.tier || (tier === last.tier && (score > last.score || (score === last.score && id < last.cm.mirror.id)));
 
 export function selectMirror(table: CompiledTable, file: FileRecord, req: SelectionRequest, opts: SelectOptions = {}): Decision {
   const key = stickinessKey(table, req);
@@ -88,19 +94,32 @@ export function selectMirror(table: CompiledTable, file: FileRecord, req: Select
   const top: Scored[] = [];
   const excluded: ExcludedMirror[] = [];
 
-  let holders = 0;
-  for (const id of file.mirrors) {
-    const cm = table.byId.get(id);
-    // A record naming a mirror the table no longer has: the mirror was removed, so it gets nothing.
-    if (!cm) continue;
-    if (cm.mirror.enabled) holders++;
+  const halfKm = table.policy.distanceHalfKm;
+  let clientUnit: UnitVector | null | undefined;
+  /** Weighs one holder in tier `t` and keeps it if it is among the best `limit` so far. */
+  const consider = (cm: CompiledMirror, t: number): void => {
+    const last = top.length >= limit ? top[top.length - 1]! : undefined;
+    if (last && t > last.tier) return;
+    const id = cm.mirror.id;
+    const u = rendezvousDraw(keyHash, id);
+    // Bounds before the work: distance only lowers a weight, and -ln(u) >= 1 - u, so a mirror whose
+    // configured weight over 1 - u cannot beat the last one kept is done before the logarithm,
+    // the filters and the distance.
+    if (last && !beats(t, cm.mirror.weight / rendezvousDivisorBelow(u), id, last)) return;
+    let cap = cm.mirror.weight;
+    if (last && t >= TIER_INDEX.region && halfKm > 0 && cm.unit) {
+      if (clientUnit === undefined) clientUnit = unitOf(req.client);
+      if (clientUnit) cap = cm.mirror.weight / (1 + distanceKmAtLeast(cm.unit, clientUnit) / halfKm);
+      if (!beats(t, cap / rendezvousDivisorBelow(u), id, last)) return;
+    }
+    const divisor = rendezvousDivisor(u);
+    if (last && !beats(t, cap / divisor, id, last)) return;
+    const tier = TIERS[t]!;
     const reason = exclusionReason(table, cm, file, req);
-    const tier = tierOf(cm, req.client, clientRegion);
     if (reason) {
       excluded.push({ mirror: cm.mirror, reason, tier });
-      continue;
+      return;
     }
-    const t = TIER_INDEX[tier];
     // Confinement is judged where the platform places the client, whatever ?country= says.
     const confTier = req.platform && cm.confine < TIER_INDEX.world ? tierOf(cm, req.platform, platformRegion) : tier;
     if (TIER_INDEX[confTier] > cm.confine) {
@@ -109,22 +128,26 @@ export function selectMirror(table: CompiledTable, file: FileRecord, req: Select
         reason: `${CONFINEMENT_FLAG[TIERS[cm.confine]!]}: client is in its ${confTier} tier${req.platform ? " (as the platform locates it)" : ""}`,
         tier,
       });
-      continue;
+      return;
     }
-    if (top.length >= limit && t > top[top.length - 1]!.tier) continue;
     const w = effectiveWeight(cm, tier, req.client, table.policy.distanceHalfKm);
-    const entry: Scored = { cm, tier: t, score: rendezvousScore(keyHash, cm.mirror.id, w.weight), weight: w.weight, distanceKm: w.distanceKm };
-    if (top.length >= limit && better(entry, top[top.length - 1]!) >= 0) continue;
+    const entry: Scored = { cm, tier: t, score: w.weight / divisor, weight: w.weight, distanceKm: w.distanceKm };
+    if (last && better(entry, last) >= 0) return;
     let i = top.length;
     while (i > 0 && better(entry, top[i - 1]!) < 0) i--;
     top.splice(i, 0, entry);
     if (top.length > limit) top.pop();
-  }
+  };
+
+  const holders =
+    limit !== Infinity && !opts.listNonHolders && limit > 0
+      ? considerNearFirst(table, file, req.client, clientRegion, keyHash, limit, top, consider)
+      : considerEvery(table, file, req.client, clientRegion, consider);
 
   if (opts.listNonHolders) {
-    const holders = new Set(file.mirrors);
+    const holding = new Set(file.mirrors);
     for (const cm of table.mirrors) {
-      if (!holders.has(cm.mirror.id)) excluded.push({ mirror: cm.mirror, reason: "does not hold the current version of the file" });
+      if (!holding.has(cm.mirror.id)) excluded.push({ mirror: cm.mirror, reason: "does not hold the current version of the file" });
     }
   }
 
@@ -170,6 +193,96 @@ export function selectMirror(table: CompiledTable, file: FileRecord, req: Select
     holders,
     ...(staged ? { staged: { needed: gate.minMirrors } } : {}),
   };
+}
+
+/** Every holder in turn, its tier tested: explain's view, which lists every mirror. Returns the enabled holders. */
+function considerEvery(
+  table: CompiledTable,
+  file: FileRecord,
+  client: Client,
+  clientRegion: string | undefined,
+  consider: (cm: CompiledMirror, t: number) => void,
+): number {
+  let holders = 0;
+  for (const id of file.mirrors) {
+    const cm = table.byId.get(id);
+    // A record naming a mirror the table no longer has: the mirror was removed, so it gets nothing.
+    if (!cm) continue;
+    if (cm.mirror.enabled) holders++;
+    consider(cm, TIER_INDEX[tierOf(cm, client, clientRegion)]);
+  }
+  return holders;
+}
+
+// Per-decision marks by mirror id (held by the file, already weighed), cleared by moving to the next stamp.
+let stamp = 0;
+let held = new Uint32Array(0);
+let seen = new Uint32Array(0);
+/** Ids above this go the slow way rather than size the marks to them. */
+const MAX_MARKED_ID = 1 << 20;
+
+function nextStamp(maxId: number): number {
+  if (held.length <= maxId) {
+    held = new Uint32Array(maxId + 1);
+    seen = new Uint32Array(maxId + 1);
+    stamp = 0;
+  }
+  if (stamp === 0xffffffff) {
+    held.fill(0);
+    seen.fill(0);
+    stamp = 0;
+  }
+  return ++stamp;
+}
+
+/**
+ * The hot path's view: the near tiers' mirrors are looked up in the tier index, best tier first,
+ * and the rest of the holders (the world tier) are weighed only when the near tiers left fewer
+ * than `limit` candidates. Gives the same `ranked` as weighing every holder; `excluded` then lists
+ * only the holders weighed. Returns the enabled holders.
+ */
+function considerNearFirst(
+  table: CompiledTable,
+  file: FileRecord,
+  client: Client,
+  clientRegion: string | undefined,
+  keyHash: number,
+  limit: number,
+  top: readonly Scored[],
+  consider: (cm: CompiledMirror, t: number) => void,
+): number {
+  const ix = tierIndexOf(table);
+  if (ix.maxId > MAX_MARKED_ID) return considerEvery(table, file, client, clientRegion, consider);
+  const { byId: slots, weights } = slotsByIdOf(table, ix.maxId);
+  const s = nextStamp(ix.maxId);
+  let holders = 0;
+  for (const id of file.mirrors) {
+    const cm = id <= ix.maxId ? slots[id] : undefined;
+    if (!cm) continue;
+    held[id] = s;
+    if (cm.mirror.enabled) holders++;
+  }
+  const near = nearTierCandidates(ix, client, clientRegion);
+  // A tier once begun is weighed whole: a later mirror of it may beat the ones kept.
+  for (let t = 0; t < near.length && top.length < limit; t++) {
+    for (const id of near[t]!) {
+      if (held[id] !== s || seen[id] === s) continue;
+      seen[id] = s;
+      consider(slots[id]!, t);
+    }
+  }
+  if (top.length < limit) {
+    const world = TIER_INDEX.world;
+    for (const id of file.mirrors) {
+      if (id > ix.maxId || held[id] !== s || seen[id] === s) continue;
+      seen[id] = s;
+      // consider's first bound, inline: most of the world tier ends here, on two array reads.
+      const last = top.length >= limit ? top[top.length - 1]! : undefined;
+      if (last && !beats(world, weights[id]! / rendezvousDivisorBelow(rendezvousDraw(keyHash, id)), id, last)) continue;
+      consider(slots[id]!, world);
+    }
+  }
+  return holders;
 }
 
 /** The config flag behind each confinement, as an operator wrote it. */
