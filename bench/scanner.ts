@@ -78,7 +78,7 @@ export async function runRsyncListingBench(n = 1_000_000, rounds = 3) {
   // Both sides list through the same rsync daemon, as a real mirror is scanned.
   const daemon = await startRsyncDaemon(tree);
   const base: number[] = [];
-  const ours: { seconds: number; rssMiB: number; entries: number }[] = [];
+  const ours: { listStoreSeconds: number; seconds: number; rssMiB: number; entries: number }[] = [];
   try {
     for (let r = 0; r < rounds; r++) {
       base.push(seconds(() => execFileSync("sh", ["-c", `TZ=UTC rsync --list-only -r -l -8 --no-motd --no-human-readable ${daemon.url} > /dev/null`])));
@@ -95,9 +95,12 @@ export async function runRsyncListingBench(n = 1_000_000, rounds = 3) {
     await daemon.stop();
   }
   const s = median(ours.map((o) => o.seconds));
+  const ls = median(ours.map((o) => o.listStoreSeconds));
   return {
     entries: ours[0]!.entries,
     rsyncAloneSeconds: Number(median(base).toFixed(2)),
+    listStoreSeconds: Number(ls.toFixed(2)),
+    listStoreRatio: Number((ls / median(base)).toFixed(2)),
     listStoreDiffSeconds: Number(s.toFixed(2)),
     peakRssMiB: Math.max(...ours.map((o) => o.rssMiB)),
     ratio: Number((s / median(base)).toFixed(2)),

@@ -69,14 +69,16 @@ export async function scanMirrors(
   for (const note of reconcileMirrorState(db, config.mirrors)) console.warn(note);
   const mirrors = config.mirrors.filter((m) => !opts.names?.length || opts.names.includes(m.name));
   const subtree = (opts.subtree ?? "").replace(/^\/+|\/+$/g, "");
-  const dirs = originDirs(db);
+  // Only the listers that walk directories ask (HTTP, FTP); rsync lists the tree in one go.
+  let dirs: Set<string> | undefined;
+  const wantDir = (rel: string) => (dirs ??= originDirs(db)).has(rel);
   const running = new Map<string, StagedListing>();
   let done = 0;
   const report = () => opts.onProgress?.({ done, total: mirrors.length, listing: [...running].map(([mirror, s]) => ({ mirror, entries: s.added })) });
   const timer = opts.onProgress ? setInterval(report, 1000) : undefined;
   try {
     const results = await mapPool(mirrors, config.scan.concurrency, async (m) => {
-      const r = await scanOne(db, config, m, subtree, dirs, opts.now, (s) => (s ? running.set(m.name, s) : running.delete(m.name)));
+      const r = await scanOne(db, config, m, subtree, wantDir, opts.now, (s) => (s ? running.set(m.name, s) : running.delete(m.name)));
       done++;
       opts.onResult?.(r);
       report();
@@ -99,7 +101,7 @@ async function scanOne(
   config: Config,
   m: MirrorConfig,
   subtree: string,
-  dirs: Set<string>,
+  wantDir: (rel: string) => boolean,
   nowOverride: number | undefined,
   track: (s: StagedListing | null) => void,
 ): Promise<MirrorScanResult> {
@@ -121,7 +123,7 @@ async function scanOne(
   try {
     await LISTERS[protocol](
       url,
-      { subtree, signal, maxEntries: config.scan.max_entries, maxDepth: config.scan.max_depth, wantDir: (rel) => dirs.has(rel) },
+      { subtree, signal, maxEntries: config.scan.max_entries, maxDepth: config.scan.max_depth, wantDir },
       listing,
     );
     await exactSizes(db, url, listing, signal);

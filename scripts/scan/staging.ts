@@ -10,6 +10,8 @@ import type { ListingEntry, ListingSink } from "./listing.js";
 import type { Claim } from "./verify.js";
 
 const BATCH = 5_000;
+/** 6 parameters a row: 100 rows stay far below SQLite's limit of 32,766 parameters. */
+const ROWS_PER_INSERT = 100;
 let nextScanId = 1;
 
 interface StagedRow {
@@ -136,8 +138,31 @@ export class StagedListing implements ListingSink {
     const rows = this.buffer;
     this.buffer = [];
     transaction(this.db, () => {
-      const ins = this.db.prepare("INSERT OR REPLACE INTO scan_staging (scan_id, path, size, mtime, mtime_res, approx) VALUES (?, ?, ?, ?, ?, ?)");
-      for (const e of rows) ins.run(this.scanId, e.path, e.size, e.mtime ?? null, e.mtimeRes, e.approxSize ? 1 : 0);
+      // Many rows per statement: one call into SQLite per ROWS_PER_INSERT entries, not per entry.
+      const many = this.insert(ROWS_PER_INSERT);
+      const params: (string | number | null)[] = [];
+      let i = 0;
+      for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) {
+        params.length = 0;
+        for (let j = i; j < i + ROWS_PER_INSERT; j++) this.pushRow(params, rows[j]!);
+        many.run(...params);
+      }
+      const one = this.insert(1);
+      for (; i < rows.length; i++) {
+        params.length = 0;
+        this.pushRow(params, rows[i]!);
+        one.run(...params);
+      }
     });
+  }
+
+  private pushRow(params: (string | number | null)[], e: ListingEntry): void {
+    params.push(this.scanId, e.path, e.size, e.mtime ?? null, e.mtimeRes, e.approxSize ? 1 : 0);
+  }
+
+  private insert(rows: number) {
+    return this.db.prepare(
+      `INSERT OR REPLACE INTO scan_staging (scan_id, path, size, mtime, mtime_res, approx) VALUES ${Array(rows).fill("(?, ?, ?, ?, ?, ?)").join(", ")}`,
+    );
   }
 }
