@@ -11,6 +11,7 @@ import { rmSync } from "node:fs";
 import { buildPlan } from "../scripts/push/plan.js";
 import { push } from "../scripts/push/push.js";
 import { openState, transaction } from "../scripts/state/db.js";
+import { recordPushed } from "./record-pushed.js";
 
 const [mode, file, n, withPieces] = process.argv.slice(2) as [string, string, string?, string?];
 // Planning reads no URL: the mirror's address is never contacted.
@@ -49,15 +50,7 @@ if (mode === "seed") {
   rmSync(dry.planDir!, { recursive: true, force: true });
   // Then the push record, as a real push would leave it.
   const plan = await buildPlan(db, buildIndex(db, config), { generation: "g" });
-  transaction(db, () => {
-    const st = db.prepare("INSERT OR REPLACE INTO pushed_files (path, digest) VALUES (?, ?)");
-    for (const p of plan.kvPut) if (p.main) st.run(p.path, p.digest);
-    const meta = db.prepare("INSERT OR REPLACE INTO pushed_meta (key, value) VALUES (?, ?)");
-    meta.run("table_digest", plan.tableDigest);
-    if (plan.statsDigest) meta.run("stats_digest", plan.statsDigest);
-    const dirs = db.prepare("INSERT OR REPLACE INTO pushed_dirs (dir, digest) VALUES (?, ?)");
-    for (const d of plan.dirPut) dirs.run(d.dir, d.digest);
-  });
+  recordPushed(db, plan);
   console.log(
     JSON.stringify({ seconds, rssMiB: Math.round(process.resourceUsage().maxRSS / 1024), writes: plan.kvPut.length + plan.d1.length + plan.dirPut.length }),
   );

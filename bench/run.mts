@@ -14,6 +14,7 @@ import { runSelectionBench } from "./selection.js";
 import { runPackageOriginShareBench } from "./package-origin-share.js";
 import { runStatsOverheadBench } from "./stats-overhead.js";
 import { runPushThroughputBench } from "./push-throughput.js";
+import { runScaleBench } from "./scale.js";
 import { runTableLoadBench } from "./table-load.js";
 import { runProbeWritesBench } from "./probe-writes.js";
 import { runHashingBench, runPushDiffBench, runPushPlanMemoryBench, runRsyncListingBench } from "./scanner.js";
@@ -85,6 +86,13 @@ if (!only || only === "rsync-listing") {
   console.log("rsync listing: list, store and diff 1,000,000 entries vs rsync --list-only alone (first run builds the tree) ...");
   results.rsyncListing = await runRsyncListingBench();
   console.log(results.rsyncListing);
+}
+
+if (only === "scale") {
+  // Minutes and GBs at the default size: run by name only (`npm run bench -- scale`).
+  console.log("scale: 100 mirrors, first push, no-change push, 1 % change (dry runs) ...");
+  results.scale = await runScaleBench();
+  console.log(results.scale);
 }
 
 if (!only || only === "package-origin-share") {
