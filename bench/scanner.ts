@@ -78,7 +78,7 @@ export async function runRsyncListingBench(n = 1_000_000, rounds = 3) {
   // Both sides list through the same rsync daemon, as a real mirror is scanned.
   const daemon = await startRsyncDaemon(tree);
   const base: number[] = [];
-  const ours: { listStoreSeconds: number; seconds: number; rssMiB: number; entries: number }[] = [];
+  const ours: { listStoreSeconds: number; seconds: number; rssMiB: number; entries: number; held: number }[] = [];
   try {
     for (let r = 0; r < rounds; r++) {
       base.push(seconds(() => execFileSync("sh", ["-c", `TZ=UTC rsync --list-only -r -l -8 --no-motd --no-human-readable ${daemon.url} > /dev/null`])));
@@ -98,6 +98,8 @@ export async function runRsyncListingBench(n = 1_000_000, rounds = 3) {
   const ls = median(ours.map((o) => o.listStoreSeconds));
   return {
     entries: ours[0]!.entries,
+    /** Origin files the diff found the mirror holding: all of them, or the diff did no work. */
+    held: ours[0]!.held,
     rsyncAloneSeconds: Number(median(base).toFixed(2)),
     listStoreSeconds: Number(ls.toFixed(2)),
     listStoreRatio: Number((ls / median(base)).toFixed(2)),

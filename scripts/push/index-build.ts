@@ -8,7 +8,6 @@
 import { type FileRecord, fileRecordOf } from "../../src/core/file-record.js";
 import type { MirrorTable } from "../../src/core/mirror-table.js";
 import { type Config, mirrorOf } from "../config/schema.js";
-import { holdsVersion } from "../scan/listing.js";
 import type { StateDb } from "../state/db.js";
 import { applyRepositories, type RepositorySummary } from "./repositories.js";
 import { reconcileMirrorState } from "../state/mirror-identity.js";
@@ -53,6 +52,19 @@ export interface StoredFileColumns {
   piece_size: number | null;
 }
 
+/**
+ * Per origin path, in path order, the configured mirrors (?3, a JSON array of ids) that hold its
+ * current version: the same size, seen by a scan since the content changed and within the claim
+ * age (?1), and the mtime within the tolerance (?2) at the listing's resolution: holdsVersion
+ * (scan/listing.ts) in SQL, with the floor of a negative mtime taken as Math.floor takes it.
+ */
+export const HOLDERS_SQL = `SELECT m.path AS path, group_concat(m.mirror_id) AS ids
+FROM mirror_files m JOIN origin_files o ON o.path = m.path AND o.size = m.size AND m.seen_at >= o.changed_at
+WHERE m.seen_at >= ?1 AND m.mirror_id IN (SELECT value FROM json_each(?3))
+  AND (m.mtime IS NULL OR abs(m.mtime - (o.mtime - ((o.mtime % max(1, m.mtime_res)) + max(1, m.mtime_res)) % max(1, m.mtime_res)))
+       <= ?2 + CASE WHEN m.mtime_res > 1 THEN m.mtime_res ELSE 0 END)
+GROUP BY m.path ORDER BY m.path`;
+
 export function buildIndex(db: StateDb, config: Config, now = Math.floor(Date.now() / 1000)): DesiredIndex {
   // Scan results of an id that now names another mirror, or of a mirror that left, are not claims.
   const notes = reconcileMirrorState(db, config.mirrors);
@@ -67,30 +79,27 @@ export function buildIndex(db: StateDb, config: Config, now = Math.floor(Date.no
         `mirror ${m.name}: no successful scan for ${Math.round((now - last) / 3600)} h (scan.max_claim_age_seconds ${config.scan.max_claim_age_seconds}): it holds nothing until one succeeds`,
       );
   }
-  const holders = new Map<string, number[]>();
-  // SQL narrows to same size, a scan after the change and a claim young enough; holdsVersion decides on mtimes.
-  const rows = db
-    .prepare(
-      `SELECT m.path, m.mirror_id, m.mtime, m.mtime_res, o.size, o.mtime AS omtime FROM mirror_files m
-       JOIN origin_files o ON o.path = m.path AND o.size = m.size AND m.seen_at >= o.changed_at
-       WHERE m.seen_at >= ?`,
-    )
-    .iterate(claimsFrom) as Iterable<{ path: string; mirror_id: number; mtime: number | null; mtime_res: number; size: number; omtime: number }>;
-  for (const r of rows) {
-    if (!ids.has(r.mirror_id)) continue;
-    if (!holdsVersion({ size: r.size, mtime: r.omtime }, { size: r.size, mtime: r.mtime, mtimeRes: r.mtime_res }, tolerance)) continue;
-    let list = holders.get(r.path);
-    if (!list) holders.set(r.path, (list = []));
-    list.push(r.mirror_id);
-  }
   const files: IndexedFile[] = [];
+  // Both in path order, merged: the holders of each origin file come from SQLite grouped and
+  // filtered (HOLDERS_SQL states holdsVersion), not as a row per (mirror, file) into a map of
+  // every path.
+  const held = (db.prepare(HOLDERS_SQL).iterate(claimsFrom, tolerance, JSON.stringify([...ids])) as Iterable<{ path: string; ids: string }>)[Symbol.iterator]();
+  let next = held.next();
   // piece_size only where the pieces exist: the two are written together, and together absent.
   const query =
     "SELECT path, size, mtime, changed_at, md5, sha1, sha256, sha512, CASE WHEN pieces IS NULL THEN NULL ELSE piece_size END AS piece_size FROM origin_files ORDER BY path";
   for (const o of db.prepare(query).iterate() as Iterable<StoredFileColumns>) {
+    let mirrorIds: number[] = [];
+    if (!next.done && next.value.path === o.path) {
+      mirrorIds = next.value.ids
+        .split(",")
+        .map(Number)
+        .sort((x, y) => x - y);
+      next = held.next();
+    }
     files.push({
       path: o.path,
-      record: fileRecordOf({ ...o, changed: o.changed_at, mirrors: (holders.get(o.path) ?? []).sort((a, b) => a - b) }),
+      record: fileRecordOf({ ...o, changed: o.changed_at, mirrors: mirrorIds }),
       sha512: o.sha512,
       pieceSize: o.piece_size,
     });

@@ -51,17 +51,3 @@ export class ListingError extends Error {
     super(`${url}: ${message}`);
   }
 }
-
-/** A mirror holds the origin's version iff the size matches and, where the listing gives a time, so does the mtime. */
-export function holdsVersion(
-  origin: { size: number; mtime: number },
-  entry: { size: number; mtime?: number | null; mtimeRes: number },
-  toleranceSeconds: number,
-): boolean {
-  if (entry.size !== origin.size) return false;
-  if (entry.mtime === undefined || entry.mtime === null) return true;
-  // A listing with minute resolution shows 12:00 for 12:00:59: compare at its resolution.
-  const res = Math.max(1, entry.mtimeRes);
-  const originAtRes = Math.floor(origin.mtime / res) * res;
-  return Math.abs(entry.mtime - originAtRes) <= toleranceSeconds + (res > 1 ? res : 0);
-}

@@ -121,11 +121,7 @@ async function scanOne(
   const listing = new StagedListing(db);
   track(listing);
   try {
-    await LISTERS[protocol](
-      url,
-      { subtree, signal, maxEntries: config.scan.max_entries, maxDepth: config.scan.max_depth, wantDir },
-      listing,
-    );
+    await LISTERS[protocol](url, { subtree, signal, maxEntries: config.scan.max_entries, maxDepth: config.scan.max_depth, wantDir }, listing);
     await exactSizes(db, url, listing, signal);
     const downloadUrl = m.https ?? m.http;
     const sample = downloadUrl && config.scan.verify > 0 ? listing.sampleClaims(m.id, config.scan.verify) : [];

@@ -4,7 +4,6 @@ import { describe, expect, it } from "vitest";
 import { parseAutoindex } from "../../scripts/scan/autoindex.js";
 import { TooManyLinks } from "../../scripts/scan/anchors.js";
 import { parseListDate } from "../../scripts/scan/ftp.js";
-import { holdsVersion } from "../../scripts/scan/listing.js";
 import { unescapeRsync } from "../../scripts/scan/rsync.js";
 
 const T = Date.UTC(2026, 10, 1, 12, 0) / 1000;
@@ -103,18 +102,5 @@ describe("other listings", () => {
     expect(unescapeRsync("caf\\#303\\#251.iso")).toBe("café.iso");
     expect(unescapeRsync("a\\#012b")).toBe("a\nb");
     expect(unescapeRsync("plain")).toBe("plain");
-  });
-});
-
-describe("holdsVersion", () => {
-  it("needs the same size, and the same mtime at the listing's resolution plus the tolerance", () => {
-    const o = { size: 100, mtime: T + 42 };
-    expect(holdsVersion(o, { size: 100, mtime: T + 42, mtimeRes: 1 }, 1)).toBe(true);
-    expect(holdsVersion(o, { size: 100, mtime: T + 43, mtimeRes: 1 }, 1)).toBe(true);
-    expect(holdsVersion(o, { size: 100, mtime: T + 45, mtimeRes: 1 }, 1)).toBe(false);
-    expect(holdsVersion(o, { size: 100, mtime: T, mtimeRes: 60 }, 1)).toBe(true);
-    expect(holdsVersion(o, { size: 100, mtime: T - 3600, mtimeRes: 60 }, 1)).toBe(false);
-    expect(holdsVersion(o, { size: 99, mtime: T + 42, mtimeRes: 1 }, 1)).toBe(false);
-    expect(holdsVersion(o, { size: 100, mtimeRes: 60 }, 1)).toBe(true);
   });
 });
