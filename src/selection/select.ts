@@ -42,8 +42,12 @@ export interface Decision {
   /** The mirror a plain download goes to; null means the origin. */
   winner: RankedMirror | null;
   originReason?: OriginReason;
-  /** Every candidate, best first: by tier, then by score. */
+  /** Every candidate, best first: by tier, then by score; the best `limit` of them when a limit is set. */
   ranked: RankedMirror[];
+  /**
+   * Holders left out and why: all of them without a limit (explain), only those weighed with one
+   * (a mirror that could not have ranked is never filtered).
+   */
   excluded: ExcludedMirror[];
   stickinessKey: string;
   /** Enabled mirrors that hold the current version: what release gating counts. */
