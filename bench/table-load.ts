@@ -20,37 +20,50 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { MIRROR_TABLE_KEY } from "../src/core/file-record.js";
-import { type MirrorTable, packMirrorTable, readMirrorTable } from "../src/core/mirror-table.js";
+import { encodeMirrorTable, type MirrorTable, readMirrorTable } from "../src/core/mirror-table.js";
 import { policyWithDefaults } from "../src/core/policy.js";
 import type { Env } from "../src/env.js";
-import { applyHealth, HEALTH_KEY, type HealthDoc, parseHealthDoc } from "../src/health/health-doc.js";
+import { applyHealth, encodeHealthDoc, HEALTH_KEY, type HealthDoc, parseHealthDoc } from "../src/health/health-doc.js";
 import { compileTable } from "../src/selection/compiled-table.js";
 import { getMirrorTable } from "../src/storage/mirror-table.js";
 import { network } from "./fixture-network.js";
 
-export type Case = "before" | "table-changed" | "after-probe-round" | "unchanged";
-const CASES: Case[] = ["before", "table-changed", "after-probe-round", "unchanged"];
+export type Case = "before" | "every-mirror-new" | "one-mirror-changed" | "policy-changed" | "after-probe-round" | "unchanged";
+const CASES: Case[] = ["before", "every-mirror-new", "one-mirror-changed", "policy-changed", "after-probe-round", "unchanged"];
 
-function tableText(n: number, generation: string, packed: boolean): string {
-  const table: MirrorTable = { format: 1, generation, policy: policyWithDefaults({}), mirrors: network(n) };
-  return JSON.stringify(packed ? packMirrorTable(table) : table);
+/** Two versions of the table for a case: every mirror renamed, one mirror's weight, the policy, or the generation alone. */
+function tableTexts(n: number, c: Case): [string, string] {
+  const version = (v: number): MirrorTable => {
+    const mirrors = network(n).map((m) => {
+      if (c === "every-mirror-new") return { ...m, name: `${m.name}-v${v}`, urls: { http: `http://v${v}.${m.name}.example/pub/` } };
+      if (c === "one-mirror-changed" && m.id === 1) return { ...m, weight: m.weight + v };
+      return m;
+    });
+    const policy = policyWithDefaults(c === "policy-changed" ? { regions: { dach: v ? ["DE", "AT"] : ["DE"] } } : {});
+    return { format: 1, generation: `g${v}`, policy, mirrors };
+  };
+  const [a, b] = [version(0), version(1)];
+  return c === "before" ? [JSON.stringify(a), JSON.stringify(b)] : [encodeMirrorTable(a), encodeMirrorTable(b)];
 }
 
-function healthText(n: number, at: number): string {
+/** A probe round's document; `round` 1 moves every tenth mirror's lag, as a round finds some mirrors synced. */
+function healthText(n: number, at: number, round: number, stored: boolean): string {
   const doc: HealthDoc = {
     format: 1,
     at,
     originTrace: null,
-    mirrors: Object.fromEntries(Array.from({ length: n }, (_, id) => [id, { up: { http: true, https: id % 7 !== 0 }, lag: id * 13 }])),
+    mirrors: Object.fromEntries(
+      Array.from({ length: n }, (_, id) => [id, { up: { http: true, https: id % 7 !== 0 }, lag: id * 13 + (round && id % 10 === 0 ? 60 : 0) }]),
+    ),
   };
-  return JSON.stringify(doc);
+  return stored ? encodeHealthDoc(doc) : JSON.stringify(doc);
 }
 
 /** Each call is one reload in the named case; two versions of a text alternate where the case wants a new one. */
-function loader(n: number, c: Case): () => Promise<number> {
+export function loader(n: number, c: Case): () => Promise<number> {
   const now = Math.floor(Date.now() / 1000);
-  const tables = [tableText(n, "a", c !== "before"), tableText(n, "b", c !== "before")];
-  const healths = [healthText(n, now - 60), healthText(n, now - 30)];
+  const tables = tableTexts(n, c);
+  const healths = [healthText(n, now - 60, 0, c !== "before"), healthText(n, now - 30, 1, c !== "before")];
   if (c === "before") {
     let i = 0;
     const decoder = new TextDecoder();
@@ -63,17 +76,19 @@ function loader(n: number, c: Case): () => Promise<number> {
     };
   }
   let i = 0;
-  // KV hands each read a new string decoded from the stored bytes; so does the stand-in, so an
-  // unchanged text costs its full comparison, not a pointer check.
+  // KV hands each read new memory from the stored bytes (a new string, or a new ArrayBuffer); so
+  // does the stand-in, so an unchanged value costs its full comparison, not a pointer check.
   const bytes = (t: string) => new TextEncoder().encode(t);
   const [tableBytes, healthBytes] = [tables.map(bytes), healths.map(bytes)];
   const decoder = new TextDecoder();
+  const tableChanges = c !== "after-probe-round" && c !== "unchanged";
+  const read = (b: Uint8Array, type?: string) => (type === "arrayBuffer" ? b.slice().buffer : decoder.decode(b));
   const kv = {
-    get: async (key: string) =>
+    get: async (key: string, type?: string) =>
       key === MIRROR_TABLE_KEY
-        ? decoder.decode(tableBytes[c === "table-changed" ? i % 2 : 0])
+        ? read(tableBytes[tableChanges ? i % 2 : 0]!, type)
         : key === HEALTH_KEY
-          ? decoder.decode(healthBytes[c === "after-probe-round" ? i % 2 : 0])
+          ? read(healthBytes[c === "after-probe-round" ? i % 2 : 0]!, type)
           : null,
   };
   const env = { INDEX: kv, MIRROR_TABLE_TTL_SECONDS: "0" } as unknown as Env;
@@ -132,7 +147,7 @@ export async function runTableLoadBench(rounds = 5): Promise<TableLoadResult[]> 
       out.push({
         mirrors: n,
         case: c,
-        tableBytes: tableText(n, "a", c !== "before").length,
+        tableBytes: Buffer.byteLength(tableTexts(n, c)[0]),
         warmMs: Number(warm.toFixed(3)),
         coldMs: Number(median(samples.get(c)!.cold).toFixed(3)),
         warmRatioToBefore: Number((warm / before).toFixed(3)),
@@ -145,7 +160,7 @@ export async function runTableLoadBench(rounds = 5): Promise<TableLoadResult[]> 
 if (process.argv[2] === "cold") {
   const load = loader(Number(process.argv[3]), process.argv[4] as Case);
   // The cases after the first load find what the first one compiled, as a live isolate does.
-  if (process.argv[4] !== "before" && process.argv[4] !== "table-changed") await load();
+  if (process.argv[4] !== "before" && process.argv[4] !== "every-mirror-new") await load();
   const start = performance.now();
   await load();
   console.log((performance.now() - start).toFixed(3));

@@ -6,7 +6,7 @@
 
 import { drizzle } from "drizzle-orm/d1";
 import type { FileRecord } from "../../src/core/file-record.js";
-import { type MirrorTable, packMirrorTable } from "../../src/core/mirror-table.js";
+import { type MirrorTable, encodeMirrorTable } from "../../src/core/mirror-table.js";
 import { fileRowFrom, mirrorToRow } from "../../src/db/rows.js";
 import { filePieces, files as filesT, meta, mirrorHealth, mirrors as mirrorsT, mirrorStatus, probeHistory } from "../../src/db/schema.js";
 import { eq } from "drizzle-orm";
@@ -73,5 +73,5 @@ export async function writeIndex(stores: Stores, t: MirrorTable, files: Record<s
   for (const [dir, l] of buildListings(listed.map(([path, r]) => ({ path, size: r.size, mtime: r.mtime })))) {
     for (const [i, page] of listingPages(l).entries()) await stores.INDEX.put(await listingKey(dir, i + 1), JSON.stringify(page));
   }
-  await stores.INDEX.put(MIRROR_TABLE_KEY, JSON.stringify(packMirrorTable(t)));
+  await stores.INDEX.put(MIRROR_TABLE_KEY, encodeMirrorTable(t));
 }

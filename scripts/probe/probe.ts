@@ -6,7 +6,7 @@
  */
 
 import { mapPool } from "../../src/core/pool.js";
-import { HEALTH_KEY, writtenDocRecord } from "../../src/health/health-doc.js";
+import { encodeHealthDoc, HEALTH_KEY, writtenDocRecord } from "../../src/health/health-doc.js";
 import { roundWrites } from "../../src/health/health-sql.js";
 import { probeTrace } from "../../src/health/probe.js";
 import { applyProbeRound, probeTargets, traceUrl } from "../../src/health/round.js";
@@ -82,7 +82,7 @@ export async function probeFromNode(config: Config, target: Target, opts: ProbeO
       // As the edge cron does: D1, then the document when due, then the record that KV took it.
       await batchInBulks(store, out.statements);
       if (!out.doc) return;
-      await store.kvPut([{ key: HEALTH_KEY, value: JSON.stringify(out.doc.doc) }]);
+      await store.kvPut([{ key: HEALTH_KEY, value: encodeHealthDoc(out.doc.doc) }]);
       await store.batch([writtenDocRecord(out.doc.digest, out.doc.doc.at)]);
     });
   }

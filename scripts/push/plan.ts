@@ -8,7 +8,7 @@ import { encodeDetailRecord } from "../../src/core/detail-record.js";
 import { buildListings, isListed, listingPageId, listingPages, parseListingPageId } from "../../src/core/dir-listing.js";
 import { detailKey, encodeFileRecord, fileKey, listingKey } from "../../src/core/file-record.js";
 import { mirrorProblems, mirrorWithDefaults } from "../../src/core/mirror.js";
-import { type MirrorTable, packMirrorTable } from "../../src/core/mirror-table.js";
+import { type MirrorTable, encodeMirrorTable } from "../../src/core/mirror-table.js";
 import { compilePathGlobs } from "../../src/core/policy.js";
 import type { StateDb } from "../state/db.js";
 import { type DesiredIndex, type IndexedFile, loadPieces } from "./index-build.js";
@@ -90,7 +90,7 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
   }
 
   const tableDigest = createHash("sha1")
-    .update(JSON.stringify(packMirrorTable({ ...desired.table, generation: "" })))
+    .update(encodeMirrorTable({ ...desired.table, generation: "" }))
     .digest("hex");
   const tableChanged = (db.prepare("SELECT value FROM pushed_meta WHERE key = 'table_digest'").get() as { value: string } | undefined)?.value !== tableDigest;
   const table: MirrorTable | null = tableChanged ? { ...desired.table, generation: opts.generation } : null;

@@ -24,7 +24,7 @@ import path from "node:path";
 import { MIRROR_TABLE_KEY } from "../../src/core/file-record.js";
 import { type PushStamp, PUSH_STAMP_KEY } from "../../src/core/push-stamp.js";
 import type { MirrorTable } from "../../src/core/mirror-table.js";
-import { packMirrorTable, parseMirrorTable } from "../../src/core/mirror-table.js";
+import { encodeMirrorTable, parseMirrorTable } from "../../src/core/mirror-table.js";
 import type { Config } from "../config/schema.js";
 import { type StateDb, transaction } from "../state/db.js";
 import type { IndexStore, KvEntry, StoreLimits } from "../store/store.js";
@@ -146,7 +146,7 @@ export async function push(db: StateDb, config: Config, target: Target, opts: Pu
 }
 
 const kvBytes = (e: KvEntry) => e.key.length + (typeof e.value === "string" ? e.value.length : Math.ceil((e.value.byteLength * 4) / 3)) + 32;
-const tableEntry = (t: MirrorTable): KvEntry[] => [{ key: MIRROR_TABLE_KEY, value: JSON.stringify(packMirrorTable(t)) }];
+const tableEntry = (t: MirrorTable): KvEntry[] => [{ key: MIRROR_TABLE_KEY, value: encodeMirrorTable(t) }];
 
 /** The write order of the header comment, against any store; after each write the state records what landed. */
 async function writePlan(

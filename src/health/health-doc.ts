@@ -42,11 +42,61 @@ export function healthDocOf(state: HealthState, now: number): HealthDoc {
 
 export class HealthDocError extends Error {}
 
+// The stored form (format 2): the entries as three parallel arrays of numbers, which parse at a
+// fraction of the cost of an object per mirror (bench/table-load.ts, "after a probe round").
+const HTTP_KNOWN = 1;
+const HTTP_UP = 2;
+const HTTPS_KNOWN = 4;
+const HTTPS_UP = 8;
+const IPV4_DOWN = 16;
+const IPV6_DOWN = 32;
+
+/** The text probers write under HEALTH_KEY. */
+export function encodeHealthDoc(doc: HealthDoc): string {
+  const ids: number[] = [];
+  const flags: number[] = [];
+  const lag: number[] = [];
+  for (const [id, e] of Object.entries(doc.mirrors)) {
+    ids.push(Number(id));
+    flags.push(
+      (e.up.http === undefined ? 0 : HTTP_KNOWN | (e.up.http ? HTTP_UP : 0)) |
+        (e.up.https === undefined ? 0 : HTTPS_KNOWN | (e.up.https ? HTTPS_UP : 0)) |
+        (e.ipv4 === false ? IPV4_DOWN : 0) |
+        (e.ipv6 === false ? IPV6_DOWN : 0),
+    );
+    lag.push(e.lag ?? -1);
+  }
+  return JSON.stringify({ format: 2, at: doc.at, originTrace: doc.originTrace, ids, flags, lag });
+}
+
+const isIntArray = (v: unknown, n: number): v is number[] => Array.isArray(v) && v.length === n && v.every((x) => Number.isInteger(x));
+
 /** Validates at the boundary; a document that fails is ignored (mirrors then count as up), never half-applied. */
 export function parseHealthDoc(json: unknown): HealthDoc {
   if (typeof json !== "object" || json === null) throw new HealthDocError("health document is not an object");
   const d = json as Record<string, unknown>;
-  if (d.format !== 1) throw new HealthDocError(`health document format ${String(d.format)} is not 1`);
+  const head = { format: 1 as const, at: Number(d.at) || 0, originTrace: typeof d.originTrace === "number" ? d.originTrace : null };
+  if (d.format === 2) {
+    const ids = d.ids;
+    if (!Array.isArray(ids)) throw new HealthDocError("health document (format 2) has no ids array");
+    if (!isIntArray(ids, ids.length) || !isIntArray(d.flags, ids.length) || !Array.isArray(d.lag) || d.lag.length !== ids.length)
+      throw new HealthDocError("health document (format 2): ids, flags and lag must be arrays of integers of one length");
+    const lags = d.lag as unknown[];
+    const mirrors: Record<string, MirrorHealthEntry> = {};
+    for (let i = 0; i < ids.length; i++) {
+      const f = d.flags[i]!;
+      const e: MirrorHealthEntry = { up: {} };
+      if (f & HTTP_KNOWN) e.up.http = (f & HTTP_UP) !== 0;
+      if (f & HTTPS_KNOWN) e.up.https = (f & HTTPS_UP) !== 0;
+      const lag = lags[i];
+      if (typeof lag === "number" && lag >= 0) e.lag = lag;
+      if (f & IPV4_DOWN) e.ipv4 = false;
+      if (f & IPV6_DOWN) e.ipv6 = false;
+      mirrors[ids[i]!] = e;
+    }
+    return { ...head, mirrors };
+  }
+  if (d.format !== 1) throw new HealthDocError(`health document format ${String(d.format)} is not 1 or 2`);
   if (typeof d.mirrors !== "object" || d.mirrors === null) throw new HealthDocError("health document has no mirrors");
   const mirrors: Record<string, MirrorHealthEntry> = {};
   for (const [id, raw] of Object.entries(d.mirrors as Record<string, unknown>)) {
@@ -59,7 +109,7 @@ export function parseHealthDoc(json: unknown): HealthDoc {
     if (e.ipv6 === false) clean.ipv6 = false;
     mirrors[id] = clean;
   }
-  return { format: 1, at: Number(d.at) || 0, originTrace: typeof d.originTrace === "number" ? d.originTrace : null, mirrors };
+  return { ...head, mirrors };
 }
 
 /**

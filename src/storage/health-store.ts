@@ -1,7 +1,7 @@
 /** Reading and writing the probe state in D1 and the health document in KV, from the Worker. */
 
 import type { Env } from "../env.js";
-import { HEALTH_KEY, type HealthDoc, parseHealthDoc, writtenDocRecord } from "../health/health-doc.js";
+import { encodeHealthDoc, HEALTH_KEY, type HealthDoc, parseHealthDoc, writtenDocRecord } from "../health/health-doc.js";
 import {
   HEALTH_ROWS_SQL,
   type MirrorHealthRow,
@@ -30,7 +30,7 @@ export async function readRoundInputs(db: D1Database): Promise<RoundInputs> {
 export async function writeHealth(env: Env, statements: string[], doc: { doc: HealthDoc; digest: string } | null): Promise<void> {
   await env.DB.batch(statements.map((s) => env.DB.prepare(s)));
   if (!doc) return;
-  await env.INDEX.put(HEALTH_KEY, JSON.stringify(doc.doc));
+  await env.INDEX.put(HEALTH_KEY, encodeHealthDoc(doc.doc));
   await env.DB.prepare(writtenDocRecord(doc.digest, doc.doc.at)).run();
 }
 

@@ -8,7 +8,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { inArray } from "drizzle-orm";
 import { MIRROR_TABLE_KEY } from "../core/file-record.js";
 import { parsePushStamp, PUSH_STAMP_KEY } from "../core/push-stamp.js";
-import { type MirrorTable, readMirrorTable } from "../core/mirror-table.js";
+import { readMirrorTable } from "../core/mirror-table.js";
 import { meta, mirrorHealth, mirrors, mirrorStatus } from "../db/schema.js";
 import { type HealthDoc, healthDocOf, isStale } from "../health/health-doc.js";
 import { healthStateFromRows } from "../health/state-rows.js";
@@ -17,6 +17,7 @@ import { mirrorFromRow } from "../db/rows.js";
 import type { Env } from "../env.js";
 import { type CompiledTable, compileTable, withHealth } from "../selection/compiled-table.js";
 import { logOnce } from "./log-once.js";
+import { loadTableText, type TextState } from "./table-text.js";
 import { D1_DEADLINE_MS, KV_DEADLINE_MS, withDeadline } from "./deadline.js";
 
 const DEFAULT_TTL_MS = 60_000;
@@ -75,45 +76,47 @@ export function invalidateMirrorTable(env: Env): void {
 }
 
 /** One mirror the validator refuses is left out and logged (once per isolate); the others keep serving. */
-function readLogged(json: unknown): MirrorTable {
-  const { table, dropped } = readMirrorTable(json);
+function logDropped(dropped: string[]): void {
   for (const d of dropped) logOnce(`mirror table: left out ${d}`, "the other mirrors keep serving");
-  return table;
 }
 
-// What each binding compiled last: the table's text, its compiled form, and that form with a health
-// document applied. The table changes only with a push and the document with a probe round, so most
-// reloads find both unchanged and cost two string comparisons; a new document costs one pass over
-// the mirrors; only a new table is parsed, validated and compiled (bench/table-load.ts).
+// What each binding loaded last: the table's text state (table-text.ts: most reloads find every
+// line as it was and cost a decode and a comparison of each), and its last health overlay. The
+// table changes only with a push and the document with a probe round; a new document costs a pass
+// over the mirrors, reusing every mirror whose verdicts it did not change (bench/table-load.ts).
 interface Compiled {
-  text: string;
-  base: CompiledTable;
+  text: TextState;
   health: HealthDoc | null;
   applied: boolean;
   table: CompiledTable;
 }
 const compiled = new WeakMap<object, Compiled>();
 
-function compiledFromKv(env: Env, text: string, health: HealthDoc | null, nowSeconds: number): CompiledTable {
+function compiledFromKv(env: Env, bytes: Uint8Array, health: HealthDoc | null, nowSeconds: number): CompiledTable {
   const last = compiled.get(env.INDEX);
-  const base = last?.text === text ? last.base : compileTable(readLogged(JSON.parse(text)));
+  const load = loadTableText(bytes, last?.text);
+  logDropped(load.dropped);
+  const base = load.table;
   // A document that went stale since stops applying, though its text did not change.
   const applied = health !== null && !isStale(health, base.policy.health.verdictMaxAgeSeconds, nowSeconds);
-  if (last && last.base === base && last.health === health && last.applied === applied) return last.table;
-  const table = applied ? withHealth(base, health, nowSeconds) : base;
-  compiled.set(env.INDEX, { text, base, health, applied, table });
+  if (last && last.text.table === base && last.health === health && last.applied === applied) return last.table;
+  const previous = last?.applied && last.health ? { doc: last.health, base: last.text.table, table: last.table } : undefined;
+  const table = applied ? withHealth(base, health, nowSeconds, previous) : base;
+  compiled.set(env.INDEX, { text: load.state, health, applied, table });
   return table;
 }
 
 async function fromKv(env: Env, now: number): Promise<{ table: CompiledTable; source: "kv"; pushedAt: number | null } | null> {
   try {
     // The push owns the table and its stamp, the probers the health document; they are merged here.
-    const [text, health, stamp] = await withDeadline(
-      Promise.all([env.INDEX.get(MIRROR_TABLE_KEY, "text"), readHealthDoc(env), env.INDEX.get(PUSH_STAMP_KEY, "json")]),
+    const [bytes, health, stamp] = await withDeadline(
+      Promise.all([env.INDEX.get(MIRROR_TABLE_KEY, "arrayBuffer"), readHealthDoc(env), env.INDEX.get(PUSH_STAMP_KEY, "json")]),
       KV_DEADLINE_MS,
       "KV mirror table read",
     );
-    return text ? { table: compiledFromKv(env, text, health, Math.floor(now / 1000)), source: "kv", pushedAt: parsePushStamp(stamp)?.at ?? null } : null;
+    return bytes
+      ? { table: compiledFromKv(env, new Uint8Array(bytes), health, Math.floor(now / 1000)), source: "kv", pushedAt: parsePushStamp(stamp)?.at ?? null }
+      : null;
   } catch (err) {
     logOnce("KV mirror table read failed", err);
     return null;
@@ -140,12 +143,13 @@ async function fromD1(env: Env, now: number): Promise<{ table: CompiledTable; so
     );
     if (mirrorRows.length === 0) return null;
     const metaMap = new Map(metaRows.map((r) => [r.key, r.value]));
-    const table = readLogged({
+    const { table, dropped } = readMirrorTable({
       format: 1,
       generation: metaMap.get("generation") ?? "",
       policy: JSON.parse(metaMap.get("policy") ?? "{}"),
       mirrors: mirrorRows.map((r) => mirrorFromRow(r)),
     });
+    logDropped(dropped);
     // The probe round's time, for the staleness rule: D1's verdicts age like the document's.
     const health = healthDocOf(healthStateFromRows(statusRows, healthRows, metaRows), Number(metaMap.get("probed_at")) || 0);
     return { table: withHealth(compileTable(table), health, Math.floor(now / 1000)), source: "d1", pushedAt: null };

@@ -80,6 +80,18 @@ export const mirrorsArb: fc.Arbitrary<Mirror[]> = fc
     }),
   );
 
+/** Networks with the fields mirrorsArb leaves at their defaults set too (regions "dach" and "nordics", lags). */
+export const networkArb: fc.Arbitrary<Mirror[]> = mirrorsArb.chain((ms) =>
+  fc
+    .tuple(
+      fc.array(fc.option(fc.constantFrom("dach", "nordics"), { nil: undefined }), { minLength: ms.length, maxLength: ms.length }),
+      fc.array(fc.option(fc.nat(100_000), { nil: undefined }), { minLength: ms.length, maxLength: ms.length }),
+    )
+    .map(([regions, lags]) =>
+      ms.map((m, i): Mirror => ({ ...m, ...(regions[i] ? { region: regions[i] } : {}), ...(lags[i] !== undefined ? { lagSeconds: lags[i] } : {}) })),
+    ),
+);
+
 /** A file held by a random subset of ids, including ids the table does not know. */
 export const fileArb = (maxId: number): fc.Arbitrary<FileRecord> =>
   fc.record({

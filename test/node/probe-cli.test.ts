@@ -5,6 +5,7 @@
  * here (no DNS). Connections go to the real servers on 127.0.0.1 and ::1.
  */
 
+import { parseHealthDoc } from "../../src/health/health-doc.js";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -111,9 +112,9 @@ describe("mirrorhop probe", () => {
     await probeFromNode(config, target(), { lookup });
     expect(await upOf()).toBe(0);
 
-    const doc = JSON.parse(await runWrangler(["kv", "key", "get", "health", "--binding", "INDEX", ...common(target())]));
+    const doc = parseHealthDoc(JSON.parse(await runWrangler(["kv", "key", "get", "health", "--binding", "INDEX", ...common(target())])));
     expect(doc.mirrors["2"]).toEqual({ up: { http: true }, lag: 0, ipv6: false });
-    expect(doc.mirrors["3"].up).toEqual({ http: false });
+    expect(doc.mirrors["3"]!.up).toEqual({ http: false });
 
     const w = await startWranglerDev(target().persistTo);
     try {

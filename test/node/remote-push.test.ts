@@ -54,9 +54,11 @@ async function scan(db: StateDb, now: number) {
 async function contents(dir: string) {
   const s = await dumpLocalState(dir);
   s.d1.meta = s.d1.meta!.filter((r) => (r as { key: string }).key !== "generation");
-  const t = JSON.parse(Buffer.from(s.kv[MIRROR_TABLE_KEY]!, "hex").toString("utf8"));
+  // Format 3: the generation is on the header line.
+  const [header, ...rest] = Buffer.from(s.kv[MIRROR_TABLE_KEY]!, "hex").toString("utf8").split("\n");
+  const t = JSON.parse(header!);
   delete t.generation;
-  s.kv[MIRROR_TABLE_KEY] = JSON.stringify(t);
+  s.kv[MIRROR_TABLE_KEY] = [JSON.stringify(t), ...rest].join("\n");
   // Present in both, with each push's own time.
   expect(Object.keys(JSON.parse(Buffer.from(s.kv[PUSH_STAMP_KEY]!, "hex").toString("utf8")))).toEqual(["at"]);
   delete s.kv[PUSH_STAMP_KEY];

@@ -10,25 +10,13 @@ import { describe, expect, it } from "vitest";
 import { MIRROR_TABLE_KEY } from "../../src/core/file-record.js";
 import { type Cidr, parseCidr, parseIp } from "../../src/core/ip.js";
 import { isPlainMirrorUrl, type Mirror, mirrorUrlProblem } from "../../src/core/mirror.js";
-import { packMirrorTable, readMirrorTable } from "../../src/core/mirror-table.js";
+import { encodeMirrorTable, packMirrorTable, readMirrorTable, TABLE_CHUNK } from "../../src/core/mirror-table.js";
 import type { Env } from "../../src/env.js";
-import { applyHealth, HEALTH_KEY, type HealthDoc } from "../../src/health/health-doc.js";
+import { applyHealth, encodeHealthDoc, HEALTH_KEY, type HealthDoc } from "../../src/health/health-doc.js";
 import { compileTable, withHealth } from "../../src/selection/compiled-table.js";
 import { getMirrorTable } from "../../src/storage/mirror-table.js";
-import { mirrorsArb } from "../helpers/arbitraries.js";
+import { networkArb } from "../helpers/arbitraries.js";
 import { mirror, table } from "../helpers/fixtures.js";
-
-/** Networks with the fields mirrorsArb leaves at their defaults set too. */
-const networkArb = mirrorsArb.chain((ms) =>
-  fc
-    .tuple(
-      fc.array(fc.option(fc.constantFrom("dach", "nordics"), { nil: undefined }), { minLength: ms.length, maxLength: ms.length }),
-      fc.array(fc.option(fc.nat(100_000), { nil: undefined }), { minLength: ms.length, maxLength: ms.length }),
-    )
-    .map(([regions, lags]) =>
-      ms.map((m, i): Mirror => ({ ...m, ...(regions[i] ? { region: regions[i] } : {}), ...(lags[i] !== undefined ? { lagSeconds: lags[i] } : {}) })),
-    ),
-);
 
 const viaJson = (x: unknown) => JSON.parse(JSON.stringify(x));
 
@@ -53,7 +41,7 @@ describe("the packed mirror table (format 2)", () => {
   });
 
   it("refuses a table of an unknown format", () => {
-    expect(() => readMirrorTable({ format: 3, mirrors: [] })).toThrow(/format 3 is neither 1 nor 2/);
+    expect(() => readMirrorTable({ format: 3, mirrors: [] })).toThrow(/format 3 is not 1 or 2/);
   });
 });
 
@@ -164,32 +152,51 @@ describe("health applied to a compiled table", () => {
 
 describe("an isolate's reloads", () => {
   const now = Date.UTC(2026, 11, 5);
-  const healthAt = (at: number, httpsUp: boolean): HealthDoc => ({ format: 1, at, originTrace: null, mirrors: { "1": { up: { https: httpsUp } } } });
+  const healthAt = (at: number, httpsUp: boolean) => encodeHealthDoc({ format: 1, at, originTrace: null, mirrors: { "1": { up: { https: httpsUp } } } });
+  const de = (name: string, weight = 100) => mirror({ id: 1, name, country: "DE", continent: "EU", weight });
 
   it("reuse the compiled table while both texts stay the same, and apply a new health document or one gone stale", async () => {
     const e = { ...env, MIRROR_TABLE_TTL_SECONDS: "0" } as Env;
     const maxAge = 3600;
-    await env.INDEX.put(
-      MIRROR_TABLE_KEY,
-      JSON.stringify(
-        packMirrorTable(table([mirror({ id: 1, name: "de", country: "DE", continent: "EU" })], { health: { verdictMaxAgeSeconds: maxAge } as never })),
-      ),
-    );
-    await env.INDEX.put(HEALTH_KEY, JSON.stringify(healthAt(now / 1000, false)));
+    await env.INDEX.put(MIRROR_TABLE_KEY, encodeMirrorTable(table([de("de")], { health: { verdictMaxAgeSeconds: maxAge } as never })));
+    await env.INDEX.put(HEALTH_KEY, healthAt(now / 1000, false));
     const first = (await getMirrorTable(e, now))!.table;
     expect(first.mirrors[0]!.mirror.up).toEqual({ https: false });
     // Same texts: the very same compiled table.
     expect((await getMirrorTable(e, now + 1000))!.table).toBe(first);
     // A new probe round: applied.
-    await env.INDEX.put(HEALTH_KEY, JSON.stringify(healthAt(now / 1000 + 60, true)));
+    await env.INDEX.put(HEALTH_KEY, healthAt(now / 1000 + 60, true));
     const second = (await getMirrorTable(e, now + 2000))!.table;
     expect(second.mirrors[0]!.mirror.up).toEqual({ https: true });
     // The same document, but past its maximum age: no longer applied, though its text did not change.
-    await env.INDEX.put(HEALTH_KEY, JSON.stringify(healthAt(now / 1000 + 60, false)));
+    await env.INDEX.put(HEALTH_KEY, healthAt(now / 1000 + 60, false));
     expect((await getMirrorTable(e, now + 3000))!.table.mirrors[0]!.mirror.up).toEqual({ https: false });
     expect((await getMirrorTable(e, now + 60_000 + (maxAge + 1) * 1000))!.table.mirrors[0]!.mirror.up).toEqual({});
     // A new table text: compiled anew.
-    await env.INDEX.put(MIRROR_TABLE_KEY, JSON.stringify(packMirrorTable(table([mirror({ id: 1, name: "de2", country: "DE", continent: "EU" })]))));
+    await env.INDEX.put(MIRROR_TABLE_KEY, encodeMirrorTable(table([de("de2")])));
     expect((await getMirrorTable(e, now + 60_000 + (maxAge + 2) * 1000))!.table.mirrors[0]!.mirror.name).toBe("de2");
+  });
+
+  it("after a push that changed one mirror, keep the compiled object of every mirror on another line", async () => {
+    const e = { ...env, MIRROR_TABLE_TTL_SECONDS: "0" } as Env;
+    const others = Array.from({ length: 150 }, (_, i) => mirror({ id: i + 2, name: `m${i + 2}`, country: "FR", continent: "EU", prefixes: ["10.0.0.0/8"] }));
+    await env.INDEX.put(MIRROR_TABLE_KEY, encodeMirrorTable(table([...others, de("de")], {}, "g1")));
+    // Later than the test above's loads: this binding's cache holds them.
+    const at = now + 86_400_000;
+    // Verdicts for every mirror: the reuse shown is of the health-applied objects, not only of the compiled ones.
+    const verdicts = Object.fromEntries([1, ...others.map((m) => m.id)].map((id) => [id, { up: { https: false }, lag: id }]));
+    await env.INDEX.put(HEALTH_KEY, encodeHealthDoc({ format: 1, at: at / 1000, originTrace: null, mirrors: verdicts }));
+    const first = (await getMirrorTable(e, at))!.table;
+    await env.INDEX.put(MIRROR_TABLE_KEY, encodeMirrorTable(table([...others, de("de", 7)], {}, "g2")));
+    const second = (await getMirrorTable(e, at + 1000))!.table;
+    expect(second.generation).toBe("g2");
+    expect(second.byId.get(1)!.mirror).toMatchObject({ weight: 7, up: { https: false } });
+    expect(second.byId.get(1)).not.toBe(first.byId.get(1));
+    // `de` is on the third line, with the last 22 of the others: the first two lines are reused whole.
+    for (const m of others.slice(0, 2 * TABLE_CHUNK)) {
+      expect(second.byId.get(m.id)).toBe(first.byId.get(m.id));
+      expect(second.byId.get(m.id)!.mirror).toMatchObject({ up: { https: false }, lagSeconds: m.id });
+    }
+    expect(second.byId.get(others.at(-1)!.id)).not.toBe(first.byId.get(others.at(-1)!.id));
   });
 });
