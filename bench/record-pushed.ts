@@ -12,5 +12,7 @@ export function recordPushed(db: StateDb, plan: PushPlan): void {
     if (plan.statsDigest) meta.run("stats_digest", plan.statsDigest);
     const dirs = db.prepare("INSERT OR REPLACE INTO pushed_dirs (dir, digest) VALUES (?, ?)");
     for (const d of plan.dirPut) dirs.run(d.dir, d.digest);
+    const packs = db.prepare("INSERT OR REPLACE INTO pushed_packs (id, digest) VALUES (?, ?)");
+    for (const p of plan.packPut) packs.run(p.id, p.digest);
   });
 }

@@ -1,6 +1,7 @@
 /**
  * Writes a whole index into D1 and KV bindings (local ones from Miniflare or the test pool),
- * replacing what was there, in push order: D1, then the KV file records, then the mirror table.
+ * replacing what was there, in push order: D1, then the KV detail packs and file records, then the
+ * mirror table.
  * Tests, benchmarks and the demo use it; the incremental push of the CLI writes the same records.
  */
 
@@ -13,7 +14,8 @@ import { eq } from "drizzle-orm";
 import { type DetailRecord, encodeDetailRecord } from "../../src/core/detail-record.js";
 import { buildListings, isListed, listingPages } from "../../src/core/dir-listing.js";
 import { compilePathGlobs } from "../../src/core/policy.js";
-import { detailKey, encodeFileRecord, fileKey, listingKey, MIRROR_TABLE_KEY } from "../../src/core/file-record.js";
+import { encodeFileRecord, fileKey, listingKey, MIRROR_TABLE_KEY, packKey } from "../../src/core/file-record.js";
+import { packDirectory } from "../../src/core/detail-pack.js";
 
 export interface Stores {
   DB: D1Database;
@@ -61,12 +63,17 @@ export async function writeIndex(stores: Stores, t: MirrorTable, files: Record<s
   const keys = await stores.INDEX.list();
   await Promise.all(keys.keys.map((k) => stores.INDEX.delete(k.name)));
   if (opts.kv === false) return;
+  const packs = new Map<string, { name: string; record: Uint8Array }[]>();
   for (const [p, d] of Object.entries(opts.details ?? {})) {
     // Bound to the file's version as the push binds it, unless the caller names another (a test of a mixed state).
     const r = files[p];
     const version = d.version ?? (r?.sha256 ? { size: r.size, sha256: r.sha256 } : undefined);
-    if (version) await stores.INDEX.put(await detailKey(p), encodeDetailRecord({ ...d, version }));
+    if (!version) continue;
+    const dir = p.slice(0, p.lastIndexOf("/") + 1);
+    if (!packs.has(dir)) packs.set(dir, []);
+    packs.get(dir)!.push({ name: p.slice(dir.length), record: encodeDetailRecord({ ...d, version }) });
   }
+  for (const [dir, entries] of packs) for (const [shard, value] of packDirectory(entries).entries()) await stores.INDEX.put(await packKey(dir, shard), value);
   for (const [p, r] of Object.entries(files)) await stores.INDEX.put(await fileKey(p), encodeFileRecord(r));
   const staged = compilePathGlobs(t.policy.release.staged);
   const listed = Object.entries(files).filter(([path, r]) => isListed(path, r.mirrors.length, t.policy.release.minMirrors, staged));

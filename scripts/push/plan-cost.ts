@@ -16,8 +16,8 @@ export interface PushCost {
 
 export function pushCost(plan: PushPlan): PushCost {
   return {
-    kvWrites: plan.kvPut.length + plan.dirPut.length + tableWrites(plan),
-    kvDeletes: plan.kvDelete.length + plan.dirDelete.length,
+    kvWrites: plan.kvPut.length + plan.packPut.length + plan.dirPut.length + tableWrites(plan),
+    kvDeletes: plan.kvDelete.length + plan.packDelete.length + plan.dirDelete.length,
     d1Statements: plan.d1.length,
   };
 }

@@ -4,13 +4,13 @@
  */
 
 import { createHash } from "node:crypto";
-import { encodeDetailRecord } from "../../src/core/detail-record.js";
 import { buildListings, isListed, listingPageId, listingPages, parseListingPageId } from "../../src/core/dir-listing.js";
 import { detailKey, encodeFileRecord, fileKey, listingKey } from "../../src/core/file-record.js";
 import { mirrorProblems, mirrorWithDefaults } from "../../src/core/mirror.js";
 import { type MirrorTable, encodeMirrorTable } from "../../src/core/mirror-table.js";
 import { compilePathGlobs } from "../../src/core/policy.js";
 import type { StateDb } from "../state/db.js";
+import { type PackDelete, type PackPut, planDetailPacks } from "./detail-packs.js";
 import { type DesiredIndex, type IndexedFile, loadPieces } from "./index-build.js";
 import { lit, upsertMeta } from "../../src/db/sql-literal.js";
 import { deleteFiles, deleteMirrorsExcept, type Statement, upsertFiles, upsertMirror } from "./sql.js";
@@ -21,7 +21,7 @@ export interface KvFilePut {
   /** Rendered when its bulk file is written: a detail record's piece hashes are read from the state then. */
   value: () => Uint8Array;
   digest: string;
-  /** The record a redirect reads. A detail record (SHA-512, pieces) comes right before its record, in the same bulk, and does not count as pushed on its own. */
+  /** The record a redirect reads; false for the per-file detail key a push before detail packs wrote, deleted when its file changes or goes. */
   main: boolean;
 }
 
@@ -34,9 +34,13 @@ export interface PushPlan {
   stamp: boolean;
   tableDigest: string;
   d1: Statement[];
+  /** File records. */
   kvPut: KvFilePut[];
-  /** Per path its detail key, then its record: the path counts as deleted only once its record is gone. */
+  /** Per path its old detail key (pushed before detail packs), then its record: the path counts as deleted only once its record is gone. */
   kvDelete: { path: string; key: string; main: boolean }[];
+  /** Detail packs of directories whose files' details changed, written before the records; those of directories that have none any more. */
+  packPut: PackPut[];
+  packDelete: PackDelete[];
   /** Listing pages that changed (JSON), and those of directories (or pages) that are gone; `dir` is the page's id (listingPageId). */
   dirPut: { dir: string; key: string; value: string; digest: string }[];
   dirDelete: { dir: string; key: string }[];
@@ -75,7 +79,16 @@ export interface PlanOptions {
 
 export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOptions): Promise<PushPlan> {
   const pushed = new Map<string, string>();
-  for (const r of db.prepare("SELECT path, digest FROM pushed_files").iterate() as Iterable<{ path: string; digest: string }>) pushed.set(r.path, r.digest);
+  // Files pushed before detail packs, whose own detail key is still in KV.
+  const legacyDetail = new Set<string>();
+  for (const r of db.prepare("SELECT path, digest, legacy_detail FROM pushed_files").iterate() as Iterable<{
+    path: string;
+    digest: string;
+    legacy_detail: number;
+  }>) {
+    pushed.set(r.path, r.digest);
+    if (r.legacy_detail) legacyDetail.add(r.path);
+  }
   const prevTable = (db.prepare("SELECT value FROM pushed_meta WHERE key = 'table'").get() as { value: string } | undefined)?.value;
   const prev: Omit<MirrorTable, "generation"> | null = prevTable ? JSON.parse(prevTable) : null;
 
@@ -117,17 +130,6 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
     }
     changed.push(f);
     const record = encodeFileRecord(f.record);
-    // A detail record names the version it describes: without a SHA-256 there is nothing to bind it to.
-    if ((f.sha512 || f.pieceSize) && f.record.sha256) {
-      const { sha512, pieceSize, path } = f;
-      const version = { size: f.record.size, sha256: f.record.sha256 };
-      const detail = () => {
-        const pieces = pieceSize ? loadPieces(db, path) : null;
-        return encodeDetailRecord({ version, ...(sha512 ? { sha512 } : {}), ...(pieces && pieceSize ? { pieceSize, pieces } : {}) });
-      };
-      kvPut.push({ path, key: await detailKey(path), value: detail, digest, main: false });
-    }
-    // Right after its detail record: the push keeps a file's entries in one bulk.
     kvPut.push({ path: f.path, key: await fileKey(f.path), value: () => record, digest, main: true });
   }
   const gone = [...pushed.keys()].filter((p) => !seen.has(p));
@@ -138,14 +140,17 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
       `this push would delete ${gone.length} of the ${pushed.size} files pushed before (${Math.round((gone.length / pushed.size) * 100)}%), more than --max-delete ${Math.round(maxDelete * 100)}%; refusing (scan origin again, or push --max-delete 100)`,
     );
   }
+  // The old detail key of a file that changed is stale (its pack holds the new one); of a file that went, gone with it.
   const kvDelete = (
-    await Promise.all(
-      gone.map(async (p) => [
-        { path: p, key: await detailKey(p), main: false },
+    await Promise.all([
+      ...changed.filter((f) => legacyDetail.has(f.path)).map(async (f) => [{ path: f.path, key: await detailKey(f.path), main: false }]),
+      ...gone.map(async (p) => [
+        ...(legacyDetail.has(p) ? [{ path: p, key: await detailKey(p), main: false }] : []),
         { path: p, key: await fileKey(p), main: true },
       ]),
-    )
+    ])
   ).flat();
+  const packs = await planDetailPacks(db, desired.files);
 
   const d1: Statement[] = [];
   if (table) {
@@ -191,8 +196,7 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
       }),
   );
   // A push that writes records or listings ends with the push stamp (core/push-stamp.ts).
-  const stamp = kvPut.length + kvDelete.length + dirPut.length + dirDelete.length > 0;
-  // Details first: when a main record lands, its Metalink data is already there.
+  const stamp = kvPut.length + kvDelete.length + dirPut.length + dirDelete.length + packs.put.length + packs.del.length > 0;
   return {
     table,
     stamp,
@@ -201,6 +205,8 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
     d1,
     kvPut,
     kvDelete,
+    packPut: packs.put,
+    packDelete: packs.del,
     dirPut,
     dirDelete,
     unchanged,

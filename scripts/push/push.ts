@@ -5,9 +5,10 @@
  *      there from now on, whatever else is still old;
  *   2. D1, the source of truth the Worker falls back to (upserts and deletes, safe to repeat);
  *   3. the KV mirror table with every new mirror, before any file record names one;
- *   4. file records (details before the record that points to them), then directory listings,
- *      then the listings of directories that are gone, then the records of files that are gone:
- *      a listing never links a file the edge has no record for;
+ *   4. the detail packs of directories whose details changed, then file records, then directory
+ *      listings, then the listings of directories that are gone, then the records of files that
+ *      are gone, then the packs of directories with no details left: a listing never links a file
+ *      the edge has no record for;
  *   5. the final mirror table; then, when records or listings were written, the push stamp, which
  *      tells the edge they may still be propagating (src/core/push-stamp.ts).
  * After each KV step the local state records what landed. A push killed anywhere is re-run as it
@@ -42,8 +43,9 @@ export interface PushResult {
   d1Statements: number;
   /** Files held per mirror, last scans or the file count changed and were written. */
   statsWritten: boolean;
-  /** File records written (their detail records, when any, come with them). */
+  /** File records written. */
   kvPut: number;
+  /** Detail packs written (src/core/detail-pack.ts): per directory whose files' details changed, not per file. */
   kvDetailPut: number;
   kvDelete: number;
   tableWritten: boolean;
@@ -59,10 +61,12 @@ export type PushStep =
   | "table:transition"
   | `d1:${number}`
   | "table"
+  | `packs-put:${number}`
   | `kv-put:${number}`
   | `dirs-put:${number}`
   | `dirs-delete:${number}`
   | `kv-delete:${number}`
+  | `packs-delete:${number}`
   | "table:final"
   | "stamp";
 
@@ -107,14 +111,23 @@ export async function push(db: StateDb, config: Config, target: Target, opts: Pu
     d1Statements: plan.d1.length - plan.statsStatements,
     statsWritten: plan.statsDigest !== null,
     kvPut: plan.kvPut.filter((p) => p.main).length,
-    kvDetailPut: plan.kvPut.filter((p) => !p.main).length,
+    kvDetailPut: plan.packPut.length,
     kvDelete: new Set(plan.kvDelete.map((d) => d.path)).size,
     tableWritten: plan.table !== null,
     unchanged: plan.unchanged,
     dryRun: opts.dryRun ?? false,
     cost: pushCost(plan),
   };
-  if (plan.d1.length === 0 && plan.kvPut.length === 0 && plan.kvDelete.length === 0 && plan.dirPut.length === 0 && plan.dirDelete.length === 0 && !plan.table) {
+  if (
+    plan.d1.length === 0 &&
+    plan.kvPut.length === 0 &&
+    plan.kvDelete.length === 0 &&
+    plan.packPut.length === 0 &&
+    plan.packDelete.length === 0 &&
+    plan.dirPut.length === 0 &&
+    plan.dirDelete.length === 0 &&
+    !plan.table
+  ) {
     log(`nothing to push: ${plan.unchanged} files unchanged`);
     return result;
   }
@@ -188,9 +201,23 @@ async function writePlan(
     await wrote("table");
   }
   // Within a step the bulks may land in any order; the steps themselves stay in order.
-  // A file's detail record and its record form one unit: recording the file after its bulk lands
-  // then also says its detail landed, even while other bulks fail.
+  // Packs before records: when a record lands, its Metalink data is there (where KV's order holds).
   let done = 0;
+  await eachBulk(
+    bulksOf(plan.packPut, (p): KvEntry[] => [{ key: p.key, value: p.value() }], kvBytes, limits.kvEntries, limits.kvBytes),
+    limits.parallel,
+    async (b, i) => {
+      await store.kvPut(b.encoded);
+      await wrote(`packs-put:${i}`);
+      recordEach(
+        db,
+        "INSERT INTO pushed_packs (id, digest) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET digest = excluded.digest",
+        b.items.map((p) => [p.id, p.digest]),
+      );
+      log(`KV: detail packs ${(done += b.items.length)} of ${plan.packPut.length}`);
+    },
+  );
+  done = 0;
   await eachBulk(
     bulksOf(perFile(plan.kvPut), (f) => f.map((p): KvEntry => ({ key: p.key, value: p.value() })), kvBytes, limits.kvEntries, limits.kvBytes),
     limits.parallel,
@@ -199,7 +226,7 @@ async function writePlan(
       await wrote(`kv-put:${i}`);
       recordEach(
         db,
-        "INSERT INTO pushed_files (path, digest) VALUES (?, ?) ON CONFLICT(path) DO UPDATE SET digest = excluded.digest",
+        "INSERT INTO pushed_files (path, digest, legacy_detail) VALUES (?, ?, 0) ON CONFLICT(path) DO UPDATE SET digest = excluded.digest",
         b.items
           .flat()
           .filter((p) => p.main)
@@ -264,6 +291,34 @@ async function writePlan(
           .filter((p) => p.main)
           .map((p) => [p.path]),
       );
+      recordEach(
+        db,
+        "UPDATE pushed_files SET legacy_detail = 0 WHERE path = ?",
+        b.items
+          .flat()
+          .filter((p) => !p.main)
+          .map((p) => [p.path]),
+      );
+    },
+  );
+  await eachBulk(
+    bulksOf(
+      plan.packDelete,
+      (p) => [p.key],
+      (k) => k.length + 3,
+      limits.kvEntries,
+      limits.kvBytes,
+    ),
+    limits.parallel,
+    async (b, i) => {
+      log(`KV: deleting ${b.items.length} detail packs of directories with no details left`);
+      await store.kvDelete(b.encoded);
+      await wrote(`packs-delete:${i}`);
+      recordEach(
+        db,
+        "DELETE FROM pushed_packs WHERE id = ?",
+        b.items.map((p) => [p.id]),
+      );
     },
   );
   if (plan.transitionTable && plan.table) {
@@ -309,6 +364,15 @@ async function writePlanFiles(plan: PushPlan, dir: string, kvMax = 10_000) {
   await writeBulks(dir, "d1", plan.d1, renderStatement, SQL_LINES, 5_000, MiB16);
   await writeBulks(
     dir,
+    "kv-packs",
+    plan.packPut,
+    (p) => JSON.stringify({ key: p.key, value: Buffer.from(p.value()).toString("base64"), base64: true }),
+    JSON_ARRAY,
+    kvMax,
+    MiB16,
+  );
+  await writeBulks(
+    dir,
     "kv-put",
     plan.kvPut,
     (p) => JSON.stringify({ key: p.key, value: Buffer.from(p.value()).toString("base64"), base64: true }),
@@ -319,4 +383,5 @@ async function writePlanFiles(plan: PushPlan, dir: string, kvMax = 10_000) {
   await writeBulks(dir, "kv-delete", plan.kvDelete, (p) => JSON.stringify(p.key), JSON_ARRAY, kvMax, MiB16);
   await writeBulks(dir, "kv-dirs", plan.dirPut, (d) => JSON.stringify({ key: d.key, value: d.value }), JSON_ARRAY, kvMax, MiB16);
   await writeBulks(dir, "kv-dirs-delete", plan.dirDelete, (d) => JSON.stringify(d.key), JSON_ARRAY, kvMax, MiB16);
+  await writeBulks(dir, "kv-packs-delete", plan.packDelete, (p) => JSON.stringify(p.key), JSON_ARRAY, kvMax, MiB16);
 }

@@ -40,9 +40,11 @@ export async function rebuildPushState(db: StateDb, target: Target): Promise<{ f
   const mirrors: Mirror[] = mirrorRows.map((r) => mirrorFromRow(camel(r)));
   const table = { format: 1 as const, policy: policyWithDefaults(JSON.parse(meta.get("policy") ?? "{}")), mirrors };
   transaction(db, () => {
-    // Listings are not read back: the next push rewrites them once (one small record per directory).
-    db.exec("DELETE FROM pushed_files; DELETE FROM pushed_meta; DELETE FROM pushed_dirs;");
-    const st = db.prepare("INSERT INTO pushed_files (path, digest) VALUES (?, ?)");
+    // Listings and detail packs are not read back: the next push rewrites them once (a value or
+    // two per directory). Whether a file's own detail key from before packs is still in KV is not
+    // known either: each is deleted when its file changes or goes (a delete of a missing key is harmless).
+    db.exec("DELETE FROM pushed_files; DELETE FROM pushed_meta; DELETE FROM pushed_dirs; DELETE FROM pushed_packs;");
+    const st = db.prepare("INSERT INTO pushed_files (path, digest, legacy_detail) VALUES (?, ?, 1)");
     for (const f of files) {
       const indexed: IndexedFile = {
         path: f.path,

@@ -49,7 +49,12 @@ CREATE TABLE IF NOT EXISTS mirror_identity (
 );
 CREATE TABLE IF NOT EXISTS pushed_files (
   path TEXT PRIMARY KEY,
-  digest TEXT NOT NULL             -- of the KV record and the D1 row as pushed
+  digest TEXT NOT NULL,            -- of the KV record and the D1 row as pushed
+  legacy_detail INTEGER NOT NULL DEFAULT 0  -- 1: pushed before detail packs, its own detail key may still be in KV
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS pushed_packs (
+  id TEXT PRIMARY KEY,             -- directory and shard (push/detail-packs.ts packId)
+  digest TEXT NOT NULL             -- of what its records say, as pushed
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS pushed_dirs (
   dir TEXT PRIMARY KEY,
@@ -68,7 +73,15 @@ export function openState(file: string): StateDb {
   const db = new DatabaseSync(file);
   db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
   db.exec(SCHEMA);
+  upgrade(db);
   return db;
+}
+
+/** Columns added since a state file was created: each state file is brought up to the schema above. */
+function upgrade(db: StateDb): void {
+  const columns = new Set((db.prepare("PRAGMA table_info(pushed_files)").all() as { name: string }[]).map((c) => c.name));
+  // Every file pushed so far was pushed with its own detail key.
+  if (!columns.has("legacy_detail")) db.exec("ALTER TABLE pushed_files ADD COLUMN legacy_detail INTEGER NOT NULL DEFAULT 1");
 }
 
 /** Runs fn in one transaction: a scan's result lands whole or not at all. */

@@ -139,9 +139,15 @@ export function fileKey(path: string): Promise<string> {
   return recordKey("f", path);
 }
 
-/** Key of the detail record (SHA-512, piece hashes) of a path. */
+/** Key of the detail record (SHA-512, piece hashes) of a path, as pushes before detail packs wrote it. */
 export function detailKey(path: string): Promise<string> {
   return recordKey("d", path);
+}
+
+/** The KV key of a directory's detail pack shard (detail-pack.ts); `dir` as for listings. */
+export async function packKey(dir: string, shard = 0): Promise<string> {
+  const key = await recordKey("p", dir);
+  return shard === 0 ? key : `${key}:${shard}`;
 }
 
 /** Key of a directory's listing; `dir` is "" for the root or ends in "/". */
@@ -151,7 +157,7 @@ export async function listingKey(dir: string, page = 1): Promise<string> {
   return page <= 1 ? key : `${key}:${page}`;
 }
 
-async function recordKey(kind: "f" | "d" | "l", path: string): Promise<string> {
+async function recordKey(kind: "f" | "d" | "l" | "p", path: string): Promise<string> {
   const key = `${kind}:${path}`;
   if (key.length * 3 <= 512 || new TextEncoder().encode(key).length <= 512) return key;
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(path));

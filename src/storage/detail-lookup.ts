@@ -2,7 +2,8 @@ import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { type DetailRecord, decodeDetailRecord, matchesVersion } from "../core/detail-record.js";
 import type { FileRecord } from "../core/file-record.js";
-import { detailKey } from "../core/file-record.js";
+import { detailKey, packKey } from "../core/file-record.js";
+import { findInPack, packShardOf, readPackHeader } from "../core/detail-pack.js";
 import { filePieces, files } from "../db/schema.js";
 import { toBytes } from "../db/rows.js";
 import type { Env } from "../env.js";
@@ -10,21 +11,24 @@ import { D1_DEADLINE_MS, KV_DEADLINE_MS, withDeadline } from "./deadline.js";
 import { logOnce } from "./log-once.js";
 
 /**
- * SHA-512 and piece hashes of the version `file` describes, for Metalinks and .sha512: KV, then
- * D1 (on a KV failure, a detail of another version, or a miss while `d1OnMiss`: a push
- * propagating); null when neither holds that version's. The detail is a second key, so KV may hand back one
- * from another push: it is used only when it names the same version (size and SHA-256), and D1,
- * which may already hold a newer version than the record, is held to the same rule.
+ * SHA-512 and piece hashes of the version `file` describes, for Metalinks and .sha512: from the
+ * detail pack of the file's directory in KV (one read, two for a directory split in shards), then
+ * D1 (on a KV failure, a detail of another version, packs of two pushes, or a miss while
+ * `d1OnMiss`: a push propagating); null when neither holds that version's. The pack is another
+ * key than the record, so KV may hand back one from another push: a detail is used only when it
+ * names the same version (size and SHA-256), and D1, which may already hold a newer version than
+ * the record, is held to the same rule. A directory without a pack is looked up under the file's
+ * own detail key, as pushes before packs wrote it.
  */
 export async function lookupDetail(env: Env, path: string, file: FileRecord, opts: { d1OnMiss: boolean } = { d1OnMiss: true }): Promise<DetailRecord | null> {
   try {
-    const buf = await withDeadline(env.INDEX.get(await detailKey(path), "arrayBuffer"), KV_DEADLINE_MS, "KV detail read");
-    if (buf) {
-      const d = decodeDetailRecord(new Uint8Array(buf));
+    const found = await fromKv(env, path);
+    if (found.kind === "record") {
+      const d = decodeDetailRecord(found.record);
       if (matchesVersion(d, file)) return d;
       // Another version's (a push still propagating): D1 may hold this one's; if not, nothing.
-    } else if (!opts.d1OnMiss) {
-      // The push writes a detail with every record; none in KV outside a push means the file has none.
+    } else if (found.kind === "none" && !opts.d1OnMiss) {
+      // The push packs a detail with every file that has one; none in KV outside a push means the file has none.
       return null;
     }
   } catch (err) {
@@ -57,4 +61,28 @@ export async function lookupDetail(env: Env, path: string, file: FileRecord, opt
     logOnce("D1 detail read failed", err);
     return null;
   }
+}
+
+type KvDetail = { kind: "record"; record: Uint8Array } | { kind: "none" } | { kind: "inconsistent" };
+
+const kvRead = async (env: Env, key: string) => {
+  const buf = await withDeadline(env.INDEX.get(key, "arrayBuffer"), KV_DEADLINE_MS, "KV detail read");
+  return buf ? new Uint8Array(buf) : null;
+};
+
+async function fromKv(env: Env, path: string): Promise<KvDetail> {
+  const slash = path.lastIndexOf("/");
+  const [dir, name] = [path.slice(0, slash + 1), path.slice(slash + 1)];
+  const head = await kvRead(env, await packKey(dir));
+  if (!head) {
+    const own = await kvRead(env, await detailKey(path));
+    return own ? { kind: "record", record: own } : { kind: "none" };
+  }
+  const { shards } = readPackHeader(head);
+  const shard = packShardOf(name, shards);
+  const pack = shard === 0 ? head : await kvRead(env, await packKey(dir, shard));
+  // A shard missing, or written by a push that split the directory otherwise: packs of two pushes.
+  if (!pack || readPackHeader(pack).shards !== shards) return { kind: "inconsistent" };
+  const record = findInPack(pack, name);
+  return record ? { kind: "record", record } : { kind: "none" };
 }

@@ -90,7 +90,8 @@ export function loadTableText(bytes: Uint8Array, last: TextState | undefined): T
         }
       }
       const j = moved.get(line.length)?.find((k) => last.lines[k] === line);
-      if (j !== undefined) seen = last.chunks[j - 2];
+      // A line that lost mirrors is read again where it is now: its reasons name the line.
+      if (j !== undefined && last.chunks[j - 2]!.dropped.length === 0) seen = last.chunks[j - 2];
     }
     let chunk: Chunk;
     if (seen) chunk = samePolicy ? seen : { ...seen, compiled: seen.mirrors.map((m) => compileMirror(m, ctx)) };

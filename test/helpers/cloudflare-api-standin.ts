@@ -15,8 +15,10 @@ export type Endpoint = "kv-put" | "kv-delete" | "d1-query";
 export interface Fault {
   /** 500 from the server (the client retries), or a 200 that names keys as not written. */
   kind: "http-500" | "unsuccessful-keys";
-  /** How many requests of the endpoint get it, from the next one on. */
+  /** How many requests of the endpoint get it, from the next one on (after `skip`). */
   times: number;
+  /** How many requests of the endpoint pass first, unharmed. */
+  skip?: number;
 }
 
 export interface StandIn {
@@ -76,7 +78,8 @@ export async function startCloudflareStandIn(o: StandInOptions): Promise<StandIn
     try {
       standIn.requests.push({ endpoint, entries: Array.isArray(body) ? body.length : (body.batch?.length ?? 1), at: Date.now() });
       const f = faults.get(endpoint);
-      const injected = f && f.times > 0 ? (f.times--, f.kind) : null;
+      const skipped = f?.skip ? (f.skip--, true) : false;
+      const injected = f && !skipped && f.times > 0 ? (f.times--, f.kind) : null;
       if (injected === "http-500") return fail(res, 500, 10001, "stand-in: injected internal error");
       const partial = injected === "unsuccessful-keys";
       if (endpoint === "kv-put") {

@@ -5,12 +5,16 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_POLICY } from "../../src/core/policy.js";
-import type { DesiredIndex } from "../../scripts/push/index-build.js";
+import type { DesiredIndex, IndexedFile } from "../../scripts/push/index-build.js";
 import { buildPlan, EmptyIndexGuard } from "../../scripts/push/plan.js";
 import { JSON_ARRAY, writeBulks } from "../../scripts/push/bulks.js";
 import { bytesToHex, hexToBase64, hexToBytes } from "../../src/core/bytes.js";
 import { lit } from "../../src/db/sql-literal.js";
 import { openState } from "../../scripts/state/db.js";
+import { DatabaseSync } from "node:sqlite";
+import { findInPack, packShardOf, readPackHeader } from "../../src/core/detail-pack.js";
+import { decodeDetailRecord } from "../../src/core/detail-record.js";
+import { detailKey, fileKey, packKey } from "../../src/core/file-record.js";
 
 const file = (path: string, mirrors: number[]) => ({
   path,
@@ -172,5 +176,91 @@ describe("what a push costs", () => {
     expect(over).toHaveLength(3);
     expect(over[1]).toMatch(/^warning: 20001 KV writes is more than Workers Free allows in a day \(1,000\).*run it again the next day, it resumes/);
     expect(over[2]).toMatch(/^warning: 1001 KV deletes/);
+  });
+});
+
+describe("detail packs in the push plan", () => {
+  const hashed = (path: string, mirrors: number[], content = 1, pieces = false) => ({
+    path,
+    record: { size: 10_000, mtime: 1_790_000_000, changed: 1_790_000_000, sha256: content.toString(16).padStart(64, "0"), mirrors },
+    sha512: content.toString(16).padStart(128, "0"),
+    pieceSize: pieces ? 16 : null,
+  });
+  const desired = (files: IndexedFile[]): DesiredIndex => ({ table: { format: 1, policy: DEFAULT_POLICY, mirrors: [] }, files });
+  // As the push records what landed.
+  const record = (state: ReturnType<typeof openState>, plan: Awaited<ReturnType<typeof buildPlan>>) => {
+    for (const p of plan.kvPut) state.prepare("INSERT OR REPLACE INTO pushed_files (path, digest, legacy_detail) VALUES (?, ?, 0)").run(p.path, p.digest);
+    for (const d of plan.kvDelete.filter((x) => x.main)) state.prepare("DELETE FROM pushed_files WHERE path = ?").run(d.path);
+    for (const p of plan.packPut) state.prepare("INSERT OR REPLACE INTO pushed_packs (id, digest) VALUES (?, ?)").run(p.id, p.digest);
+    for (const p of plan.packDelete) state.prepare("DELETE FROM pushed_packs WHERE id = ?").run(p.id);
+  };
+
+  it("one pack per directory, rewritten when a file's content changes or a file goes, not when only its holders do", async () => {
+    const state = openState(":memory:");
+    const tree = [hashed("a/1.iso", [1]), hashed("a/2.iso", [1], 2), hashed("b/3.iso", [1], 3), file("c/nohash.iso", [1])];
+    const first = await buildPlan(state, desired(tree), { generation: "g" });
+    expect(first.kvPut).toHaveLength(4);
+    expect(first.packPut.map((p) => p.key)).toEqual([await packKey("a/"), await packKey("b/")]);
+    const a = first.packPut[0]!.value();
+    expect(decodeDetailRecord(findInPack(a, "2.iso")!)).toMatchObject({ version: { sha256: "2".padStart(64, "0") }, sha512: "2".padStart(128, "0") });
+    expect(findInPack(a, "3.iso")).toBeNull();
+    record(state, first);
+
+    const synced: IndexedFile[] = tree.map((f) => ({ ...f, record: { ...f.record, mirrors: [1, 2] } }));
+    const holders = await buildPlan(state, desired(synced), { generation: "g" });
+    expect([holders.kvPut.length, holders.packPut.length]).toEqual([4, 0]);
+    record(state, holders);
+
+    const changed = await buildPlan(state, desired([hashed("a/1.iso", [1, 2], 9), synced[1]!, synced[2]!, synced[3]!]), { generation: "g" });
+    expect([changed.kvPut.map((p) => p.path), changed.packPut.map((p) => p.id)]).toEqual([["a/1.iso"], ["a/#0"]]);
+    record(state, changed);
+
+    const gone = await buildPlan(state, desired([hashed("a/1.iso", [1, 2], 9), synced[3]!]), { generation: "g", maxDeleteFraction: 1 });
+    expect([gone.packPut.map((p) => p.id), gone.packDelete.map((p) => p.key)]).toEqual([["a/#0"], [await packKey("b/")]]);
+    // Files pushed with packs have no detail key of their own to delete.
+    expect(gone.kvDelete.map((d) => d.key)).toEqual([await fileKey("a/2.iso"), await fileKey("b/3.iso")]);
+  });
+
+  it("a directory over the pack size is split in shards, each file in the shard its name picks", async () => {
+    const state = openState(":memory:");
+    // 20 files of 10,000 bytes in 16-byte pieces: 625 pieces, ~20 KB of hashes each, ~400 KB in all.
+    const tree = Array.from({ length: 20 }, (_, i) => hashed(`big/f${i}.iso`, [1], i + 1, true));
+    const plan = await buildPlan(state, desired(tree), { generation: "g" });
+    const shards = plan.packPut.length;
+    expect(shards).toBeGreaterThanOrEqual(3);
+    expect(plan.packPut.map((p) => p.key)).toEqual(await Promise.all(Array.from({ length: shards }, (_, k) => packKey("big/", k))));
+    for (const [k, p] of plan.packPut.entries()) {
+      const v = p.value();
+      expect(readPackHeader(v)).toMatchObject({ shards, shard: k });
+      for (const f of tree) expect(findInPack(v, f.path.slice(4)) !== null, f.path).toBe(packShardOf(f.path.slice(4), shards) === k);
+    }
+  });
+
+  it("a state from before packs: its files keep their own detail key until they change or go, and every directory gets its pack", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "mirrorhop-state-"));
+    try {
+      const file0 = path.join(dir, "state.sqlite");
+      const old = new DatabaseSync(file0);
+      old.exec("CREATE TABLE pushed_files (path TEXT PRIMARY KEY, digest TEXT NOT NULL) WITHOUT ROWID");
+      old.close();
+      const state = openState(file0);
+      const tree = [hashed("a/1.iso", [1]), hashed("a/2.iso", [1], 2), hashed("b/3.iso", [1], 3)];
+      // Pushed before, by the version without packs.
+      const first = await buildPlan(openState(":memory:"), desired(tree), { generation: "g" });
+      for (const p of first.kvPut) state.prepare("INSERT INTO pushed_files (path, digest) VALUES (?, ?)").run(p.path, p.digest);
+      expect(state.prepare("SELECT DISTINCT legacy_detail AS l FROM pushed_files").all()).toEqual([{ l: 1 }]);
+
+      const plan = await buildPlan(state, desired([tree[0]!, hashed("a/2.iso", [1], 7)]), { generation: "g", maxDeleteFraction: 1 });
+      expect(plan.kvPut.map((p) => p.path)).toEqual(["a/2.iso"]);
+      expect(plan.packPut.map((p) => p.id)).toEqual(["a/#0"]);
+      expect(plan.kvDelete).toEqual([
+        { path: "a/2.iso", key: await detailKey("a/2.iso"), main: false },
+        { path: "b/3.iso", key: await detailKey("b/3.iso"), main: false },
+        { path: "b/3.iso", key: await fileKey("b/3.iso"), main: true },
+      ]);
+      state.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -161,12 +161,13 @@ describe("a push interrupted anywhere and re-run", () => {
     const interruptAt: PushStep[] = [
       "table:transition",
       "d1:0",
+      "packs-put:0",
       "kv-put:0",
       "kv-put:1",
       "dirs-put:0",
       "dirs-delete:0",
       "kv-delete:0",
-      "kv-delete:1",
+      "packs-delete:0",
       "table:final",
     ];
     const seen: { steps: PushStep[]; answers: Record<string, string> }[] = [];
@@ -208,13 +209,14 @@ describe("a push interrupted anywhere and re-run", () => {
     // The same state pushed once into an empty store: what the re-runs must have produced.
     db.exec(`VACUUM INTO '${path.join(tmp, "clean-copy.sqlite")}'`);
     const copy = openState(path.join(tmp, "clean-copy.sqlite"));
-    copy.exec("DELETE FROM pushed_files; DELETE FROM pushed_dirs; DELETE FROM pushed_meta;");
+    copy.exec("DELETE FROM pushed_files; DELETE FROM pushed_dirs; DELETE FROM pushed_packs; DELETE FROM pushed_meta;");
     await push(copy, after, target("clean"));
     expect(await d1Dump(target("interrupted"))).toEqual(await d1Dump(target("clean")));
     expect(await kvKeys(target("interrupted"))).toEqual(await kvKeys(target("clean")));
     const state = (d: StateDb) => ({
       files: d.prepare("SELECT path, digest FROM pushed_files ORDER BY path").all(),
       dirs: d.prepare("SELECT dir, digest FROM pushed_dirs ORDER BY dir").all(),
+      packs: d.prepare("SELECT id, digest FROM pushed_packs ORDER BY id").all(),
     });
     expect(state(db)).toEqual(state(copy));
     const again = await push(db, after, target("interrupted"));

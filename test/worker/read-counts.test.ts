@@ -17,8 +17,8 @@ import { file, mirror, table } from "../helpers/fixtures.js";
 import { seed } from "./seed.js";
 
 const app = createApp();
-/** KV keys by their first letter (file-record.ts): a file's record, its detail record, a listing. */
-const KINDS: Record<string, string> = { f: "record", d: "detail", l: "listing" };
+/** KV keys by their first letter (file-record.ts): a file's record, its directory's detail pack, a listing, a per-file detail record (before packs). */
+const KINDS: Record<string, string> = { f: "record", p: "pack", l: "listing", d: "detail" };
 const mirrors = [mirror({ id: 1, name: "de1", country: "DE", continent: "EU" })];
 
 /** A fresh isolate's view of the real bindings (its caches are keyed by the binding), counting what it reads. */
@@ -68,7 +68,7 @@ async function pushedAt(ms: number, policy = {}) {
 
 describe("reads per answer with KV healthy", () => {
   beforeEach(async () => {
-    await seed(table(mirrors), { "releases/a.iso": file([1]) });
+    await seed(table(mirrors), { "releases/a.iso": file([1]), "old/b.iso": file([1]) }, { details: { "releases/a.iso": { sha512: "44".repeat(64) } } });
     // Only in D1, as a file of a push whose KV writes have not arrived here yet.
     await env.DB.prepare("INSERT INTO files (path, size, mtime, changed_at, mirrors, sha256) VALUES ('releases/new.iso', 5, 1762000000, 1762000000, X'02', ?)")
       .bind("ab".repeat(32))
@@ -82,8 +82,11 @@ describe("reads per answer with KV healthy", () => {
     expect(await readsOf("releases/a.iso")).toEqual({ status: 302, kv: [], d1: 0 });
     // A derived path is first a file of its own (an origin may publish a.iso.sha256); the base record is cached.
     expect(await readsOf("releases/a.iso.sha256")).toEqual({ status: 200, kv: ["record"], d1: 0 });
-    // A Metalink needs the SHA-512 and pieces too.
-    expect(await readsOf("releases/a.iso.meta4")).toEqual({ status: 200, kv: ["record", "detail"], d1: 0 });
+    // A Metalink needs the SHA-512 and pieces too: the directory's detail pack.
+    expect(await readsOf("releases/a.iso.meta4")).toEqual({ status: 200, kv: ["record", "pack"], d1: 0 });
+    // A directory without a pack (pushed before packs, or no file with hashes): the file's own detail key too.
+    // (A derived path is first looked up as a file of its own, and old/b.iso was not read before.)
+    expect(await readsOf("old/b.iso.meta4")).toEqual({ status: 200, kv: ["record", "record", "pack", "detail"], d1: 0 });
     // An unknown path goes to the origin, after asking whether it is a directory; its derived documents are 404s.
     const unknown = { "nope/x.iso": [302, ["record", "listing"]], "nope/x.iso.meta4": [404, ["record"]], "nope/x.iso.mirrorlist": [404, ["record"]] } as const;
     for (const [path, [status, kv]] of Object.entries(unknown)) {
