@@ -15,7 +15,7 @@ import path from "node:path";
 import { demoConfig, type DemoMirrorRun } from "./demo/config.js";
 import { DEMO_FILES, DEMO_MIRRORS, DEMO_RSYNC_MIRROR, TRACE_FILE, traceNow, writeMirror, writeTree } from "./demo/tree.js";
 import { ROOT } from "./lib/local-edge.js";
-import { wranglerBin } from "./lib/wrangler-bin.js";
+import { wranglerDev } from "./lib/wrangler-bin.js";
 import { loadConfig } from "./config/load.js";
 import { mirrorOf } from "./config/schema.js";
 import { seedDemoRollout } from "./demo/rollout.js";
@@ -104,28 +104,8 @@ await cli("push", "--local", "--persist-to", persistTo);
 }
 await cli("probe", "--local", "--persist-to", persistTo, "--no-families");
 
-worker = spawn(
-  process.execPath,
-  [
-    wranglerBin(),
-    "dev",
-    "--ip",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    "--local-upstream",
-    `127.0.0.1:${port}`,
-    "--persist-to",
-    persistTo,
-    "--var",
-    `ORIGIN_URL:${origin.url}`,
-    "--var",
-    "DEBUG_HEADERS:true",
-    "--test-scheduled",
-    "--show-interactive-dev-session=false",
-  ],
-  { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" } },
-);
+const dev = wranglerDev(port, persistTo, { ORIGIN_URL: origin.url, DEBUG_HEADERS: "true" }, ["--test-scheduled"]);
+worker = spawn(process.execPath, dev.args, { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"], env: dev.env });
 worker.on("exit", (code) => {
   if (!stopping) {
     console.error(`wrangler dev exited (${code})`);

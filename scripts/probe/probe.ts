@@ -9,7 +9,7 @@ import { mapPool } from "../../src/core/pool.js";
 import { encodeHealthDoc, HEALTH_KEY, writtenDocRecord } from "../../src/health/health-doc.js";
 import { roundWrites } from "../../src/health/health-sql.js";
 import { probeTrace } from "../../src/health/probe.js";
-import { applyProbeRound, probeTargets, traceUrl } from "../../src/health/round.js";
+import { probeTargets, settleRound, traceUrl } from "../../src/health/round.js";
 import { HEALTH_ROWS_SQL, type MirrorHealthRow, ROUND_META_SQL, roundInputsOf, STATUS_ROWS_SQL, type StatusRow } from "../../src/health/state-rows.js";
 import { type Config, mirrorOf } from "../config/schema.js";
 import { batchInBulks, withStore } from "../store/store.js";
@@ -56,14 +56,7 @@ export async function probeFromNode(config: Config, target: Target, opts: ProbeO
   if (!originProbe.ok) log(`origin trace unreadable (${originProbe.error}); lag uses the last known origin trace`);
   const probes = await mapPool(targets, 16, (t) => probeTrace(nodeFetchText(t.family, lookupAll), t.url, timeout, Date.now, t.bases));
   const now = Math.floor(Date.now() / 1000);
-  const originTrace = originProbe.ok ? originProbe.traceAt : prev.originTrace;
-  const { next, history } = applyProbeRound(
-    table,
-    prev,
-    targets.map((target, i) => ({ target, probe: probes[i]! })),
-    originTrace,
-    now,
-  );
+  const { next, history, originTrace } = settleRound(table, prev, targets, probes, originProbe, now);
 
   const names = new Map(table.mirrors.map((m) => [m.id, m.name]));
   const lines: ProbeLine[] = targets.map((t, i) => ({

@@ -200,126 +200,67 @@ async function writePlan(
     await store.kvPut(tableEntry(plan.table));
     await wrote("table");
   }
-  // Within a step the bulks may land in any order; the steps themselves stay in order.
+  // Within a step the bulks may land in any order; the steps themselves stay in order. After each
+  // bulk lands, the state records it: a re-run plans only the rest.
+  const put = (e: KvEntry[] | string[]) => store.kvPut(e as KvEntry[]);
+  const del = (e: KvEntry[] | string[]) => store.kvDelete(e as string[]);
+  const step = kvStep(db, limits, wrote);
   // Packs before records: when a record lands, its Metalink data is there (where KV's order holds).
-  let done = 0;
-  await eachBulk(
-    bulksOf(plan.packPut, (p): KvEntry[] => [{ key: p.key, value: p.value() }], kvBytes, limits.kvEntries, limits.kvBytes),
-    limits.parallel,
-    async (b, i) => {
-      await store.kvPut(b.encoded);
-      await wrote(`packs-put:${i}`);
-      recordEach(
-        db,
-        "INSERT INTO pushed_packs (id, digest) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET digest = excluded.digest",
-        b.items.map((p) => [p.id, p.digest]),
-      );
-      log(`KV: detail packs ${(done += b.items.length)} of ${plan.packPut.length}`);
-    },
+  await step(
+    "packs-put",
+    plan.packPut,
+    (p) => [{ key: p.key, value: p.value() }],
+    put,
+    [["INSERT INTO pushed_packs (id, digest) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET digest = excluded.digest", (p) => [[p.id, p.digest]]]],
+    (n) => log(`KV: detail packs ${n} of ${plan.packPut.length}`),
   );
-  done = 0;
-  await eachBulk(
-    bulksOf(perFile(plan.kvPut), (f) => f.map((p): KvEntry => ({ key: p.key, value: p.value() })), kvBytes, limits.kvEntries, limits.kvBytes),
-    limits.parallel,
-    async (b, i) => {
-      await store.kvPut(b.encoded);
-      await wrote(`kv-put:${i}`);
-      recordEach(
-        db,
+  await step(
+    "kv-put",
+    perFile(plan.kvPut),
+    (f) => f.map((p): KvEntry => ({ key: p.key, value: p.value() })),
+    put,
+    [
+      [
         "INSERT INTO pushed_files (path, digest, legacy_detail) VALUES (?, ?, 0) ON CONFLICT(path) DO UPDATE SET digest = excluded.digest",
-        b.items
-          .flat()
-          .filter((p) => p.main)
-          .map((p) => [p.path, p.digest]),
-      );
-      log(`KV: records ${(done += b.encoded.length)} of ${plan.kvPut.length}`);
-    },
+        (f) => f.filter((p) => p.main).map((p) => [p.path, p.digest]),
+      ],
+    ],
+    (n) => log(`KV: records ${n} of ${plan.kvPut.length}`),
   );
-  done = 0;
-  await eachBulk(
-    bulksOf(plan.dirPut, (d): KvEntry[] => [{ key: d.key, value: d.value }], kvBytes, limits.kvEntries, limits.kvBytes),
-    limits.parallel,
-    async (b, i) => {
-      await store.kvPut(b.encoded);
-      await wrote(`dirs-put:${i}`);
-      recordEach(
-        db,
-        "INSERT INTO pushed_dirs (dir, digest) VALUES (?, ?) ON CONFLICT(dir) DO UPDATE SET digest = excluded.digest",
-        b.items.map((d) => [d.dir, d.digest]),
-      );
-      log(`KV: directory listings ${(done += b.items.length)} of ${plan.dirPut.length}`);
-    },
+  await step(
+    "dirs-put",
+    plan.dirPut,
+    (d) => [{ key: d.key, value: d.value }],
+    put,
+    [["INSERT INTO pushed_dirs (dir, digest) VALUES (?, ?) ON CONFLICT(dir) DO UPDATE SET digest = excluded.digest", (d) => [[d.dir, d.digest]]]],
+    (n) => log(`KV: directory listings ${n} of ${plan.dirPut.length}`),
   );
-  await eachBulk(
-    bulksOf(
-      plan.dirDelete,
-      (d) => [d.key],
-      (k) => k.length + 3,
-      limits.kvEntries,
-      limits.kvBytes,
-    ),
-    limits.parallel,
-    async (b, i) => {
-      log(`KV: deleting ${b.items.length} listings of directories that are gone`);
-      await store.kvDelete(b.encoded);
-      await wrote(`dirs-delete:${i}`);
-      recordEach(
-        db,
-        "DELETE FROM pushed_dirs WHERE dir = ?",
-        b.items.map((d) => [d.dir]),
-      );
-    },
+  await step(
+    "dirs-delete",
+    plan.dirDelete,
+    (d) => [d.key],
+    del,
+    [["DELETE FROM pushed_dirs WHERE dir = ?", (d) => [[d.dir]]]],
+    (n) => log(`KV: listings of directories that are gone deleted: ${n}`),
   );
-  await eachBulk(
-    bulksOf(
-      perFile(plan.kvDelete),
-      (f) => f.map((d) => d.key),
-      (k) => k.length + 3,
-      limits.kvEntries,
-      limits.kvBytes,
-    ),
-    limits.parallel,
-    async (b, i) => {
-      log(`KV: deleting ${b.encoded.length} records of files that are gone`);
-      await store.kvDelete(b.encoded);
-      await wrote(`kv-delete:${i}`);
-      recordEach(
-        db,
-        "DELETE FROM pushed_files WHERE path = ?",
-        b.items
-          .flat()
-          .filter((p) => p.main)
-          .map((p) => [p.path]),
-      );
-      recordEach(
-        db,
-        "UPDATE pushed_files SET legacy_detail = 0 WHERE path = ?",
-        b.items
-          .flat()
-          .filter((p) => !p.main)
-          .map((p) => [p.path]),
-      );
-    },
+  await step(
+    "kv-delete",
+    perFile(plan.kvDelete),
+    (f) => f.map((d) => d.key),
+    del,
+    [
+      ["DELETE FROM pushed_files WHERE path = ?", (f) => f.filter((p) => p.main).map((p) => [p.path])],
+      ["UPDATE pushed_files SET legacy_detail = 0 WHERE path = ?", (f) => f.filter((p) => !p.main).map((p) => [p.path])],
+    ],
+    (n) => log(`KV: records of files that are gone deleted: ${n}`),
   );
-  await eachBulk(
-    bulksOf(
-      plan.packDelete,
-      (p) => [p.key],
-      (k) => k.length + 3,
-      limits.kvEntries,
-      limits.kvBytes,
-    ),
-    limits.parallel,
-    async (b, i) => {
-      log(`KV: deleting ${b.items.length} detail packs of directories with no details left`);
-      await store.kvDelete(b.encoded);
-      await wrote(`packs-delete:${i}`);
-      recordEach(
-        db,
-        "DELETE FROM pushed_packs WHERE id = ?",
-        b.items.map((p) => [p.id]),
-      );
-    },
+  await step(
+    "packs-delete",
+    plan.packDelete,
+    (p) => [p.key],
+    del,
+    [["DELETE FROM pushed_packs WHERE id = ?", (p) => [[p.id]]]],
+    (n) => log(`KV: detail packs of directories with no details left deleted: ${n}`),
   );
   if (plan.transitionTable && plan.table) {
     log("KV: final mirror table");
@@ -345,6 +286,35 @@ function* perFile<T extends { path: string }>(items: T[]): Generator<T[]> {
     group.push(it);
   }
   if (group.length) yield group;
+}
+
+/** What one landed item records: a statement, and its rows for the item. */
+type Recording<T> = [sql: string, rows: (item: T) => string[][]];
+
+/**
+ * One KV step of the write order: the items in bulks within the store's limits, `parallel` at a
+ * time; after each bulk lands, `wrote` (the tests' interruption point), then the state's record.
+ */
+function kvStep(db: StateDb, limits: StoreLimits, wrote: (s: PushStep) => void | Promise<void>) {
+  return async <T, E extends KvEntry | string>(
+    name: "packs-put" | "kv-put" | "dirs-put" | "dirs-delete" | "kv-delete" | "packs-delete",
+    items: Iterable<T>,
+    encode: (item: T) => E[],
+    send: (encoded: E[]) => Promise<unknown>,
+    recordings: Recording<T>[],
+    progress: (landed: number) => void,
+  ): Promise<void> => {
+    let landed = 0;
+    const size = (e: E) => (typeof e === "string" ? e.length + 3 : kvBytes(e));
+    await eachBulk(bulksOf(items, encode, size, limits.kvEntries, limits.kvBytes), limits.parallel, async (b, i) => {
+      await send(b.encoded);
+      await wrote(`${name}:${i}`);
+      for (const [sql, rows] of recordings) {
+        recordEach(db, sql, b.items.flatMap(rows));
+      }
+      progress((landed += b.encoded.length));
+    });
+  };
 }
 
 function recordEach(db: StateDb, sql: string, rows: string[][]): void {

@@ -48,6 +48,23 @@ export interface ProbeResult {
   probe: TraceProbe;
 }
 
+/**
+ * A finished round as both probers (the cron, `mirrorhop probe`) settle it: the origin's trace,
+ * or the last known one when it was unreadable, and each target's probe applied.
+ */
+export function settleRound(
+  table: Pick<MirrorTable, "policy" | "mirrors">,
+  prev: HealthState,
+  targets: ProbeTarget[],
+  probes: TraceProbe[],
+  origin: TraceProbe,
+  now: number,
+): { next: HealthState; history: ProbeRecord[]; originTrace: number | null } {
+  const originTrace = origin.ok ? origin.traceAt : prev.originTrace;
+  const results = targets.map((target, i) => ({ target, probe: probes[i]! }));
+  return { ...applyProbeRound(table, prev, results, originTrace, now), originTrace };
+}
+
 export function applyProbeRound(
   table: Pick<MirrorTable, "policy" | "mirrors">,
   prev: HealthState,

@@ -8,7 +8,7 @@ import type { Env } from "../env.js";
 import { mapPool } from "../core/pool.js";
 import { roundWrites } from "../health/health-sql.js";
 import { type FetchText, probeTrace } from "../health/probe.js";
-import { applyProbeRound, probeTargets, traceUrl } from "../health/round.js";
+import { probeTargets, settleRound, traceUrl } from "../health/round.js";
 import { readRoundInputs, writeHealth } from "../storage/health-store.js";
 import { getMirrorTable, invalidateMirrorTable } from "../storage/mirror-table.js";
 
@@ -60,14 +60,7 @@ export async function probeMirrors(env: Env, fetchText: FetchText = fetchTraceTe
   const all = [{ url: traceUrl(originBase, policy.traceFile), bases: [originBase] }, ...targets];
   const [origin, ...probes] = await mapPool(all, policy.concurrency, (t) => probeTrace(fetchText, t.url, policy.timeoutMs, clock, t.bases));
   const now = Math.floor(clock() / 1000);
-  const originTrace = origin!.ok ? origin!.traceAt : prev.originTrace;
-  const { next, history } = applyProbeRound(
-    table,
-    prev,
-    targets.map((target, i) => ({ target, probe: probes[i]! })),
-    originTrace,
-    now,
-  );
+  const { next, history, originTrace } = settleRound(table, prev, targets, probes, origin!, now);
   const out = await roundWrites(inputs, next, history, now, policy);
   await writeHealth(env, out.statements, out.doc);
   invalidateMirrorTable(env);

@@ -8,7 +8,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { ROOT } from "../../scripts/lib/local-edge.js";
 import { freePort } from "../../scripts/lib/rsync-daemon.js";
-import { wranglerBin } from "../../scripts/lib/wrangler-bin.js";
+import { wranglerDev } from "../../scripts/lib/wrangler-bin.js";
 
 /** Whether what answers on `url` is a mirrorhop Worker (its health route), not whatever else took the port. */
 async function isMirrorhop(url: string): Promise<boolean> {
@@ -24,26 +24,8 @@ async function isMirrorhop(url: string): Promise<boolean> {
 export async function startWranglerDev(persistTo: string, vars: Record<string, string> = {}): Promise<{ url: string; stop(): Promise<void> }> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const args = [
-      wranglerBin(),
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--local-upstream",
-      `127.0.0.1:${port}`,
-      "--persist-to",
-      persistTo,
-      "--show-interactive-dev-session=false",
-    ];
-    for (const [k, v] of Object.entries({ DEBUG_HEADERS: "true", MIRROR_TABLE_TTL_SECONDS: "0", FILE_RECORD_TTL_SECONDS: "0", ...vars }))
-      args.push("--var", `${k}:${v}`);
-    const child: ChildProcess = spawn(process.execPath, args, {
-      cwd: ROOT,
-      stdio: "ignore",
-      env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
-    });
+    const dev = wranglerDev(port, persistTo, { DEBUG_HEADERS: "true", MIRROR_TABLE_TTL_SECONDS: "0", FILE_RECORD_TTL_SECONDS: "0", ...vars });
+    const child: ChildProcess = spawn(process.execPath, dev.args, { cwd: ROOT, stdio: "ignore", env: dev.env });
     const url = `http://127.0.0.1:${port}`;
     const stop = async () => {
       if (child.exitCode === null && child.signalCode === null) {
