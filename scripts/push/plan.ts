@@ -79,16 +79,10 @@ export interface PlanOptions {
 
 export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOptions): Promise<PushPlan> {
   const pushed = new Map<string, string>();
-  // Files pushed before detail packs, whose own detail key is still in KV.
-  const legacyDetail = new Set<string>();
-  for (const r of db.prepare("SELECT path, digest, legacy_detail FROM pushed_files").iterate() as Iterable<{
-    path: string;
-    digest: string;
-    legacy_detail: number;
-  }>) {
-    pushed.set(r.path, r.digest);
-    if (r.legacy_detail) legacyDetail.add(r.path);
-  }
+  for (const r of db.prepare("SELECT path, digest FROM pushed_files").iterate() as Iterable<{ path: string; digest: string }>) pushed.set(r.path, r.digest);
+  // A file pushed before detail packs, whose own detail key is still in KV: asked only of the files that change or go.
+  const legacyQuery = db.prepare("SELECT 1 AS yes FROM pushed_files WHERE path = ? AND legacy_detail = 1");
+  const hasLegacyDetail = (p: string) => legacyQuery.get(p) !== undefined;
   const prevTable = (db.prepare("SELECT value FROM pushed_meta WHERE key = 'table'").get() as { value: string } | undefined)?.value;
   const prev: Omit<MirrorTable, "generation"> | null = prevTable ? JSON.parse(prevTable) : null;
 
@@ -143,9 +137,9 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
   // The old detail key of a file that changed is stale (its pack holds the new one); of a file that went, gone with it.
   const kvDelete = (
     await Promise.all([
-      ...changed.filter((f) => legacyDetail.has(f.path)).map(async (f) => [{ path: f.path, key: await detailKey(f.path), main: false }]),
+      ...changed.filter((f) => hasLegacyDetail(f.path)).map(async (f) => [{ path: f.path, key: await detailKey(f.path), main: false }]),
       ...gone.map(async (p) => [
-        ...(legacyDetail.has(p) ? [{ path: p, key: await detailKey(p), main: false }] : []),
+        ...(hasLegacyDetail(p) ? [{ path: p, key: await detailKey(p), main: false }] : []),
         { path: p, key: await fileKey(p), main: true },
       ]),
     ])

@@ -9,6 +9,8 @@ import { toBytes } from "../db/rows.js";
 import type { Env } from "../env.js";
 import { D1_DEADLINE_MS, KV_DEADLINE_MS, withDeadline } from "./deadline.js";
 import { logOnce } from "./log-once.js";
+import { packCacheFor } from "./pack-cache.js";
+import { DEFAULT_RECORD_TTL_MS } from "./record-cache.js";
 
 /**
  * SHA-512 and piece hashes of the version `file` describes, for Metalinks and .sha512: from the
@@ -70,17 +72,28 @@ const kvRead = async (env: Env, key: string) => {
   return buf ? new Uint8Array(buf) : null;
 };
 
+/** A pack, from this isolate's cache while it is as fresh as a cached record may be. */
+async function packRead(env: Env, key: string): Promise<Uint8Array | null> {
+  const cache = packCacheFor(env.INDEX, env.FILE_RECORD_TTL_SECONDS !== undefined ? Number(env.FILE_RECORD_TTL_SECONDS) * 1000 : DEFAULT_RECORD_TTL_MS);
+  const now = Date.now();
+  const hit = cache.get(key, now);
+  if (hit) return hit;
+  const bytes = await kvRead(env, key);
+  if (bytes) cache.set(key, bytes, now);
+  return bytes;
+}
+
 async function fromKv(env: Env, path: string): Promise<KvDetail> {
   const slash = path.lastIndexOf("/");
   const [dir, name] = [path.slice(0, slash + 1), path.slice(slash + 1)];
-  const head = await kvRead(env, await packKey(dir));
+  const head = await packRead(env, await packKey(dir));
   if (!head) {
     const own = await kvRead(env, await detailKey(path));
     return own ? { kind: "record", record: own } : { kind: "none" };
   }
   const { shards } = readPackHeader(head);
   const shard = packShardOf(name, shards);
-  const pack = shard === 0 ? head : await kvRead(env, await packKey(dir, shard));
+  const pack = shard === 0 ? head : await packRead(env, await packKey(dir, shard));
   // A shard missing, or written by a push that split the directory otherwise: packs of two pushes.
   if (!pack || readPackHeader(pack).shards !== shards) return { kind: "inconsistent" };
   const record = findInPack(pack, name);

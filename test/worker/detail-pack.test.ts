@@ -11,6 +11,7 @@ import { encodeDetailPack, findInPack, PACK_TARGET_BYTES, packDirectory, packSha
 import { encodeDetailRecord } from "../../src/core/detail-record.js";
 import { detailKey, packKey } from "../../src/core/file-record.js";
 import { file, mirror, table } from "../helpers/fixtures.js";
+import { PackCache } from "../../src/storage/pack-cache.js";
 import { seed } from "./seed.js";
 
 const nameArb = fc.oneof(fc.stringMatching(/^[a-z0-9._-]{1,20}$/), fc.string({ unit: "grapheme", minLength: 1, maxLength: 8 }));
@@ -89,5 +90,27 @@ describe("the edge reads details from packs", () => {
     await env.INDEX.put(await detailKey("old/a.iso"), encodeDetailRecord({ version: { size: file([]).size, sha256: file([]).sha256! }, sha512: sha512Of(3) }));
     expect(await (await get("old/a.iso.meta4")).text()).toContain(`<hash type="sha-512">${sha512Of(3)}</hash>`);
     expect(await (await get("old/a.iso.sha512")).text()).toContain(sha512Of(3));
+  });
+});
+
+describe("the isolate's pack cache", () => {
+  it("holds packs up to its bytes, least recently used out first, each for the records' TTL", () => {
+    const c = new PackCache(15_000, 4_000);
+    const pack = (n: number) => new Uint8Array(n);
+    c.set("a", pack(1_500), 0);
+    c.set("b", pack(1_500), 0);
+    expect(c.get("a", 1)).toHaveLength(1_500);
+    c.set("c", pack(1_500), 2);
+    // "b" was the least recently used.
+    expect([c.get("a", 3), c.get("b", 3), c.get("c", 3)].map((v) => v?.length)).toEqual([1_500, undefined, 1_500]);
+    expect(c.size).toBe(3_000);
+    expect(c.get("a", 15_000)).toBeUndefined();
+    expect(c.size).toBe(1_500);
+    // Larger than the whole budget: not kept. A TTL of 0: nothing kept.
+    c.set("d", pack(5_000), 4);
+    expect(c.get("d", 5)).toBeUndefined();
+    const off = new PackCache(0);
+    off.set("a", pack(10), 0);
+    expect(off.get("a", 0)).toBeUndefined();
   });
 });

@@ -68,7 +68,11 @@ async function pushedAt(ms: number, policy = {}) {
 
 describe("reads per answer with KV healthy", () => {
   beforeEach(async () => {
-    await seed(table(mirrors), { "releases/a.iso": file([1]), "old/b.iso": file([1]) }, { details: { "releases/a.iso": { sha512: "44".repeat(64) } } });
+    await seed(
+      table(mirrors),
+      { "releases/a.iso": file([1]), "releases/c.iso": file([1]), "old/b.iso": file([1]) },
+      { details: { "releases/a.iso": { sha512: "44".repeat(64) }, "releases/c.iso": { sha512: "55".repeat(64) } } },
+    );
     // Only in D1, as a file of a push whose KV writes have not arrived here yet.
     await env.DB.prepare("INSERT INTO files (path, size, mtime, changed_at, mirrors, sha256) VALUES ('releases/new.iso', 5, 1762000000, 1762000000, X'02', ?)")
       .bind("ab".repeat(32))
@@ -84,6 +88,8 @@ describe("reads per answer with KV healthy", () => {
     expect(await readsOf("releases/a.iso.sha256")).toEqual({ status: 200, kv: ["record"], d1: 0 });
     // A Metalink needs the SHA-512 and pieces too: the directory's detail pack.
     expect(await readsOf("releases/a.iso.meta4")).toEqual({ status: 200, kv: ["record", "pack"], d1: 0 });
+    // Another file of the same directory (a package manager's next package): the pack is the isolate's already.
+    expect(await readsOf("releases/c.iso.meta4")).toEqual({ status: 200, kv: ["record", "record"], d1: 0 });
     // A directory without a pack (pushed before packs, or no file with hashes): the file's own detail key too.
     // (A derived path is first looked up as a file of its own, and old/b.iso was not read before.)
     expect(await readsOf("old/b.iso.meta4")).toEqual({ status: 200, kv: ["record", "record", "pack", "detail"], d1: 0 });
