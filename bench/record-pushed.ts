@@ -6,7 +6,7 @@ import { type StateDb, transaction } from "../scripts/state/db.js";
 export function recordPushed(db: StateDb, plan: PushPlan): void {
   transaction(db, () => {
     const st = db.prepare("INSERT OR REPLACE INTO pushed_files (path, digest) VALUES (?, ?)");
-    for (const p of plan.kvPut) if (p.main) st.run(p.path, p.digest);
+    for (const p of plan.kvPut) st.run(p.path, p.digest);
     const meta = db.prepare("INSERT OR REPLACE INTO pushed_meta (key, value) VALUES (?, ?)");
     meta.run("table_digest", plan.tableDigest);
     if (plan.statsDigest) meta.run("stats_digest", plan.statsDigest);

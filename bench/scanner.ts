@@ -120,7 +120,7 @@ export async function runPushDiffBench(n = 100_000) {
     const plan = await buildPlan(db, buildIndex(db, config), { generation: "g" });
     transaction(db, () => {
       const st = db.prepare("INSERT OR REPLACE INTO pushed_files (path, digest) VALUES (?, ?)");
-      for (const p of plan.kvPut) if (p.main) st.run(p.path, p.digest);
+      for (const p of plan.kvPut) st.run(p.path, p.digest);
       db.prepare("INSERT OR REPLACE INTO pushed_meta (key, value) VALUES ('table_digest', ?)").run(plan.tableDigest);
     });
     return plan;
@@ -131,7 +131,7 @@ export async function runPushDiffBench(n = 100_000) {
   const noChange = await record();
   fill(100, "b");
   const onePercent = await record();
-  const records = (p: typeof first) => p.kvPut.filter((x) => x.main).length;
+  const records = (p: typeof first) => p.kvPut.length;
   return { files: n, firstPush: records(first), noChangeRescan: records(noChange) + noChange.kvDelete.length, onePercentChange: records(onePercent) };
 }
 

@@ -16,6 +16,7 @@ import { buildListings, isListed, listingPages } from "../../src/core/dir-listin
 import { compilePathGlobs } from "../../src/core/policy.js";
 import { encodeFileRecord, fileKey, listingKey, MIRROR_TABLE_KEY, packKey } from "../../src/core/file-record.js";
 import { packDirectory } from "../../src/core/detail-pack.js";
+import { dirOf } from "../../src/core/path.js";
 
 export interface Stores {
   DB: D1Database;
@@ -69,7 +70,7 @@ export async function writeIndex(stores: Stores, t: MirrorTable, files: Record<s
     const r = files[p];
     const version = d.version ?? (r?.sha256 ? { size: r.size, sha256: r.sha256 } : undefined);
     if (!version) continue;
-    const dir = p.slice(0, p.lastIndexOf("/") + 1);
+    const dir = dirOf(p);
     if (!packs.has(dir)) packs.set(dir, []);
     packs.get(dir)!.push({ name: p.slice(dir.length), record: encodeDetailRecord({ ...d, version }) });
   }

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { encodeDetailPack, packShardOf, packShards } from "../../src/core/detail-pack.js";
 import { encodeDetailRecord } from "../../src/core/detail-record.js";
 import { packKey } from "../../src/core/file-record.js";
-import { baseName } from "../../src/core/path.js";
+import { baseName, dirOf } from "../../src/core/path.js";
 import type { StateDb } from "../state/db.js";
 import { type IndexedFile, loadPieces } from "./index-build.js";
 
@@ -39,7 +39,6 @@ export function parsePackId(id: string): { dir: string; shard: number } {
 /** A detail record names the version it describes: without a SHA-256 there is nothing to bind it to. */
 export const hasDetail = (f: IndexedFile): boolean => (f.sha512 !== null || f.pieceSize !== null) && f.record.sha256 !== undefined;
 
-const dirOf = (path: string) => path.slice(0, path.lastIndexOf("/") + 1);
 const varintBytes = (n: number) => Math.max(1, Math.ceil(Math.log2(n + 1) / 7));
 
 /** A file's entry in its pack, in bytes, without reading its pieces (they are 32 bytes per piece of the file). */

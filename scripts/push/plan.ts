@@ -18,11 +18,8 @@ import { deleteFiles, deleteMirrorsExcept, type Statement, upsertFiles, upsertMi
 export interface KvFilePut {
   path: string;
   key: string;
-  /** Rendered when its bulk file is written: a detail record's piece hashes are read from the state then. */
   value: () => Uint8Array;
   digest: string;
-  /** The record a redirect reads; false for the per-file detail key a push before detail packs wrote, deleted when its file changes or goes. */
-  main: boolean;
 }
 
 export interface PushPlan {
@@ -36,7 +33,10 @@ export interface PushPlan {
   d1: Statement[];
   /** File records. */
   kvPut: KvFilePut[];
-  /** Per path its old detail key (pushed before detail packs), then its record: the path counts as deleted only once its record is gone. */
+  /**
+   * Per path its old detail key (pushed before detail packs), then its record (`main`): the path
+   * counts as deleted only once its record is gone. A file that changed has only the old key here.
+   */
   kvDelete: { path: string; key: string; main: boolean }[];
   /** Detail packs of directories whose files' details changed, written before the records; those of directories that have none any more. */
   packPut: PackPut[];
@@ -124,7 +124,7 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
     }
     changed.push(f);
     const record = encodeFileRecord(f.record);
-    kvPut.push({ path: f.path, key: await fileKey(f.path), value: () => record, digest, main: true });
+    kvPut.push({ path: f.path, key: await fileKey(f.path), value: () => record, digest });
   }
   const gone = [...pushed.keys()].filter((p) => !seen.has(p));
   // A scan that came back partial (half a tree mounted, a wrong subtree) must not wipe half the edge.

@@ -110,7 +110,7 @@ export async function push(db: StateDb, config: Config, target: Target, opts: Pu
   const result: PushResult = {
     d1Statements: plan.d1.length - plan.statsStatements,
     statsWritten: plan.statsDigest !== null,
-    kvPut: plan.kvPut.filter((p) => p.main).length,
+    kvPut: plan.kvPut.length,
     kvDetailPut: plan.packPut.length,
     kvDelete: new Set(plan.kvDelete.map((d) => d.path)).size,
     tableWritten: plan.table !== null,
@@ -216,13 +216,13 @@ async function writePlan(
   );
   await step(
     "kv-put",
-    perFile(plan.kvPut),
-    (f) => f.map((p): KvEntry => ({ key: p.key, value: p.value() })),
+    plan.kvPut,
+    (p) => [{ key: p.key, value: p.value() }],
     put,
     [
       [
         "INSERT INTO pushed_files (path, digest, legacy_detail) VALUES (?, ?, 0) ON CONFLICT(path) DO UPDATE SET digest = excluded.digest",
-        (f) => f.filter((p) => p.main).map((p) => [p.path, p.digest]),
+        (p) => [[p.path, p.digest]],
       ],
     ],
     (n) => log(`KV: records ${n} of ${plan.kvPut.length}`),
@@ -275,7 +275,7 @@ async function writePlan(
   }
 }
 
-/** Consecutive entries of one path (the plan puts a file's detail record right before its record). */
+/** Consecutive entries of one path (a gone file: its old detail key, then its record), sent in one bulk. */
 function* perFile<T extends { path: string }>(items: T[]): Generator<T[]> {
   let group: T[] = [];
   for (const it of items) {

@@ -103,6 +103,11 @@ export function repositoryOf(path: string, depth: number): string {
   return dir.slice(0, end);
 }
 
+/** The directory part of a path as listings and packs key it: "" for the root, else ending in "/". */
+export function dirOf(path: string): string {
+  return path.slice(0, path.lastIndexOf("/") + 1);
+}
+
 export function baseName(path: string): string {
   const i = path.lastIndexOf("/");
   return i < 0 ? path : path.slice(i + 1);

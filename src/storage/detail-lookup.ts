@@ -9,6 +9,7 @@ import { toBytes } from "../db/rows.js";
 import type { Env } from "../env.js";
 import { D1_DEADLINE_MS, KV_DEADLINE_MS, withDeadline } from "./deadline.js";
 import { logOnce } from "./log-once.js";
+import { baseName, dirOf } from "../core/path.js";
 import { packCacheFor } from "./pack-cache.js";
 import { DEFAULT_RECORD_TTL_MS } from "./record-cache.js";
 
@@ -84,8 +85,7 @@ async function packRead(env: Env, key: string): Promise<Uint8Array | null> {
 }
 
 async function fromKv(env: Env, path: string): Promise<KvDetail> {
-  const slash = path.lastIndexOf("/");
-  const [dir, name] = [path.slice(0, slash + 1), path.slice(slash + 1)];
+  const [dir, name] = [dirOf(path), baseName(path)];
   const head = await packRead(env, await packKey(dir));
   if (!head) {
     const own = await kvRead(env, await detailKey(path));

@@ -38,7 +38,7 @@ describe("push plan", () => {
     // Not staged: listed whoever holds it (the origin serves it).
     expect(names("releases/15.0/")).toEqual(["old.iso"]);
     // The record is pushed all the same: the Worker's gate decides, and explains, per request.
-    expect(plan.kvPut.filter((p) => p.main).map((p) => p.path)).toContain("releases/16.0/early.iso");
+    expect(plan.kvPut.map((p) => p.path)).toContain("releases/16.0/early.iso");
   });
 
   it("refuses to delete more than half of what was pushed (from 100 files on), unless told", async () => {

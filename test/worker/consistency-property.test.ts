@@ -24,6 +24,7 @@ import { encodeDetailRecord } from "../../src/core/detail-record.js";
 import { buildListings } from "../../src/core/dir-listing.js";
 import { encodeFileRecord, type FileRecord, fileKey, listingKey, MIRROR_TABLE_KEY, packKey } from "../../src/core/file-record.js";
 import { packDirectory } from "../../src/core/detail-pack.js";
+import { dirOf } from "../../src/core/path.js";
 import type { Mirror } from "../../src/core/mirror.js";
 import type { Env } from "../../src/env.js";
 import { mirror, table } from "../helpers/fixtures.js";
@@ -173,7 +174,7 @@ describe("the edge under per-key eventual consistency", () => {
           // Each directory's detail pack, where it changed, before the records.
           const packs = new Map<string, { name: string; record: Uint8Array }[]>();
           for (const [p, r] of files) {
-            const dir = p.slice(0, p.lastIndexOf("/") + 1);
+            const dir = dirOf(p);
             const record = encodeDetailRecord({
               version: { size: r.size, sha256: r.sha256! },
               sha512: sha512Of(r.sha256!),
@@ -249,7 +250,7 @@ describe("the edge under per-key eventual consistency", () => {
           kv.now += s.gap;
           for (const r of s.reads) {
             if (r.kind === "listing") {
-              const dir = r.path.slice(0, r.path.lastIndexOf("/") + 1);
+              const dir = dirOf(r.path);
               const res = await call(`${dir}?json`, r.ip);
               if (res.status !== 200) continue;
               const body = (await res.json()) as { entries: { name: string; type: string }[] };
