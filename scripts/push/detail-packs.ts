@@ -59,9 +59,20 @@ export function detailRecordOf(db: StateDb, f: IndexedFile): Uint8Array {
   });
 }
 
-export async function planDetailPacks(db: StateDb, files: readonly IndexedFile[]): Promise<{ put: PackPut[]; del: PackDelete[] }> {
+/**
+ * The packs to write and delete for `files`: every file of the tree, or, with `dirs`, every file
+ * of those directories only (the others' packs are left as pushed).
+ */
+export async function planDetailPacks(db: StateDb, files: readonly IndexedFile[], dirs?: ReadonlySet<string>): Promise<{ put: PackPut[]; del: PackDelete[] }> {
   const pushed = new Map<string, string>();
-  for (const r of db.prepare("SELECT id, digest FROM pushed_packs").iterate() as Iterable<{ id: string; digest: string }>) pushed.set(r.id, r.digest);
+  const rows = dirs
+    ? [...dirs].flatMap((dir) =>
+        (db.prepare("SELECT id, digest FROM pushed_packs WHERE id > ? AND id < ?").all(`${dir}#`, `${dir}$`) as { id: string; digest: string }[]).filter(
+          (r) => parsePackId(r.id).dir === dir,
+        ),
+      )
+    : (db.prepare("SELECT id, digest FROM pushed_packs").all() as { id: string; digest: string }[]);
+  for (const r of rows) pushed.set(r.id, r.digest);
   const byDir = new Map<string, IndexedFile[]>();
   for (const f of files) {
     if (!hasDetail(f)) continue;

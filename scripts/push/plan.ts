@@ -4,7 +4,9 @@
  */
 
 import { createHash } from "node:crypto";
-import { buildListings, isListed, listingPageId, listingPages, parseListingPageId } from "../../src/core/dir-listing.js";
+import { buildListings, type DirListing, isListed, listingPageId, listingPages, parseListingPageId } from "../../src/core/dir-listing.js";
+import { dirOf } from "../../src/core/path.js";
+import { dirFiles, listingFromIndex } from "./index-dirs.js";
 import { detailKey, encodeFileRecord, fileKey, listingKey } from "../../src/core/file-record.js";
 import { mirrorProblems, mirrorWithDefaults } from "../../src/core/mirror.js";
 import { type MirrorTable, encodeMirrorTable } from "../../src/core/mirror-table.js";
@@ -13,6 +15,7 @@ import type { StateDb } from "../state/db.js";
 import { type PackDelete, type PackPut, planDetailPacks } from "./detail-packs.js";
 import { type DesiredIndex, type IndexedFile, loadPieces } from "./index-build.js";
 import { lit, upsertMeta } from "../../src/db/sql-literal.js";
+import { fileDigest } from "./file-digest.js";
 import { deleteFiles, deleteMirrorsExcept, type Statement, upsertFiles, upsertMirror } from "./sql.js";
 
 export interface KvFilePut {
@@ -53,19 +56,6 @@ export interface PushPlan {
 
 export class EmptyIndexGuard extends Error {}
 
-/** Bumped when what a push writes for an unchanged file changes shape: each file is then written once more. */
-const WRITTEN_FORMAT = "detail-v2";
-
-export function fileDigest(f: IndexedFile): string {
-  // The piece hashes follow from the content (its SHA-256 is in the record) and the piece size.
-  return createHash("sha1")
-    .update(WRITTEN_FORMAT)
-    .update(encodeFileRecord(f.record))
-    .update(f.sha512 ?? "")
-    .update(String(f.pieceSize ?? ""))
-    .digest("hex");
-}
-
 /** Below this many pushed files the mass-deletion guard stays quiet: small trees lose half their files legitimately. */
 export const MASS_DELETE_MIN_FILES = 100;
 
@@ -78,8 +68,15 @@ export interface PlanOptions {
 }
 
 export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOptions): Promise<PushPlan> {
+  // With a scope, `files` are only the paths that may have changed: what was pushed is asked per path.
+  const scope = desired.scope;
   const pushed = new Map<string, string>();
-  for (const r of db.prepare("SELECT path, digest FROM pushed_files").iterate() as Iterable<{ path: string; digest: string }>) pushed.set(r.path, r.digest);
+  if (!scope)
+    for (const r of db.prepare("SELECT path, digest FROM pushed_files").iterate() as Iterable<{ path: string; digest: string }>) pushed.set(r.path, r.digest);
+  const pushedQuery = db.prepare("SELECT digest FROM pushed_files WHERE path = ?");
+  const pushedDigest = scope ? (p: string) => (pushedQuery.get(p) as { digest: string } | undefined)?.digest : (p: string) => pushed.get(p);
+  const pushedCount = scope ? (db.prepare("SELECT count(*) AS n FROM pushed_files").get() as { n: number }).n : pushed.size;
+  const fileCount = scope ? scope.fileCount : desired.files.length;
   // A file pushed before detail packs, whose own detail key is still in KV: asked only of the files that change or go.
   const legacyQuery = db.prepare("SELECT 1 AS yes FROM pushed_files WHERE path = ? AND legacy_detail = 1");
   const hasLegacyDetail = (p: string) => legacyQuery.get(p) !== undefined;
@@ -87,9 +84,9 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
   const prev: Omit<MirrorTable, "generation"> | null = prevTable ? JSON.parse(prevTable) : null;
 
   // A scan or a config that came back empty must not wipe the edge.
-  if (!opts.allowEmpty && desired.files.length === 0 && pushed.size > 0) {
+  if (!opts.allowEmpty && fileCount === 0 && pushedCount > 0) {
     throw new EmptyIndexGuard(
-      `the origin index is empty but ${pushed.size} files were pushed before; refusing to delete them all (scan origin again, or push --allow-empty)`,
+      `the origin index is empty but ${pushedCount} files were pushed before; refusing to delete them all (scan origin again, or push --allow-empty)`,
     );
   }
   if (!opts.allowEmpty && desired.table.mirrors.length === 0 && (prev?.mirrors.length ?? 0) > 0) {
@@ -118,7 +115,7 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
   for (const f of desired.files) {
     seen.add(f.path);
     const digest = fileDigest(f);
-    if (pushed.get(f.path) === digest) {
+    if (pushedDigest(f.path) === digest) {
       unchanged++;
       continue;
     }
@@ -126,12 +123,13 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
     const record = encodeFileRecord(f.record);
     kvPut.push({ path: f.path, key: await fileKey(f.path), value: () => record, digest });
   }
-  const gone = [...pushed.keys()].filter((p) => !seen.has(p));
+  const gone = scope ? scope.gone.filter((p) => pushedDigest(p) !== undefined) : [...pushed.keys()].filter((p) => !seen.has(p));
+  if (scope) unchanged = fileCount - changed.length;
   // A scan that came back partial (half a tree mounted, a wrong subtree) must not wipe half the edge.
   const maxDelete = opts.maxDeleteFraction ?? 0.5;
-  if (!opts.allowEmpty && pushed.size >= MASS_DELETE_MIN_FILES && gone.length > maxDelete * pushed.size) {
+  if (!opts.allowEmpty && pushedCount >= MASS_DELETE_MIN_FILES && gone.length > maxDelete * pushedCount) {
     throw new EmptyIndexGuard(
-      `this push would delete ${gone.length} of the ${pushed.size} files pushed before (${Math.round((gone.length / pushed.size) * 100)}%), more than --max-delete ${Math.round(maxDelete * 100)}%; refusing (scan origin again, or push --max-delete 100)`,
+      `this push would delete ${gone.length} of the ${pushedCount} files pushed before (${Math.round((gone.length / pushedCount) * 100)}%), more than --max-delete ${Math.round(maxDelete * 100)}%; refusing (scan origin again, or push --max-delete 100)`,
     );
   }
   // The old detail key of a file that changed is stale (its pack holds the new one); of a file that went, gone with it.
@@ -144,7 +142,15 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
       ]),
     ])
   ).flat();
-  const packs = await planDetailPacks(db, desired.files);
+  // The directories where something changed: their packs and listings are planned whole, the rest not at all.
+  const dirs = scope ? new Set([...desired.files.map((f) => dirOf(f.path)), ...scope.gone.map(dirOf)]) : null;
+  const packs = dirs
+    ? await planDetailPacks(
+        db,
+        [...dirs].flatMap((d) => dirFiles(db, d)),
+        dirs,
+      )
+    : await planDetailPacks(db, desired.files);
 
   const d1: Statement[] = [];
   if (table) {
@@ -155,7 +161,7 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
   // Mirrors leave D1 last, after no file row can still be served by them.
   if (table && removed.length) d1.push(deleteMirrorsExcept([...keep]));
   // Coverage for the status page: one small UPDATE per mirror, only when a number moved.
-  const stats = coverageStats(db, desired);
+  const stats = coverageStats(db, desired.table.mirrors, fileCount, scope?.held ?? heldBy(desired.files));
   const statsDigest = createHash("sha1").update(JSON.stringify(stats)).digest("hex");
   const statsChanged = (db.prepare("SELECT value FROM pushed_meta WHERE key = 'stats_digest'").get() as { value: string } | undefined)?.value !== statsDigest;
   const beforeStats = d1.length;
@@ -163,32 +169,7 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
     for (const m of stats.mirrors) d1.push(`UPDATE mirrors SET files_held = ${lit(m.filesHeld)}, last_scan_at = ${lit(m.lastScanAt)} WHERE id = ${lit(m.id)};`);
     d1.push(upsertMeta("file_count", String(stats.fileCount)));
   }
-  const pushedDirs = new Map<string, string>();
-  for (const r of db.prepare("SELECT dir, digest FROM pushed_dirs").iterate() as Iterable<{ dir: string; digest: string }>) pushedDirs.set(r.dir, r.digest);
-  // A staged file appears with the push after enough mirrors hold it.
-  const gate = desired.table.policy.release;
-  const staged = compilePathGlobs(gate.staged);
-  const listed = desired.files.filter((f) => isListed(f.path, f.record.mirrors.length, gate.minMirrors, staged));
-  const listings = buildListings(listed.map((f) => ({ path: f.path, size: f.record.size, mtime: f.record.mtime })));
-  const dirPut: PushPlan["dirPut"] = [];
-  const pages = new Set<string>();
-  for (const [dir, listing] of listings) {
-    for (const [i, page] of listingPages(listing).entries()) {
-      const id = listingPageId(dir, i + 1);
-      pages.add(id);
-      const value = JSON.stringify(page);
-      const digest = createHash("sha1").update(value).digest("hex");
-      if (pushedDirs.get(id) !== digest) dirPut.push({ dir: id, key: await listingKey(dir, i + 1), value, digest });
-    }
-  }
-  const dirDelete = await Promise.all(
-    [...pushedDirs.keys()]
-      .filter((id) => !pages.has(id))
-      .map(async (id) => {
-        const { dir, page } = parseListingPageId(id);
-        return { dir: id, key: await listingKey(dir, page) };
-      }),
-  );
+  const { dirPut, dirDelete } = dirs ? await planListingsOf(db, dirs) : await planListings(db, desired);
   // A push that writes records or listings ends with the push stamp (core/push-stamp.ts).
   const stamp = kvPut.length + kvDelete.length + dirPut.length + dirDelete.length + packs.put.length + packs.del.length > 0;
   return {
@@ -209,10 +190,14 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
   };
 }
 
-/** Per mirror: how many current versions it holds and when its last good scan started. */
-function coverageStats(db: StateDb, desired: DesiredIndex) {
+const heldBy = (files: readonly IndexedFile[]) => {
   const held = new Map<number, number>();
-  for (const f of desired.files) for (const id of f.record.mirrors) held.set(id, (held.get(id) ?? 0) + 1);
+  for (const f of files) for (const id of f.record.mirrors) held.set(id, (held.get(id) ?? 0) + 1);
+  return held;
+};
+
+/** Per mirror: how many current versions it holds and when its last good scan started. */
+function coverageStats(db: StateDb, mirrors: readonly { id: number }[], fileCount: number, held: Map<number, number>) {
   const lastScan = new Map<number, number>();
   for (const r of db.prepare("SELECT mirror_id, MAX(started_at) AS at FROM mirror_scans WHERE ok = 1 GROUP BY mirror_id").iterate() as Iterable<{
     mirror_id: number;
@@ -221,7 +206,75 @@ function coverageStats(db: StateDb, desired: DesiredIndex) {
     lastScan.set(r.mirror_id, r.at);
   }
   return {
-    fileCount: desired.files.length,
-    mirrors: desired.table.mirrors.map((m) => ({ id: m.id, filesHeld: held.get(m.id) ?? 0, lastScanAt: lastScan.get(m.id) ?? null })),
+    fileCount,
+    mirrors: mirrors.map((m) => ({ id: m.id, filesHeld: held.get(m.id) ?? 0, lastScanAt: lastScan.get(m.id) ?? null })),
   };
+}
+
+type ListingPlan = Pick<PushPlan, "dirPut" | "dirDelete">;
+
+const pagePut = async (dir: string, page: number, listing: DirListing) => {
+  const value = JSON.stringify(listing);
+  return { dir: listingPageId(dir, page), key: await listingKey(dir, page), value, digest: createHash("sha1").update(value).digest("hex") };
+};
+
+const pageDelete = async (id: string) => {
+  const { dir, page } = parseListingPageId(id);
+  return { dir: id, key: await listingKey(dir, page) };
+};
+
+/** Every directory's listing against every pushed one. */
+async function planListings(db: StateDb, desired: DesiredIndex): Promise<ListingPlan> {
+  const pushedDirs = new Map<string, string>();
+  for (const r of db.prepare("SELECT dir, digest FROM pushed_dirs").iterate() as Iterable<{ dir: string; digest: string }>) pushedDirs.set(r.dir, r.digest);
+  // A staged file appears with the push after enough mirrors hold it.
+  const gate = desired.table.policy.release;
+  const staged = compilePathGlobs(gate.staged);
+  const listed = desired.files.filter((f) => isListed(f.path, f.record.mirrors.length, gate.minMirrors, staged));
+  const listings = buildListings(listed.map((f) => ({ path: f.path, size: f.record.size, mtime: f.record.mtime })));
+  const dirPut: PushPlan["dirPut"] = [];
+  const pages = new Set<string>();
+  for (const [dir, listing] of listings) {
+    for (const [i, page] of listingPages(listing).entries()) {
+      const put = await pagePut(dir, i + 1, page);
+      pages.add(put.dir);
+      if (pushedDirs.get(put.dir) !== put.digest) dirPut.push(put);
+    }
+  }
+  const dirDelete = await Promise.all([...pushedDirs.keys()].filter((id) => !pages.has(id)).map(pageDelete));
+  return { dirPut, dirDelete };
+}
+
+/**
+ * The listings of the directories where files changed, from the state's index. A directory that
+ * gained its first listed file or lost its last one also changes its parent's listing (which names
+ * it), and so on up while that holds.
+ */
+async function planListingsOf(db: StateDb, changed: Set<string>): Promise<ListingPlan> {
+  const pushedDigest = db.prepare("SELECT digest FROM pushed_dirs WHERE dir = ?");
+  // A directory's later pages: "dir:2", "dir:3" … (parseListingPageId tells them from a subdirectory named ":x").
+  const laterPages = db.prepare("SELECT dir FROM pushed_dirs WHERE dir > ? AND dir < ?");
+  const dirPut: PushPlan["dirPut"] = [];
+  const dirDelete: PushPlan["dirDelete"] = [];
+  const todo = [...changed];
+  const done = new Set<string>();
+  while (todo.length) {
+    const dir = todo.pop()!;
+    if (done.has(dir)) continue;
+    done.add(dir);
+    const listing = listingFromIndex(db, dir);
+    const pages = new Set<string>();
+    for (const [i, page] of (listing ? listingPages(listing) : []).entries()) {
+      const put = await pagePut(dir, i + 1, page);
+      pages.add(put.dir);
+      if ((pushedDigest.get(put.dir) as { digest: string } | undefined)?.digest !== put.digest) dirPut.push(put);
+    }
+    const pushed = [
+      ...(pushedDigest.get(dir) ? [dir] : []),
+      ...(laterPages.all(`${dir}:`, `${dir};`) as { dir: string }[]).map((r) => r.dir).filter((id) => parseListingPageId(id).dir === dir),
+    ];
+    for (const id of pushed) if (!pages.has(id)) dirDelete.push(await pageDelete(id));
+    if (dir !== "" && (listing !== null) !== (pushedDigest.get(dir) !== undefined)) todo.push(dirOf(dir.slice(0, -1)));
+  }
+  return { dirPut, dirDelete };
 }

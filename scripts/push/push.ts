@@ -32,7 +32,7 @@ import type { IndexStore, KvEntry, StoreLimits } from "../store/store.js";
 import { withStore } from "../store/store.js";
 import type { Target } from "../store/target.js";
 import { bulksOf, eachBulk, JSON_ARRAY, SQL_LINES, writeBulks } from "./bulks.js";
-import { buildIndex } from "./index-build.js";
+import { refreshIndex, settleIndex } from "./index-state.js";
 import { checkMirrorIds, pushedMirrors, recordRetiredIds } from "./mirror-ids.js";
 import { buildPlan, type PushPlan } from "./plan.js";
 import { costLines, type PushCost, pushCost } from "./plan-cost.js";
@@ -90,7 +90,8 @@ export async function push(db: StateDb, config: Config, target: Target, opts: Pu
   const wrote = opts.afterWrite ?? (() => {});
   // Before the index is built: building it drops the state's rows of an id that changed meaning.
   checkMirrorIds(db, config.mirrors, Math.floor(Date.now() / 1000));
-  const index = buildIndex(db, config);
+  // Only the paths whose inputs changed since the last push are recomputed (index-state.ts).
+  const index = refreshIndex(db, config);
   for (const n of index.notes ?? []) log(n);
   const names = new Map(index.table.mirrors.map((m) => [m.id, m.name]));
   const named = (ids: number[]) => (ids.length ? ids.map((id) => names.get(id) ?? `#${id}`).join(", ") : "none");
@@ -129,6 +130,7 @@ export async function push(db: StateDb, config: Config, target: Target, opts: Pu
     !plan.table
   ) {
     log(`nothing to push: ${plan.unchanged} files unchanged`);
+    if (index.settle) settleIndex(db, index.settle);
     return result;
   }
   for (const l of costLines(result.cost)) log(l);
@@ -154,6 +156,7 @@ export async function push(db: StateDb, config: Config, target: Target, opts: Pu
       recordRetiredIds(db, pushedBefore, rest.mirrors, Math.floor(Date.now() / 1000));
     });
   }
+  if (index.settle) settleIndex(db, index.settle);
   log(`pushed: ${result.kvPut} records written, ${result.kvDelete} deleted, ${plan.unchanged} unchanged`);
   return result;
 }

@@ -42,7 +42,10 @@ export function applyRepositories(files: IndexedFile[], repos: readonly Reposito
     }
     const ids = [...consistent].sort((a, b) => a - b);
     const mode: RepoMeta = decl.metadata === "origin" ? "origin" : "consistent";
-    for (const f of members) f.record = { ...f.record, mirrors: ids, repoMeta: mode };
+    for (const f of members) {
+      f.claimed = f.record.mirrors;
+      f.record = { ...f.record, mirrors: ids, repoMeta: mode };
+    }
     summaries.push({
       unit,
       metadata: decl.metadata,

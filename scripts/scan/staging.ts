@@ -106,23 +106,30 @@ export class StagedListing implements ListingSink {
     return fresh.length < n ? [...fresh, ...draw(false, n - fresh.length)] : fresh;
   }
 
-  /** The listing becomes what the state knows of the mirror inside `subtree` ("" for all). */
+  /**
+   * The listing becomes what the state knows of the mirror inside `subtree` ("" for all). Only the
+   * rows that differ are written: a row keeps the scan that first saw its size and mtime, and the
+   * scan's record in mirror_scans says when it was last seen, so a rescan that finds the mirror as
+   * it was writes nothing and leaves nothing for the next push to recompute.
+   */
   commit(mirrorId: number, subtree: string, seenAt: number): number {
     this.flush();
     let stored = 0;
     transaction(this.db, () => {
+      const gone = `mirror_id = ? AND NOT EXISTS (SELECT 1 FROM scan_staging s WHERE s.scan_id = ? AND s.approx = 0 AND s.path = mirror_files.path)`;
       if (subtree)
         this.db
-          .prepare("DELETE FROM mirror_files WHERE mirror_id = ? AND (path = ? OR (path >= ? AND path < ?))")
-          .run(mirrorId, subtree, subtree + "/", subtree + "0");
-      else this.db.prepare("DELETE FROM mirror_files WHERE mirror_id = ?").run(mirrorId);
-      stored = Number(
-        this.db
-          .prepare(
-            "INSERT OR REPLACE INTO mirror_files (mirror_id, path, size, mtime, mtime_res, seen_at) SELECT ?, path, size, mtime, mtime_res, ? FROM scan_staging WHERE scan_id = ? AND approx = 0",
-          )
-          .run(mirrorId, seenAt, this.scanId).changes,
-      );
+          .prepare(`DELETE FROM mirror_files WHERE ${gone} AND (path = ? OR (path >= ? AND path < ?))`)
+          .run(mirrorId, this.scanId, subtree, subtree + "/", subtree + "0");
+      else this.db.prepare(`DELETE FROM mirror_files WHERE ${gone}`).run(mirrorId, this.scanId);
+      this.db
+        .prepare(
+          `INSERT OR REPLACE INTO mirror_files (mirror_id, path, size, mtime, mtime_res, seen_at)
+           SELECT ?1, s.path, s.size, s.mtime, s.mtime_res, ?2 FROM scan_staging s WHERE s.scan_id = ?3 AND s.approx = 0 AND NOT EXISTS
+             (SELECT 1 FROM mirror_files m WHERE m.mirror_id = ?1 AND m.path = s.path AND m.size = s.size AND m.mtime IS s.mtime AND m.mtime_res = s.mtime_res)`,
+        )
+        .run(mirrorId, seenAt, this.scanId);
+      stored = (this.db.prepare("SELECT count(*) AS n FROM scan_staging WHERE scan_id = ? AND approx = 0").get(this.scanId) as { n: number }).n;
       this.db.prepare("DELETE FROM scan_staging WHERE scan_id = ?").run(this.scanId);
     });
     return stored;

@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS mirror_files (
   size INTEGER NOT NULL,
   mtime INTEGER,                   -- seconds, when the listing gives one
   mtime_res INTEGER NOT NULL,      -- the listing's time resolution in seconds
-  seen_at INTEGER NOT NULL,        -- start of the scan that saw it
+  seen_at INTEGER NOT NULL,        -- start of the scan that first saw this size and mtime (index-build.ts: a claim's age is its latest scan's)
   PRIMARY KEY (mirror_id, path)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS mirror_scans (
@@ -60,6 +60,60 @@ CREATE TABLE IF NOT EXISTS pushed_dirs (
   dir TEXT PRIMARY KEY,
   digest TEXT NOT NULL             -- of the directory listing as pushed
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS mirror_scans_latest ON mirror_scans (mirror_id, subtree, ok, started_at);
+CREATE INDEX IF NOT EXISTS origin_files_changed ON origin_files (changed_at);
+-- A file's directory as dirOf (src/core/path.ts) gives it, "a/b/" or "": the files of one directory without its subtree.
+CREATE INDEX IF NOT EXISTS origin_files_dir ON origin_files (rtrim(path, replace(path, '/', '')));
+-- The index the last push was planned from (push/index-state.ts), kept so the next push
+-- recomputes only the paths whose inputs changed.
+CREATE TABLE IF NOT EXISTS index_files (
+  path TEXT PRIMARY KEY,
+  mirrors TEXT NOT NULL,           -- holders as pushed, comma-separated ascending ids
+  claimed TEXT,                    -- a repository metadata file's holders before its repository narrows them
+  repo_unit TEXT,                  -- the repository whose metadata this is
+  listed INTEGER NOT NULL,         -- in directory listings (the release gate)
+  digest TEXT NOT NULL             -- of what a push writes for it (push/plan.ts fileDigest)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS index_files_listed ON index_files (path) WHERE listed = 1;
+CREATE INDEX IF NOT EXISTS index_files_unit ON index_files (repo_unit) WHERE repo_unit IS NOT NULL;
+CREATE TABLE IF NOT EXISTS index_held (mirror_id INTEGER PRIMARY KEY, files INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS index_cover (
+  mirror_id INTEGER NOT NULL,
+  subtree TEXT NOT NULL,
+  at INTEGER NOT NULL,             -- start of the latest good scan of the subtree when the index was refreshed
+  PRIMARY KEY (mirror_id, subtree)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS index_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+-- Paths whose index row changed since the last push that landed whole (a rowid table: a push
+-- settles the rows up to the last one it planned from).
+CREATE TABLE IF NOT EXISTS index_pending (path TEXT NOT NULL UNIQUE);
+-- Paths whose origin or mirror rows changed since the index was refreshed, kept by the triggers below.
+CREATE TABLE IF NOT EXISTS dirty_paths (path TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS mirror_files_added AFTER INSERT ON mirror_files BEGIN
+  INSERT INTO dirty_paths (path) SELECT new.path WHERE NOT EXISTS (SELECT 1 FROM dirty_paths WHERE path = new.path);
+END;
+CREATE TRIGGER IF NOT EXISTS mirror_files_removed AFTER DELETE ON mirror_files BEGIN
+  INSERT INTO dirty_paths (path) SELECT old.path WHERE NOT EXISTS (SELECT 1 FROM dirty_paths WHERE path = old.path);
+END;
+CREATE TRIGGER IF NOT EXISTS mirror_files_changed AFTER UPDATE ON mirror_files BEGIN
+  INSERT INTO dirty_paths (path) SELECT old.path WHERE NOT EXISTS (SELECT 1 FROM dirty_paths WHERE path = old.path);
+  INSERT INTO dirty_paths (path) SELECT new.path WHERE NOT EXISTS (SELECT 1 FROM dirty_paths WHERE path = new.path);
+END;
+CREATE TRIGGER IF NOT EXISTS origin_files_added AFTER INSERT ON origin_files BEGIN
+  INSERT INTO dirty_paths (path) SELECT new.path WHERE NOT EXISTS (SELECT 1 FROM dirty_paths WHERE path = new.path);
+END;
+CREATE TRIGGER IF NOT EXISTS origin_files_removed AFTER DELETE ON origin_files BEGIN
+  INSERT INTO dirty_paths (path) SELECT old.path WHERE NOT EXISTS (SELECT 1 FROM dirty_paths WHERE path = old.path);
+END;
+-- A rescan touches every row's stat identity (mtime_ns, ino): only what the index reads counts.
+CREATE TRIGGER IF NOT EXISTS origin_files_changed AFTER UPDATE ON origin_files
+WHEN old.path IS NOT new.path OR old.size IS NOT new.size OR old.mtime IS NOT new.mtime OR old.changed_at IS NOT new.changed_at
+  OR old.md5 IS NOT new.md5 OR old.sha1 IS NOT new.sha1 OR old.sha256 IS NOT new.sha256 OR old.sha512 IS NOT new.sha512
+  OR old.piece_size IS NOT new.piece_size OR (old.pieces IS NULL) IS NOT (new.pieces IS NULL) OR old.alias_of IS NOT new.alias_of
+BEGIN
+  INSERT INTO dirty_paths (path) SELECT old.path WHERE NOT EXISTS (SELECT 1 FROM dirty_paths WHERE path = old.path);
+  INSERT INTO dirty_paths (path) SELECT new.path WHERE NOT EXISTS (SELECT 1 FROM dirty_paths WHERE path = new.path);
+END;
 CREATE TABLE IF NOT EXISTS pushed_meta (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL
