@@ -9,9 +9,8 @@ import { parseConfig } from "../scripts/config/load.js";
 import { buildIndex } from "../scripts/push/index-build.js";
 import { rmSync } from "node:fs";
 import { buildPlan } from "../scripts/push/plan.js";
-import { push } from "../scripts/push/push.js";
+import { push, recordLanded } from "../scripts/push/push.js";
 import { openState, transaction } from "../scripts/state/db.js";
-import { recordPushed } from "./record-pushed.js";
 
 const [mode, file, n, withPieces] = process.argv.slice(2) as [string, string, string?, string?];
 // Planning reads no URL: the mirror's address is never contacted.
@@ -50,7 +49,7 @@ if (mode === "seed") {
   rmSync(dry.planDir!, { recursive: true, force: true });
   // Then the push record, as a real push would leave it.
   const plan = await buildPlan(db, buildIndex(db, config), { generation: "g" });
-  recordPushed(db, plan);
+  recordLanded(db, plan);
   console.log(
     JSON.stringify({ seconds, rssMiB: Math.round(process.resourceUsage().maxRSS / 1024), writes: plan.kvPut.length + plan.d1.length + plan.dirPut.length }),
   );

@@ -11,9 +11,8 @@ import { rmSync } from "node:fs";
 import { parseConfig } from "../scripts/config/load.js";
 import { buildIndex } from "../scripts/push/index-build.js";
 import { buildPlan } from "../scripts/push/plan.js";
-import { push } from "../scripts/push/push.js";
+import { push, recordLanded } from "../scripts/push/push.js";
 import { openState, type StateDb, transaction } from "../scripts/state/db.js";
-import { recordPushed } from "./record-pushed.js";
 
 export const DIRS = 1_000;
 const COUNTRIES = ["DE", "FR", "US", "JP", "BR", "GB", "SE", "CA", "IN", "AU"];
@@ -107,7 +106,7 @@ if (mode === "seed") {
   if (mode === "change") change(db, mirrors);
   const { seconds, r, config } = await dryPush(db, mirrors);
   // Recorded as landed, so the next step plans against it as it would after a real push.
-  if (mode !== "nochange") recordPushed(db, await buildPlan(db, buildIndex(db, config), { generation: "g" }));
+  if (mode !== "nochange") recordLanded(db, await buildPlan(db, buildIndex(db, config), { generation: "g" }));
   console.log(
     JSON.stringify({ seconds, rssMiB: rss(), kvWrites: r.cost.kvWrites, kvRecords: r.kvPut, kvDetails: r.kvDetailPut, d1Statements: r.cost.d1Statements }),
   );

@@ -11,7 +11,7 @@ import { type IndexedFile, indexedFileOf, ORIGIN_COLUMNS, type StoredFileColumns
 
 /** The origin's files directly in `dir` ("a/b/", or "" for the root), as the detail packs read them (holders left out). */
 export function dirFiles(db: StateDb, dir: string): IndexedFile[] {
-  return (db.prepare(`${ORIGIN_COLUMNS} WHERE rtrim(path, replace(path, '/', '')) = ?`).all(dir) as unknown as StoredFileColumns[]).map((o) =>
+  return (db.prepare(`${ORIGIN_COLUMNS} WHERE rtrim(path, replace(path, '/', '')) = ? ORDER BY path`).all(dir) as unknown as StoredFileColumns[]).map((o) =>
     indexedFileOf(o, []),
   );
 }

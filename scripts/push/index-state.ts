@@ -9,7 +9,8 @@
  *     (only then can a rescan that changed no row turn a claim true), or the mirror's claims had
  *     expired before;
  *   - the claims of the scan covering it expired since the last refresh;
- *   - a mirror joined or left, or a scan record went away (every path of that mirror).
+ *   - a scan record went away (every path of that mirror; a mirror that left or changed meaning
+ *     had its rows dropped, which the triggers note).
  * Anything else the index depends on (tolerance, claim age, repositories, release gate, the
  * written format) is its basis: when that changes, or nothing was pushed whole since the last
  * full build, the whole index is built again, as buildIndex builds it. Repository metadata is
@@ -143,24 +144,20 @@ function snapshotCover(db: StateDb, basis: IndexBasis): void {
     "DELETE FROM index_cover; INSERT INTO index_cover (mirror_id, subtree, at) SELECT mirror_id, subtree, MAX(started_at) FROM mirror_scans WHERE ok = 1 GROUP BY mirror_id, subtree;",
   );
   setMeta(db, "claims_from", String(basis.query.claimsFrom));
-  setMeta(db, "mirrors", JSON.stringify(basis.query.mirrors));
 }
 
 /** Paths under a scan's subtree ("" for all), as a condition on `col`; its parameters follow. */
 const under = (col: string, subtree: string): [string, string[]] =>
   subtree ? [`(${col} = ? OR (${col} >= ? AND ${col} < ?))`, [subtree, `${subtree}/`, `${subtree}0`]] : ["1", []];
 
-/** Notes in dirty_paths the paths whose holders may have changed without a row changing: new scans, expired claims, mirrors that came or went. */
+/** Notes in dirty_paths the paths whose holders may have changed without a row changing: new scans, expired claims, forgotten scans. */
 function markTimeChanges(db: StateDb, basis: IndexBasis, claimsFromBefore: number): void {
   const claimsFrom = basis.query.claimsFrom;
   const mirrorRows = (id: number, subtree: string) => {
     const [cond, params] = under("path", subtree);
     db.prepare(`INSERT OR IGNORE INTO dirty_paths (path) SELECT path FROM mirror_files WHERE mirror_id = ? AND ${cond}`).run(id, ...params);
   };
-  const before = JSON.parse(meta(db, "mirrors") ?? "[]") as number[];
-  const now = new Set(basis.query.mirrors);
-  for (const id of before) if (!now.has(id)) mirrorRows(id, "");
-  for (const id of now) if (!before.includes(id)) mirrorRows(id, "");
+  // A mirror that joined or left needs nothing here: reconciling (indexBasis) dropped its rows, and the triggers noted them.
 
   const cover = (sql: string) =>
     new Map((db.prepare(sql).all() as { mirror_id: number; subtree: string; at: number }[]).map((r) => [`${r.mirror_id}\0${r.subtree}`, r]));
@@ -188,7 +185,7 @@ function markTimeChanges(db: StateDb, basis: IndexBasis, claimsFromBefore: numbe
     if (o && o.at >= claimsFromBefore && o.at < claimsFrom) mirrorRows(id, subtree);
   }
   // A row no scan record covers (a state written by hand) is as fresh as the row itself.
-  for (const id of now) {
+  for (const id of basis.query.mirrors) {
     if ([...cur.values()].some((c) => c.mirror_id === id)) continue;
     db.prepare("INSERT OR IGNORE INTO dirty_paths (path) SELECT path FROM mirror_files WHERE mirror_id = ? AND seen_at >= ? AND seen_at < ?").run(
       id,

@@ -214,7 +214,7 @@ async function writePlan(
     plan.packPut,
     (p) => [{ key: p.key, value: p.value() }],
     put,
-    [["INSERT INTO pushed_packs (id, digest) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET digest = excluded.digest", (p) => [[p.id, p.digest]]]],
+    LANDED.packPut,
     (n) => log(`KV: detail packs ${n} of ${plan.packPut.length}`),
   );
   await step(
@@ -222,12 +222,7 @@ async function writePlan(
     plan.kvPut,
     (p) => [{ key: p.key, value: p.value() }],
     put,
-    [
-      [
-        "INSERT INTO pushed_files (path, digest, legacy_detail) VALUES (?, ?, 0) ON CONFLICT(path) DO UPDATE SET digest = excluded.digest",
-        (p) => [[p.path, p.digest]],
-      ],
-    ],
+    LANDED.kvPut,
     (n) => log(`KV: records ${n} of ${plan.kvPut.length}`),
   );
   await step(
@@ -235,7 +230,7 @@ async function writePlan(
     plan.dirPut,
     (d) => [{ key: d.key, value: d.value }],
     put,
-    [["INSERT INTO pushed_dirs (dir, digest) VALUES (?, ?) ON CONFLICT(dir) DO UPDATE SET digest = excluded.digest", (d) => [[d.dir, d.digest]]]],
+    LANDED.dirPut,
     (n) => log(`KV: directory listings ${n} of ${plan.dirPut.length}`),
   );
   await step(
@@ -243,7 +238,7 @@ async function writePlan(
     plan.dirDelete,
     (d) => [d.key],
     del,
-    [["DELETE FROM pushed_dirs WHERE dir = ?", (d) => [[d.dir]]]],
+    LANDED.dirDelete,
     (n) => log(`KV: listings of directories that are gone deleted: ${n}`),
   );
   await step(
@@ -251,10 +246,7 @@ async function writePlan(
     perFile(plan.kvDelete),
     (f) => f.map((d) => d.key),
     del,
-    [
-      ["DELETE FROM pushed_files WHERE path = ?", (f) => f.filter((p) => p.main).map((p) => [p.path])],
-      ["UPDATE pushed_files SET legacy_detail = 0 WHERE path = ?", (f) => f.filter((p) => !p.main).map((p) => [p.path])],
-    ],
+    LANDED.kvDelete,
     (n) => log(`KV: records of files that are gone deleted: ${n}`),
   );
   await step(
@@ -262,7 +254,7 @@ async function writePlan(
     plan.packDelete,
     (p) => [p.key],
     del,
-    [["DELETE FROM pushed_packs WHERE id = ?", (p) => [[p.id]]]],
+    LANDED.packDelete,
     (n) => log(`KV: detail packs of directories with no details left deleted: ${n}`),
   );
   if (plan.transitionTable && plan.table) {
@@ -293,6 +285,56 @@ function* perFile<T extends { path: string }>(items: T[]): Generator<T[]> {
 
 /** What one landed item records: a statement, and its rows for the item. */
 type Recording<T> = [sql: string, rows: (item: T) => string[][]];
+
+type Item<K extends keyof PushPlan> = PushPlan[K] extends (infer T)[] ? T : never;
+
+/** What each KV step leaves in the state once a bulk of it landed: declared once, for the push and for recordLanded. */
+const LANDED: {
+  packPut: Recording<Item<"packPut">>[];
+  kvPut: Recording<Item<"kvPut">>[];
+  dirPut: Recording<Item<"dirPut">>[];
+  dirDelete: Recording<Item<"dirDelete">>[];
+  kvDelete: Recording<Item<"kvDelete">[]>[];
+  packDelete: Recording<Item<"packDelete">>[];
+} = {
+  packPut: [["INSERT INTO pushed_packs (id, digest) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET digest = excluded.digest", (p) => [[p.id, p.digest]]]],
+  kvPut: [
+    [
+      "INSERT INTO pushed_files (path, digest, legacy_detail) VALUES (?, ?, 0) ON CONFLICT(path) DO UPDATE SET digest = excluded.digest",
+      (p) => [[p.path, p.digest]],
+    ],
+  ],
+  dirPut: [["INSERT INTO pushed_dirs (dir, digest) VALUES (?, ?) ON CONFLICT(dir) DO UPDATE SET digest = excluded.digest", (d) => [[d.dir, d.digest]]]],
+  dirDelete: [["DELETE FROM pushed_dirs WHERE dir = ?", (d) => [[d.dir]]]],
+  kvDelete: [
+    ["DELETE FROM pushed_files WHERE path = ?", (f) => f.filter((p) => p.main).map((p) => [p.path])],
+    ["UPDATE pushed_files SET legacy_detail = 0 WHERE path = ?", (f) => f.filter((p) => !p.main).map((p) => [p.path])],
+  ],
+  packDelete: [["DELETE FROM pushed_packs WHERE id = ?", (p) => [[p.id]]]],
+};
+
+/**
+ * What a plan that landed whole leaves in the state, without a store: for the tests and
+ * benchmarks that plan the push after it. The push records the same, bulk by bulk.
+ */
+export function recordLanded(db: StateDb, plan: PushPlan): void {
+  const all = <T>(recordings: Recording<T>[], items: T[]) => {
+    for (const [sql, rows] of recordings) recordEach(db, sql, items.flatMap(rows));
+  };
+  all(LANDED.packPut, plan.packPut);
+  all(LANDED.kvPut, plan.kvPut);
+  all(LANDED.dirPut, plan.dirPut);
+  all(LANDED.dirDelete, plan.dirDelete);
+  all(LANDED.kvDelete, [...perFile(plan.kvDelete)]);
+  all(LANDED.packDelete, plan.packDelete);
+  const meta = db.prepare("INSERT INTO pushed_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  meta.run("table_digest", plan.tableDigest);
+  if (plan.table) {
+    const { generation: _g, ...rest } = plan.table;
+    meta.run("table", JSON.stringify(rest));
+  }
+  if (plan.statsDigest) meta.run("stats_digest", plan.statsDigest);
+}
 
 /**
  * One KV step of the write order: the items in bulks within the store's limits, `parallel` at a
