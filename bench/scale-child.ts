@@ -2,16 +2,15 @@
  * Child of the scale benchmark (bench/scale.ts), one step per process so each peak RSS is its own:
  * `seed STATE FILES MIRRORS` builds the synthetic state; `first STATE` runs the first push as
  * `push --dry-run` does (planned, every bulk file written, no store touched) and records it as
- * landed; `nochange STATE` plans the next push the same way; `change STATE` changes 1 % of the
- * files (the full mirrors sync them, the partial ones not yet) and plans that push. Prints one
+ * landed; `nochange STATE` rescans every mirror (finding each as it was) and plans the next push
+ * the same way; `change STATE` changes 1 % of the files (the full mirrors sync them, the partial
+ * ones not yet; every mirror rescanned) and plans that push. Prints one
  * JSON line. Nothing is contacted: the mirrors' addresses are never fetched.
  */
 
 import { rmSync } from "node:fs";
 import { parseConfig } from "../scripts/config/load.js";
-import { buildIndex } from "../scripts/push/index-build.js";
-import { buildPlan } from "../scripts/push/plan.js";
-import { push, recordLanded } from "../scripts/push/push.js";
+import { push } from "../scripts/push/push.js";
 import { openState, type StateDb, transaction } from "../scripts/state/db.js";
 
 export const DIRS = 1_000;
@@ -72,7 +71,15 @@ function seed(db: StateDb, files: number, mirrors: number): void {
   });
 }
 
-/** 1 % of the files get new content; the full mirrors have synced it, the partial ones still list the old. */
+/** The hourly rescan of every mirror, as the scanner records it; a rescan that finds a mirror as it was writes no row. */
+function rescan(db: StateDb, mirrors: number, at: number): void {
+  const scans = db.prepare(
+    "INSERT INTO mirror_scans (mirror_id, subtree, protocol, url, started_at, finished_at, ok, entries, error) VALUES (?, '', 'rsync', ?, ?, ?, 1, 0, NULL)",
+  );
+  for (let id = 1; id <= mirrors; id++) scans.run(id, `rsync://m${id}.example/pub/`, at, at + 10);
+}
+
+/** 1 % of the files get new content; the full mirrors have synced it, the partial ones still list the old; every mirror was rescanned. */
 function change(db: StateDb, mirrors: number): void {
   transaction(db, () => {
     db.prepare(
@@ -81,6 +88,7 @@ function change(db: StateDb, mirrors: number): void {
     db.prepare(
       "UPDATE mirror_files SET size = (SELECT o.size FROM origin_files o WHERE o.path = mirror_files.path), seen_at = ? WHERE mirror_id <= ? AND path IN (SELECT path FROM origin_files WHERE rowid % 100 = 0)",
     ).run(now - 60, Math.floor(mirrors * 0.3));
+    rescan(db, mirrors, now - 60);
   });
 }
 
@@ -90,7 +98,7 @@ async function dryPush(db: StateDb, mirrors: number) {
   const r = await push(db, config, { kind: "local" }, { dryRun: true });
   const seconds = Number(process.hrtime.bigint() - t) / 1e9;
   if (r.planDir) rmSync(r.planDir, { recursive: true, force: true });
-  return { seconds, r, config };
+  return { seconds, r };
 }
 
 const [mode, file, files, mirrorsArg] = process.argv.slice(2) as [string, string, string?, string?];
@@ -104,9 +112,11 @@ if (mode === "seed") {
 } else {
   const mirrors = (db.prepare("SELECT value FROM bench_meta WHERE key = 'mirrors'").get() as { value: number }).value;
   if (mode === "change") change(db, mirrors);
-  const { seconds, r, config } = await dryPush(db, mirrors);
+  // A push that changes nothing still follows a rescan of every mirror (that found each as it was).
+  if (mode === "nochange") transaction(db, () => rescan(db, mirrors, now - 300));
+  const { seconds, r } = await dryPush(db, mirrors);
   // Recorded as landed, so the next step plans against it as it would after a real push.
-  if (mode !== "nochange") recordLanded(db, await buildPlan(db, buildIndex(db, config), { generation: "g" }));
+  r.markLanded?.();
   console.log(
     JSON.stringify({ seconds, rssMiB: rss(), kvWrites: r.cost.kvWrites, kvRecords: r.kvPut, kvDetails: r.kvDetailPut, d1Statements: r.cost.d1Statements }),
   );

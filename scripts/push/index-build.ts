@@ -45,8 +45,6 @@ export interface DesiredIndex {
    * index, index-state.ts); the plan then reads the rest it needs (directories) from the state.
    */
   scope?: IndexScope;
-  /** What a push that lands whole settles in the state's index (index-state.ts). */
-  settle?: { pendingUpTo: number };
 }
 
 export interface IndexScope {

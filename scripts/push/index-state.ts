@@ -14,8 +14,9 @@
  * Anything else the index depends on (tolerance, claim age, repositories, release gate, the
  * written format) is its basis: when that changes, or nothing was pushed whole since the last
  * full build, the whole index is built again, as buildIndex builds it. Repository metadata is
- * narrowed again at every refresh (its files are few). A refresh records which paths changed;
- * the push that lands whole settles them.
+ * narrowed again at every refresh (its files are few). A refresh records which paths changed
+ * (index_pending), as does any change to a path's pushed record (state/db.ts); the push that
+ * lands whole settles them.
  */
 
 import { createHash, randomUUID } from "node:crypto";
@@ -76,23 +77,21 @@ export function refreshIndex(db: StateDb, config: Config, now = Math.floor(Date.
   const basis = indexBasis(db, config, now);
   const key = basisKey(config);
   const claimsFrom = Number(meta(db, "claims_from") ?? Number.NaN);
-  // The pushed state must be the one the index was last settled against: not lost, not rebuilt from D1.
-  const settledAgainst = (db.prepare("SELECT value FROM pushed_meta WHERE key = 'index_token'").get() as { value: string } | undefined)?.value;
-  if (
-    meta(db, "basis") !== key ||
-    meta(db, "full_pending") !== undefined ||
-    settledAgainst === undefined ||
-    settledAgainst !== meta(db, "token") ||
-    !(claimsFrom <= basis.query.claimsFrom)
-  )
+  if (meta(db, "basis") !== key || meta(db, "full_pending") !== undefined || !(claimsFrom <= basis.query.claimsFrom) || !pushedAsSettled(db))
     return rebuildIndex(db, config, basis, key);
   return transaction(db, () => updateIndex(db, config, basis, claimsFrom));
 }
 
+/** Whether the pushed state is the one the index was last settled against: not lost, not rebuilt from D1. */
+function pushedAsSettled(db: StateDb): boolean {
+  const token = (db.prepare("SELECT value FROM pushed_meta WHERE key = 'index_token'").get() as { value: string } | undefined)?.value;
+  return token !== undefined && token === meta(db, "token");
+}
+
 /** After a push landed whole: what it planned from is what the edge has. */
-export function settleIndex(db: StateDb, settle: NonNullable<DesiredIndex["settle"]>): void {
+export function settleIndex(db: StateDb): void {
   transaction(db, () => {
-    db.prepare("DELETE FROM index_pending WHERE rowid <= ?").run(settle.pendingUpTo);
+    db.prepare("DELETE FROM index_pending").run();
     db.prepare("DELETE FROM index_meta WHERE key = 'full_pending'").run();
     const token = randomUUID();
     setMeta(db, "token", token);
@@ -131,7 +130,7 @@ function rebuildIndex(db: StateDb, config: Config, basis: IndexBasis, key: strin
     setMeta(db, "full_pending", "1");
     return desired;
   });
-  return { ...desired, settle: { pendingUpTo: 0 } };
+  return desired;
 }
 
 function writeHeld(db: StateDb, delta: Map<number, number>): void {
@@ -204,7 +203,7 @@ function updateIndex(db: StateDb, config: Config, basis: IndexBasis, claimsFromB
     if (ids) for (const id of parseIds(ids)) held.set(id, (held.get(id) ?? 0) + by);
   };
   const rowOf = db.prepare("SELECT mirrors, listed, digest FROM index_files WHERE path = ?");
-  const pending = db.prepare("INSERT OR REPLACE INTO index_pending (path) VALUES (?)");
+  const pending = db.prepare("INSERT OR IGNORE INTO index_pending (path) VALUES (?)");
   const drop = db.prepare("DELETE FROM index_files WHERE path = ?");
   const put = db.prepare(
     "INSERT INTO index_files (path, mirrors, claimed, repo_unit, listed, digest) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET mirrors = excluded.mirrors, claimed = excluded.claimed, repo_unit = excluded.repo_unit, listed = excluded.listed, digest = excluded.digest",
@@ -293,12 +292,10 @@ function scopedIndex(db: StateDb, config: Config, basis: IndexBasis): DesiredInd
     (db.prepare("SELECT mirror_id, files FROM index_held").all() as { mirror_id: number; files: number }[]).map((r) => [r.mirror_id, r.files]),
   );
   const fileCount = (db.prepare("SELECT count(*) AS n FROM index_files").get() as { n: number }).n;
-  const pendingUpTo = (db.prepare("SELECT ifnull(max(rowid), 0) AS n FROM index_pending").get() as { n: number }).n;
   return {
     table: { format: 1, policy: config.policy, mirrors: basis.mirrors },
     files,
     notes: basis.notes,
     scope: { gone, fileCount, held },
-    settle: { pendingUpTo },
   };
 }

@@ -52,6 +52,8 @@ export interface PushResult {
   unchanged: number;
   dryRun: boolean;
   planDir?: string;
+  /** After a dry run: records its plan as if it had landed, for benchmarks that plan the push after it without a store. */
+  markLanded?: () => void;
   /** What the push spends of the platform's quotas (writes and deletes of KV keys, D1 statements). */
   cost: PushCost;
 }
@@ -130,7 +132,7 @@ export async function push(db: StateDb, config: Config, target: Target, opts: Pu
     !plan.table
   ) {
     log(`nothing to push: ${plan.unchanged} files unchanged`);
-    if (index.settle) settleIndex(db, index.settle);
+    settleIndex(db);
     return result;
   }
   for (const l of costLines(result.cost)) log(l);
@@ -141,7 +143,14 @@ export async function push(db: StateDb, config: Config, target: Target, opts: Pu
     log(
       `dry run: ${plan.d1.length} D1 statements, ${result.kvPut} KV puts, ${result.kvDelete} KV deletes${plan.table ? ", mirror table" : ""}; files in ${dir}`,
     );
-    return { ...result, planDir: dir };
+    return {
+      ...result,
+      planDir: dir,
+      markLanded: () => {
+        recordLanded(db, plan);
+        settleIndex(db);
+      },
+    };
   }
   await withStore(target, async (store) => {
     log(`writing to ${store.where}`);
@@ -156,7 +165,7 @@ export async function push(db: StateDb, config: Config, target: Target, opts: Pu
       recordRetiredIds(db, pushedBefore, rest.mirrors, Math.floor(Date.now() / 1000));
     });
   }
-  if (index.settle) settleIndex(db, index.settle);
+  settleIndex(db);
   log(`pushed: ${result.kvPut} records written, ${result.kvDelete} deleted, ${plan.unchanged} unchanged`);
   return result;
 }

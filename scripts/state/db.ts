@@ -84,9 +84,8 @@ CREATE TABLE IF NOT EXISTS index_cover (
   PRIMARY KEY (mirror_id, subtree)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS index_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
--- Paths whose index row changed since the last push that landed whole (a rowid table: a push
--- settles the rows up to the last one it planned from).
-CREATE TABLE IF NOT EXISTS index_pending (path TEXT NOT NULL UNIQUE);
+-- Paths whose index row or pushed record changed since the last push that landed whole.
+CREATE TABLE IF NOT EXISTS index_pending (path TEXT PRIMARY KEY) WITHOUT ROWID;
 -- Paths whose origin or mirror rows changed since the index was refreshed, kept by the triggers below.
 CREATE TABLE IF NOT EXISTS dirty_paths (path TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TRIGGER IF NOT EXISTS mirror_files_added AFTER INSERT ON mirror_files BEGIN
@@ -113,6 +112,16 @@ WHEN old.path IS NOT new.path OR old.size IS NOT new.size OR old.mtime IS NOT ne
 BEGIN
   INSERT INTO dirty_paths (path) SELECT old.path WHERE NOT EXISTS (SELECT 1 FROM dirty_paths WHERE path = old.path);
   INSERT INTO dirty_paths (path) SELECT new.path WHERE NOT EXISTS (SELECT 1 FROM dirty_paths WHERE path = new.path);
+END;
+-- A pushed record that changes, by a push or by hand, is planned again by the next push.
+CREATE TRIGGER IF NOT EXISTS pushed_files_added AFTER INSERT ON pushed_files BEGIN
+  INSERT INTO index_pending (path) SELECT new.path WHERE NOT EXISTS (SELECT 1 FROM index_pending WHERE path = new.path);
+END;
+CREATE TRIGGER IF NOT EXISTS pushed_files_removed AFTER DELETE ON pushed_files BEGIN
+  INSERT INTO index_pending (path) SELECT old.path WHERE NOT EXISTS (SELECT 1 FROM index_pending WHERE path = old.path);
+END;
+CREATE TRIGGER IF NOT EXISTS pushed_files_changed AFTER UPDATE ON pushed_files BEGIN
+  INSERT INTO index_pending (path) SELECT new.path WHERE NOT EXISTS (SELECT 1 FROM index_pending WHERE path = new.path);
 END;
 CREATE TABLE IF NOT EXISTS pushed_meta (
   key TEXT PRIMARY KEY,

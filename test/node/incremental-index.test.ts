@@ -1,8 +1,8 @@
 /**
  * The incremental index (scripts/push/index-state.ts) against a full recomputation: over random
  * sequences of origin changes, mirror scans (whole tree or a subtree, synced, stale, failed, caught
- * lying), mirrors joining and leaving, time passing claims by, pushes that land, pushes cut short
- * and dry runs, the index the state keeps equals the one buildIndex computes from scratch, and after
+ * lying), mirrors joining and leaving, time passing claims by, scan history cleared, the push
+ * state edited by hand, pushes that land, pushes cut short and dry runs, the index the state keeps equals the one buildIndex computes from scratch, and after
  * each push that lands a full plan finds nothing left to write.
  */
 
@@ -47,6 +47,7 @@ type Op =
   | { kind: "origin"; path: number; size: number; gone: boolean }
   | { kind: "scan"; mirror: number; subtree: number; held: boolean[]; stale: boolean[]; outcome: "ok" | "failed" | "lied" }
   | { kind: "forget-scans"; mirror: number }
+  | { kind: "edit-pushed"; path: number; ghost: boolean }
   | { kind: "mirrors"; set: number[] }
   | { kind: "time"; seconds: number }
   | { kind: "push"; landed: "whole" | "records-only" | "dry-run" };
@@ -64,6 +65,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant("mirrors" as const), set: fc.subarray([1, 2, 3], { minLength: 1 }) }),
   // An operator clears a mirror's scan history.
   fc.record({ kind: fc.constant("forget-scans" as const), mirror: fc.integer({ min: 1, max: 3 }) }),
+  // The push state edited by hand: a record forgotten, or one of a path the index never had.
+  fc.record({ kind: fc.constant("edit-pushed" as const), path: fc.nat(PATHS.length - 1), ghost: fc.boolean() }),
   fc.record({ kind: fc.constant("time" as const), seconds: fc.integer({ min: 1, max: 2 * MAX_AGE }) }),
   fc.record({ kind: fc.constant("push" as const), landed: fc.constantFrom("whole" as const, "whole" as const, "records-only" as const, "dry-run" as const) }),
 );
@@ -165,7 +168,10 @@ describe("the incremental index", () => {
             else if (op.kind === "scan") scan(db, op, mirrors, now);
             else if (op.kind === "mirrors") mirrors = op.set;
             else if (op.kind === "forget-scans") db.prepare("DELETE FROM mirror_scans WHERE mirror_id = ?").run(op.mirror);
-            else if (op.kind === "time") now += op.seconds;
+            else if (op.kind === "edit-pushed") {
+              if (op.ghost) db.prepare("INSERT OR IGNORE INTO pushed_files (path, digest) VALUES (?, 'x')").run(`ghost/${op.path}`);
+              else db.prepare("DELETE FROM pushed_files WHERE path = ?").run(PATHS[op.path]!);
+            } else if (op.kind === "time") now += op.seconds;
             else {
               const config = configOf(mirrors);
               const index = refreshIndex(db, config, now);
@@ -181,7 +187,7 @@ describe("the incremental index", () => {
                 continue;
               }
               recordLanded(db, plan);
-              settleIndex(db, index.settle!);
+              settleIndex(db);
               const kept = db.prepare("SELECT path, mirrors, listed, digest FROM index_files ORDER BY path").all();
               expect(kept).toEqual(fullIndexRows(db, mirrors, now));
               const full = await buildPlan(db, buildIndex(db, config, now), { generation: "g", allowEmpty: true, maxDeleteFraction: 1 });
@@ -211,7 +217,7 @@ describe("the incremental index", () => {
     const pushed = async () => {
       const index = refreshIndex(db, config, now++);
       recordLanded(db, await buildPlan(db, index, { generation: "g" }));
-      settleIndex(db, index.settle!);
+      settleIndex(db);
       return (db.prepare("SELECT mirrors FROM index_files WHERE path = ?").get(PATHS[1]!) as { mirrors: string }).mirrors;
     };
     rewrite();
@@ -227,6 +233,29 @@ describe("the incremental index", () => {
     expect(db.prepare("SELECT * FROM mirror_files ORDER BY path").all()).toEqual(before);
     // No row changed, yet a scan since the rewrite saw the file at its size.
     expect(await pushed()).toBe("3");
+    db.close();
+  });
+
+  it("a mirror whose scan history is cleared holds only what its rows alone still vouch for", async () => {
+    const db = openState(":memory:");
+    let now = 1_800_000_000;
+    const config = configOf([1]);
+    originChange(db, { kind: "origin", path: 0, size: 1, gone: false }, now);
+    const rescan = () => scan(db, { kind: "scan", mirror: 1, subtree: 0, held: PATHS.map(() => true), stale: PATHS.map(() => false), outcome: "ok" }, [1], now);
+    const pushed = async () => {
+      const index = refreshIndex(db, config, now++);
+      recordLanded(db, await buildPlan(db, index, { generation: "g" }));
+      settleIndex(db);
+      return (db.prepare("SELECT mirrors FROM index_files WHERE path = ?").get(PATHS[0]!) as { mirrors: string }).mirrors;
+    };
+    rescan();
+    expect(await pushed()).toBe("1");
+    // Rescanned after the row's first sighting grew older than the claim age: held through the scan.
+    now += MAX_AGE + 10;
+    rescan();
+    expect(await pushed()).toBe("1");
+    db.prepare("DELETE FROM mirror_scans").run();
+    expect(await pushed()).toBe("");
     db.close();
   });
 });
