@@ -24,7 +24,7 @@ import { isListed } from "../../src/core/dir-listing.js";
 import { compilePathGlobs } from "../../src/core/policy.js";
 import { repositoryMetadataOf } from "../../src/core/repository.js";
 import type { Config } from "../config/schema.js";
-import { type StateDb, transaction } from "../state/db.js";
+import { type StateDb, setPushedMeta, transaction } from "../state/db.js";
 import { fileDigest, WRITTEN_FORMAT } from "./file-digest.js";
 import {
   type DesiredIndex,
@@ -95,13 +95,8 @@ export function settleIndex(db: StateDb): void {
     db.prepare("DELETE FROM index_meta WHERE key = 'full_pending'").run();
     const token = randomUUID();
     setMeta(db, "token", token);
-    db.prepare("INSERT INTO pushed_meta (key, value) VALUES ('index_token', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(token);
+    setPushedMeta(db, "index_token", token);
   });
-}
-
-/** The next push builds the index whole (after the pushed state was rebuilt from D1, say). */
-export function forgetIndex(db: StateDb): void {
-  db.prepare("DELETE FROM index_meta WHERE key = 'basis'").run();
 }
 
 const listedBy = (config: Config) => {
@@ -113,7 +108,7 @@ const listedBy = (config: Config) => {
 function rebuildIndex(db: StateDb, config: Config, basis: IndexBasis, key: string): DesiredIndex {
   const listed = listedBy(config);
   const repos = config.policy.repositories;
-  const desired = transaction(db, () => {
+  return transaction(db, () => {
     const desired = indexFrom(db, config, basis);
     db.exec("DELETE FROM index_files; DELETE FROM index_held; DELETE FROM index_pending; DELETE FROM dirty_paths;");
     const put = db.prepare("INSERT INTO index_files (path, mirrors, claimed, repo_unit, listed, digest) VALUES (?, ?, ?, ?, ?, ?)");
@@ -130,7 +125,6 @@ function rebuildIndex(db: StateDb, config: Config, basis: IndexBasis, key: strin
     setMeta(db, "full_pending", "1");
     return desired;
   });
-  return desired;
 }
 
 function writeHeld(db: StateDb, delta: Map<number, number>): void {

@@ -7,7 +7,7 @@
  */
 
 import type { Mirror } from "../../src/core/mirror.js";
-import type { StateDb } from "../state/db.js";
+import { type StateDb, setPushedMeta } from "../state/db.js";
 
 /**
  * How long after the push that removed a mirror its id may mean another: KV propagation (~60 s),
@@ -60,7 +60,5 @@ export function recordRetiredIds(db: StateDb, before: Map<number, string>, after
   const kept = new Set(after.map((m) => m.id));
   for (const [id, name] of before) if (!kept.has(id)) retired[String(id)] = { name, at: now };
   for (const id of kept) delete retired[String(id)];
-  db.prepare("INSERT INTO pushed_meta (key, value) VALUES ('retired_ids', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(
-    JSON.stringify(retired),
-  );
+  setPushedMeta(db, "retired_ids", JSON.stringify(retired));
 }

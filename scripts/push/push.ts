@@ -27,7 +27,7 @@ import { type PushStamp, PUSH_STAMP_KEY } from "../../src/core/push-stamp.js";
 import type { MirrorTable } from "../../src/core/mirror-table.js";
 import { encodeMirrorTable, parseMirrorTable } from "../../src/core/mirror-table.js";
 import type { Config } from "../config/schema.js";
-import { type StateDb, transaction } from "../state/db.js";
+import { type StateDb, setPushedMeta, transaction } from "../state/db.js";
 import type { IndexStore, KvEntry, StoreLimits } from "../store/store.js";
 import { withStore } from "../store/store.js";
 import type { Target } from "../store/target.js";
@@ -158,10 +158,9 @@ export async function push(db: StateDb, config: Config, target: Target, opts: Pu
   });
   if (plan.table) {
     transaction(db, () => {
-      const st = db.prepare("INSERT INTO pushed_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
       const { generation: _g, ...rest } = plan.table!;
-      st.run("table", JSON.stringify(rest));
-      st.run("table_digest", plan.tableDigest);
+      setPushedMeta(db, "table", JSON.stringify(rest));
+      setPushedMeta(db, "table_digest", plan.tableDigest);
       recordRetiredIds(db, pushedBefore, rest.mirrors, Math.floor(Date.now() / 1000));
     });
   }
@@ -205,8 +204,7 @@ async function writePlan(
       await wrote(`d1:${i}`);
     },
   );
-  if (plan.statsDigest)
-    db.prepare("INSERT INTO pushed_meta (key, value) VALUES ('stats_digest', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(plan.statsDigest);
+  if (plan.statsDigest) setPushedMeta(db, "stats_digest", plan.statsDigest);
   if (!plan.transitionTable && plan.table) {
     log("KV: mirror table");
     await store.kvPut(tableEntry(plan.table));
@@ -336,13 +334,12 @@ export function recordLanded(db: StateDb, plan: PushPlan): void {
   all(LANDED.dirDelete, plan.dirDelete);
   all(LANDED.kvDelete, [...perFile(plan.kvDelete)]);
   all(LANDED.packDelete, plan.packDelete);
-  const meta = db.prepare("INSERT INTO pushed_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-  meta.run("table_digest", plan.tableDigest);
+  setPushedMeta(db, "table_digest", plan.tableDigest);
   if (plan.table) {
     const { generation: _g, ...rest } = plan.table;
-    meta.run("table", JSON.stringify(rest));
+    setPushedMeta(db, "table", JSON.stringify(rest));
   }
-  if (plan.statsDigest) meta.run("stats_digest", plan.statsDigest);
+  if (plan.statsDigest) setPushedMeta(db, "stats_digest", plan.statsDigest);
 }
 
 /**

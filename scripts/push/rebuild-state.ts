@@ -14,7 +14,6 @@ import type { mirrors as mirrorsTable } from "../../src/db/schema.js";
 import { type StateDb, transaction } from "../state/db.js";
 import type { IndexedFile, StoredFileColumns } from "./index-build.js";
 import { fileDigest } from "./file-digest.js";
-import { forgetIndex } from "./index-state.js";
 import { withStore } from "../store/store.js";
 import type { Target } from "../store/target.js";
 
@@ -45,8 +44,6 @@ export async function rebuildPushState(db: StateDb, target: Target): Promise<{ f
     // two per directory). Whether a file's own detail key from before packs is still in KV is not
     // known either: each is deleted when its file changes or goes (a delete of a missing key is harmless).
     db.exec("DELETE FROM pushed_files; DELETE FROM pushed_meta; DELETE FROM pushed_dirs; DELETE FROM pushed_packs;");
-    // What was pushed is now whatever D1 had: the next push plans over every file.
-    forgetIndex(db);
     const st = db.prepare("INSERT INTO pushed_files (path, digest, legacy_detail) VALUES (?, ?, 1)");
     for (const f of files) {
       const indexed: IndexedFile = {

@@ -147,6 +147,11 @@ function upgrade(db: StateDb): void {
   if (!columns.has("legacy_detail")) db.exec("ALTER TABLE pushed_files ADD COLUMN legacy_detail INTEGER NOT NULL DEFAULT 1");
 }
 
+/** A fact about what was pushed (pushed_meta): the table and its digest, the statistics' digest, the index token. */
+export function setPushedMeta(db: StateDb, key: string, value: string): void {
+  db.prepare("INSERT INTO pushed_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, value);
+}
+
 /** Runs fn in one transaction: a scan's result lands whole or not at all. */
 export function transaction<T>(db: StateDb, fn: () => T): T {
   db.exec("BEGIN IMMEDIATE");
