@@ -78,7 +78,8 @@ export async function runRsyncListingBench(n = 1_000_000, rounds = 3) {
   // Both sides list through the same rsync daemon, as a real mirror is scanned.
   const daemon = await startRsyncDaemon(tree);
   const base: number[] = [];
-  const ours: { listStoreSeconds: number; seconds: number; rssMiB: number; entries: number; held: number }[] = [];
+  const ours: { listStoreSeconds: number; listStoreRssMiB: number; seconds: number; rssMiB: number; entries: number; held: number; rescanSeconds: number }[] =
+    [];
   try {
     for (let r = 0; r < rounds; r++) {
       base.push(seconds(() => execFileSync("sh", ["-c", `TZ=UTC rsync --list-only -r -l -8 --no-motd --no-human-readable ${daemon.url} > /dev/null`])));
@@ -103,6 +104,11 @@ export async function runRsyncListingBench(n = 1_000_000, rounds = 3) {
     rsyncAloneSeconds: Number(median(base).toFixed(2)),
     listStoreSeconds: Number(ls.toFixed(2)),
     listStoreRatio: Number((ls / median(base)).toFixed(2)),
+    /** Peak RSS of the child up to the end of list + store, before the diff. */
+    listStorePeakRssMiB: Math.max(...ours.map((o) => o.listStoreRssMiB)),
+    /** The same tree listed again: a rescan that finds the mirror as it was writes no row. */
+    rescanSeconds: Number(median(ours.map((o) => o.rescanSeconds)).toFixed(2)),
+    rescanRatio: Number((median(ours.map((o) => o.rescanSeconds)) / median(base)).toFixed(2)),
     listStoreDiffSeconds: Number(s.toFixed(2)),
     peakRssMiB: Math.max(...ours.map((o) => o.rssMiB)),
     ratio: Number((s / median(base)).toFixed(2)),

@@ -1,16 +1,17 @@
 /**
  * What a push must write: the difference between the desired index and what was last pushed
- * (recorded in the local state). A rescan that changed nothing yields an empty plan.
+ * (recorded in the local state). A rescan that changed nothing yields an empty plan. Given the
+ * whole index (the first push, or buildIndex), every file, pack and listing is compared; given
+ * the incremental one (index-state.ts, `scope`), only the changed paths and their directories.
  */
 
 import { createHash } from "node:crypto";
-import { buildListings, type DirListing, isListed, listingPageId, listingPages, parseListingPageId } from "../../src/core/dir-listing.js";
 import { dirOf } from "../../src/core/path.js";
-import { dirFiles, listingFromIndex } from "./index-dirs.js";
-import { detailKey, encodeFileRecord, fileKey, listingKey } from "../../src/core/file-record.js";
+import { dirFiles } from "./index-dirs.js";
+import { planListings, planListingsOf } from "./listing-plan.js";
+import { detailKey, encodeFileRecord, fileKey } from "../../src/core/file-record.js";
 import { mirrorProblems, mirrorWithDefaults } from "../../src/core/mirror.js";
 import { type MirrorTable, encodeMirrorTable } from "../../src/core/mirror-table.js";
-import { compilePathGlobs } from "../../src/core/policy.js";
 import type { StateDb } from "../state/db.js";
 import { type PackDelete, type PackPut, planDetailPacks } from "./detail-packs.js";
 import { type DesiredIndex, type IndexedFile, loadPieces } from "./index-build.js";
@@ -169,7 +170,7 @@ export async function buildPlan(db: StateDb, desired: DesiredIndex, opts: PlanOp
     for (const m of stats.mirrors) d1.push(`UPDATE mirrors SET files_held = ${lit(m.filesHeld)}, last_scan_at = ${lit(m.lastScanAt)} WHERE id = ${lit(m.id)};`);
     d1.push(upsertMeta("file_count", String(stats.fileCount)));
   }
-  const { dirPut, dirDelete } = dirs ? await planListingsOf(db, dirs) : await planListings(db, desired);
+  const { dirPut, dirDelete } = dirs ? await planListingsOf(db, dirs) : await planListings(db, desired.table.policy.release, desired.files);
   // A push that writes records or listings ends with the push stamp (core/push-stamp.ts).
   const stamp = kvPut.length + kvDelete.length + dirPut.length + dirDelete.length + packs.put.length + packs.del.length > 0;
   return {
@@ -209,72 +210,4 @@ function coverageStats(db: StateDb, mirrors: readonly { id: number }[], fileCoun
     fileCount,
     mirrors: mirrors.map((m) => ({ id: m.id, filesHeld: held.get(m.id) ?? 0, lastScanAt: lastScan.get(m.id) ?? null })),
   };
-}
-
-type ListingPlan = Pick<PushPlan, "dirPut" | "dirDelete">;
-
-const pagePut = async (dir: string, page: number, listing: DirListing) => {
-  const value = JSON.stringify(listing);
-  return { dir: listingPageId(dir, page), key: await listingKey(dir, page), value, digest: createHash("sha1").update(value).digest("hex") };
-};
-
-const pageDelete = async (id: string) => {
-  const { dir, page } = parseListingPageId(id);
-  return { dir: id, key: await listingKey(dir, page) };
-};
-
-/** Every directory's listing against every pushed one. */
-async function planListings(db: StateDb, desired: DesiredIndex): Promise<ListingPlan> {
-  const pushedDirs = new Map<string, string>();
-  for (const r of db.prepare("SELECT dir, digest FROM pushed_dirs").iterate() as Iterable<{ dir: string; digest: string }>) pushedDirs.set(r.dir, r.digest);
-  // A staged file appears with the push after enough mirrors hold it.
-  const gate = desired.table.policy.release;
-  const staged = compilePathGlobs(gate.staged);
-  const listed = desired.files.filter((f) => isListed(f.path, f.record.mirrors.length, gate.minMirrors, staged));
-  const listings = buildListings(listed.map((f) => ({ path: f.path, size: f.record.size, mtime: f.record.mtime })));
-  const dirPut: PushPlan["dirPut"] = [];
-  const pages = new Set<string>();
-  for (const [dir, listing] of listings) {
-    for (const [i, page] of listingPages(listing).entries()) {
-      const put = await pagePut(dir, i + 1, page);
-      pages.add(put.dir);
-      if (pushedDirs.get(put.dir) !== put.digest) dirPut.push(put);
-    }
-  }
-  const dirDelete = await Promise.all([...pushedDirs.keys()].filter((id) => !pages.has(id)).map(pageDelete));
-  return { dirPut, dirDelete };
-}
-
-/**
- * The listings of the directories where files changed, from the state's index. A directory that
- * gained its first listed file or lost its last one also changes its parent's listing (which names
- * it), and so on up while that holds.
- */
-async function planListingsOf(db: StateDb, changed: Set<string>): Promise<ListingPlan> {
-  const pushedDigest = db.prepare("SELECT digest FROM pushed_dirs WHERE dir = ?");
-  // A directory's later pages: "dir:2", "dir:3" … (parseListingPageId tells them from a subdirectory named ":x").
-  const laterPages = db.prepare("SELECT dir FROM pushed_dirs WHERE dir > ? AND dir < ?");
-  const dirPut: PushPlan["dirPut"] = [];
-  const dirDelete: PushPlan["dirDelete"] = [];
-  const todo = [...changed];
-  const done = new Set<string>();
-  while (todo.length) {
-    const dir = todo.pop()!;
-    if (done.has(dir)) continue;
-    done.add(dir);
-    const listing = listingFromIndex(db, dir);
-    const pages = new Set<string>();
-    for (const [i, page] of (listing ? listingPages(listing) : []).entries()) {
-      const put = await pagePut(dir, i + 1, page);
-      pages.add(put.dir);
-      if ((pushedDigest.get(put.dir) as { digest: string } | undefined)?.digest !== put.digest) dirPut.push(put);
-    }
-    const pushed = [
-      ...(pushedDigest.get(dir) ? [dir] : []),
-      ...(laterPages.all(`${dir}:`, `${dir};`) as { dir: string }[]).map((r) => r.dir).filter((id) => parseListingPageId(id).dir === dir),
-    ];
-    for (const id of pushed) if (!pages.has(id)) dirDelete.push(await pageDelete(id));
-    if (dir !== "" && (listing !== null) !== (pushedDigest.get(dir) !== undefined)) todo.push(dirOf(dir.slice(0, -1)));
-  }
-  return { dirPut, dirDelete };
 }
