@@ -72,7 +72,9 @@ export interface StoredFileColumns {
  * A claim is as fresh as the latest good scan that covered its path: a row keeps the scan that
  * first saw its size and mtime (seen_at), and each later scan of the mirror that found it unchanged
  * is only a row in mirror_scans. `scan_cover` holds the start of the latest good scan of each
- * (mirror, subtree); a path's cover is the latest of those whose subtree holds it.
+ * (mirror, subtree); a path's cover is the latest of those whose subtree holds it, and a claim
+ * counts from the later of the two (the row's own time is read first: it spares the lookup when
+ * recent enough).
  */
 export function prepareScanCover(db: StateDb): void {
   db.exec(`CREATE TEMP TABLE IF NOT EXISTS scan_cover (mirror_id INTEGER NOT NULL, subtree TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (mirror_id, subtree)) WITHOUT ROWID;
@@ -80,8 +82,8 @@ export function prepareScanCover(db: StateDb): void {
     INSERT INTO temp.scan_cover SELECT mirror_id, subtree, MAX(started_at) FROM mirror_scans WHERE ok = 1 GROUP BY mirror_id, subtree;`);
 }
 
-const SEEN_AT = `max(m.seen_at, ifnull((SELECT max(c.at) FROM temp.scan_cover c WHERE c.mirror_id = m.mirror_id
-  AND (c.subtree = '' OR m.path = c.subtree OR substr(m.path, 1, length(c.subtree) + 1) = c.subtree || '/')), 0))`;
+const COVER = `(SELECT max(c.at) FROM temp.scan_cover c WHERE c.mirror_id = m.mirror_id
+  AND (c.subtree = '' OR m.path = c.subtree OR substr(m.path, 1, length(c.subtree) + 1) = c.subtree || '/'))`;
 
 /**
  * Per origin path, in path order, the configured mirrors (?3, a JSON array of ids) that hold its
@@ -93,7 +95,7 @@ const SEEN_AT = `max(m.seen_at, ifnull((SELECT max(c.at) FROM temp.scan_cover c 
 const holdersSql = (only: string | null) => `SELECT m.path AS path, group_concat(m.mirror_id) AS ids
 FROM mirror_files m JOIN origin_files o ON o.path = m.path AND o.size = m.size
 WHERE m.mirror_id IN (SELECT value FROM json_each(?3)) ${only ? `AND m.path IN (SELECT path FROM ${only})` : ""}
-  AND ${SEEN_AT} >= max(o.changed_at, ?1)
+  AND (m.seen_at >= max(o.changed_at, ?1) OR ${COVER} >= max(o.changed_at, ?1))
   AND (m.mtime IS NULL OR abs(m.mtime - (o.mtime - ((o.mtime % max(1, m.mtime_res)) + max(1, m.mtime_res)) % max(1, m.mtime_res)))
        <= ?2 + CASE WHEN m.mtime_res > 1 THEN m.mtime_res ELSE 0 END)
 GROUP BY m.path ORDER BY m.path`;
