@@ -120,9 +120,16 @@ export const parseIds = (ids: string): number[] =>
     .map(Number)
     .sort((x, y) => x - y);
 
-/** An origin file's columns as the index reads them; piece_size only where the pieces exist (the two are written together, and together absent). */
-export const ORIGIN_COLUMNS =
-  "SELECT path, size, mtime, changed_at, md5, sha1, sha256, sha512, CASE WHEN pieces IS NULL THEN NULL ELSE piece_size END AS piece_size FROM origin_files";
+/**
+ * An origin file's columns as the index reads them, from origin_files under `alias` (a select
+ * list, not a subquery: SQLite would read a subquery on the right of a LEFT JOIN whole); piece_size
+ * only where the pieces exist (the two are written together, and together absent).
+ */
+export const originColumns = (alias: string) =>
+  ["path", "size", "mtime", "changed_at", "md5", "sha1", "sha256", "sha512"].map((c) => `${alias}.${c}`).join(", ") +
+  `, CASE WHEN ${alias}.pieces IS NULL THEN NULL ELSE ${alias}.piece_size END AS piece_size`;
+
+export const ORIGIN_COLUMNS = `SELECT ${originColumns("o")} FROM origin_files o`;
 
 export function indexedFileOf(o: StoredFileColumns, mirrors: number[], repoMeta: RepoMeta | null = null): IndexedFile {
   return { path: o.path, record: fileRecordOf({ ...o, changed: o.changed_at, mirrors, repoMeta }), sha512: o.sha512, pieceSize: o.piece_size };
@@ -164,7 +171,7 @@ export function indexFrom(db: StateDb, config: Config, { mirrors, notes, query }
   prepareScanCover(db);
   const held = holderRows(db, query);
   let next = held.next();
-  for (const o of db.prepare(`${ORIGIN_COLUMNS} ORDER BY path`).iterate() as Iterable<StoredFileColumns>) {
+  for (const o of db.prepare(`${ORIGIN_COLUMNS} ORDER BY o.path`).iterate() as Iterable<StoredFileColumns>) {
     let mirrorIds: number[] = [];
     if (!next.done && next.value.path === o.path) {
       mirrorIds = parseIds(next.value.ids);

@@ -11,8 +11,8 @@ import { type IndexedFile, indexedFileOf, ORIGIN_COLUMNS, type StoredFileColumns
 
 /** The origin's files directly in `dir` ("a/b/", or "" for the root), as the detail packs read them (holders left out). */
 export function dirFiles(db: StateDb, dir: string): IndexedFile[] {
-  return (db.prepare(`${ORIGIN_COLUMNS} WHERE rtrim(path, replace(path, '/', '')) = ? ORDER BY path`).all(dir) as unknown as StoredFileColumns[]).map((o) =>
-    indexedFileOf(o, []),
+  return (db.prepare(`${ORIGIN_COLUMNS} WHERE rtrim(o.path, replace(o.path, '/', '')) = ? ORDER BY o.path`).all(dir) as unknown as StoredFileColumns[]).map(
+    (o) => indexedFileOf(o, []),
   );
 }
 

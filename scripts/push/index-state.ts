@@ -30,7 +30,7 @@ import {
   type DesiredIndex,
   type IndexBasis,
   type IndexedFile,
-  ORIGIN_COLUMNS,
+  originColumns,
   type StoredFileColumns,
   holderRows,
   indexBasis,
@@ -220,7 +220,9 @@ function updateIndex(db: StateDb, config: Config, basis: IndexBasis, claimsFromB
   const holders = new Map<string, number[]>();
   for (const r of holderRows(db, basis.query, "dirty_paths")) holders.set(r.path, parseIds(r.ids));
   const work = (
-    db.prepare(`SELECT d.path AS dirty, o.* FROM dirty_paths d LEFT JOIN (${ORIGIN_COLUMNS}) o ON o.path = d.path`).all() as unknown as (StoredFileColumns & {
+    db
+      .prepare(`SELECT d.path AS dirty, ${originColumns("o")} FROM dirty_paths d LEFT JOIN origin_files o ON o.path = d.path`)
+      .all() as unknown as (StoredFileColumns & {
       dirty: string;
     })[]
   ).map((r) => ({ path: r.dirty, o: r.path === null ? null : r, ids: holders.get(r.dirty) ?? [] }));
@@ -245,7 +247,7 @@ function updateIndex(db: StateDb, config: Config, basis: IndexBasis, claimsFromB
   const metadata: { f: IndexedFile; before: IndexRow; unit: string }[] = [];
   for (const r of db
     .prepare(
-      `SELECT i.mirrors AS i_mirrors, i.listed AS i_listed, i.digest AS i_digest, i.claimed AS i_claimed, i.repo_unit AS i_unit, o.* FROM index_files i JOIN (${ORIGIN_COLUMNS}) o ON o.path = i.path WHERE i.repo_unit IS NOT NULL`,
+      `SELECT i.mirrors AS i_mirrors, i.listed AS i_listed, i.digest AS i_digest, i.claimed AS i_claimed, i.repo_unit AS i_unit, ${originColumns("o")} FROM index_files i JOIN origin_files o ON o.path = i.path WHERE i.repo_unit IS NOT NULL`,
     )
     .iterate() as Iterable<StoredFileColumns & { i_mirrors: string; i_listed: number; i_digest: string; i_claimed: string | null; i_unit: string }>) {
     metadata.push({
@@ -272,7 +274,7 @@ function scopedIndex(db: StateDb, config: Config, basis: IndexBasis): DesiredInd
   const gone: string[] = [];
   for (const r of db
     .prepare(
-      `SELECT p.path AS pending, i.mirrors AS i_mirrors, i.repo_unit AS i_unit, o.* FROM index_pending p LEFT JOIN index_files i ON i.path = p.path LEFT JOIN (${ORIGIN_COLUMNS}) o ON o.path = p.path ORDER BY p.path`,
+      `SELECT p.path AS pending, i.mirrors AS i_mirrors, i.repo_unit AS i_unit, ${originColumns("o")} FROM index_pending p LEFT JOIN index_files i ON i.path = p.path LEFT JOIN origin_files o ON o.path = p.path ORDER BY p.path`,
     )
     .iterate() as Iterable<StoredFileColumns & { pending: string; i_mirrors: string | null; i_unit: string | null }>) {
     if (r.i_mirrors === null || r.path === null) {

@@ -44,8 +44,12 @@ export function reconcileMirrorState(db: StateDb, mirrors: readonly MirrorConfig
       "INSERT INTO mirror_identity (id, name, urls) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, urls = excluded.urls",
     );
     for (const m of mirrors) st.run(m.id, m.name, urlsDigest(m));
-    const ids = mirrors.map((m) => m.id);
-    db.prepare(`DELETE FROM mirror_files WHERE mirror_id NOT IN (${ids.length ? ids.join(", ") : "NULL"})`).run();
+    // The ids that have rows, one seek each (NOT IN over the table would read every row).
+    const ids = new Set(mirrors.map((m) => m.id));
+    const nextId = db.prepare("SELECT mirror_id FROM mirror_files WHERE mirror_id > ? ORDER BY mirror_id LIMIT 1");
+    for (let r = nextId.get(-1) as { mirror_id: number } | undefined; r; r = nextId.get(r.mirror_id) as typeof r) {
+      if (!ids.has(r.mirror_id)) db.prepare("DELETE FROM mirror_files WHERE mirror_id = ?").run(r.mirror_id);
+    }
   });
   return notes;
 }
