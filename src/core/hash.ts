@@ -22,14 +22,6 @@ export function fmix32(h: number): number {
 
 /** A uniform draw in the open interval (0, 1) for the pair (key, mirror id). */
 export function unitDraw(keyHash: number, mirrorId: number): number {
-  return unitDrawMixed(keyHash, idMix(mirrorId));
-}
-
-/** The mirror's half of unitDraw, which a table computes once per mirror rather than once per decision. */
-export function idMix(mirrorId: number): number {
-  return fmix32(Math.imul(mirrorId + 1, 0x9e3779b1));
-}
-
-export function unitDrawMixed(keyHash: number, mix: number): number {
-  return (fmix32((keyHash ^ mix) >>> 0) + 0.5) / 4294967296;
+  const h = fmix32((keyHash ^ fmix32(Math.imul(mirrorId + 1, 0x9e3779b1))) >>> 0);
+  return (h + 0.5) / 4294967296;
 }

@@ -11,7 +11,7 @@ import { distanceKm } from "../core/geo.js";
 import type { Tier } from "../core/mirror.js";
 import type { Client } from "./client.js";
 import type { CompiledMirror } from "./compiled-table.js";
-import { unitDraw, unitDrawMixed } from "../core/hash.js";
+import { unitDraw } from "../core/hash.js";
 
 export interface Weighting {
   weight: number;
@@ -34,11 +34,6 @@ export function effectiveWeight(cm: CompiledMirror, tier: Tier, client: Client, 
 /** The key and mirror's draw u in (0,1): score = weight / rendezvousDivisor(u). */
 export function rendezvousDraw(keyHash: number, mirrorId: number): number {
   return unitDraw(keyHash, mirrorId);
-}
-
-/** The same draw from the mirror's idMix, computed once per table. */
-export function rendezvousDrawMixed(keyHash: number, mix: number): number {
-  return unitDrawMixed(keyHash, mix);
 }
 
 export function rendezvousDivisor(u: number): number {

@@ -13,8 +13,8 @@ import { declaredRepositoryOf } from "../core/repository.js";
 import type { Client, SelectionRequest } from "./client.js";
 import type { CompiledMirror, CompiledTable } from "./compiled-table.js";
 import { exclusionReason, urlSchemeFor } from "./filters.js";
-import { effectiveWeight, rendezvousDivisor, rendezvousDivisorBelow, rendezvousDraw, rendezvousDrawMixed } from "./rank.js";
-import { nearTierCandidates, slotsByIdOf, type TierIndex, tierIndexOf } from "./tier-index.js";
+import { effectiveWeight, rendezvousDivisor, rendezvousDivisorBelow, rendezvousDraw } from "./rank.js";
+import { nearTierCandidates, slotsByIdOf, tierIndexOf } from "./tier-index.js";
 import { clientRegionOf, tierOf } from "./tiers.js";
 
 export interface RankedMirror {
@@ -257,40 +257,7 @@ function considerNearFirst(
 ): number {
   const ix = tierIndexOf(table);
   if (ix.maxId > MAX_MARKED_ID) return considerEvery(table, file, client, clientRegion, consider);
-  const { byId: slots, weights, mixes } = slotsByIdOf(table, ix.maxId);
-  const near = nearTierCandidates(ix, client, clientRegion);
-  const world = TIER_INDEX.world;
-  if (near.every((ids) => ids.length === 0)) {
-    // No mirror is near this client: every holder is in the world tier, weighed in one pass, no marks.
-    let holders = 0;
-    let previous = -1;
-    for (const id of file.mirrors) {
-      const cm = id <= ix.maxId ? slots[id] : undefined;
-      // A record's ids ascend (FileRecord; a decoded mirror set can be nothing else): an id again is skipped.
-      if (!cm || id <= previous) continue;
-      previous = id;
-      if (cm.mirror.enabled) holders++;
-      const last = top.length >= limit ? top[top.length - 1]! : undefined;
-      if (last && !beats(world, weights[id]! / rendezvousDivisorBelow(rendezvousDrawMixed(keyHash, mixes[id]!)), id, last)) continue;
-      consider(cm, world);
-    }
-    return holders;
-  }
-  return considerMarked(table, file, keyHash, limit, top, consider, ix, near);
-}
-
-/** considerNearFirst with marks: near tiers first, then the holders no near tier named. */
-function considerMarked(
-  table: CompiledTable,
-  file: FileRecord,
-  keyHash: number,
-  limit: number,
-  top: readonly Scored[],
-  consider: (cm: CompiledMirror, t: number) => void,
-  ix: TierIndex,
-  near: readonly (readonly number[])[],
-): number {
-  const { byId: slots, weights, mixes } = slotsByIdOf(table, ix.maxId);
+  const { byId: slots, weights } = slotsByIdOf(table, ix.maxId);
   const s = nextStamp(ix.maxId);
   let holders = 0;
   for (const id of file.mirrors) {
@@ -299,6 +266,7 @@ function considerMarked(
     held[id] = s;
     if (cm.mirror.enabled) holders++;
   }
+  const near = nearTierCandidates(ix, client, clientRegion);
   // A tier once begun is weighed whole: a later mirror of it may beat the ones kept.
   for (let t = 0; t < near.length && top.length < limit; t++) {
     for (const id of near[t]!) {
@@ -314,7 +282,7 @@ function considerMarked(
       seen[id] = s;
       // consider's first bound, inline: most of the world tier ends here, on two array reads.
       const last = top.length >= limit ? top[top.length - 1]! : undefined;
-      if (last && !beats(world, weights[id]! / rendezvousDivisorBelow(rendezvousDrawMixed(keyHash, mixes[id]!)), id, last)) continue;
+      if (last && !beats(world, weights[id]! / rendezvousDivisorBelow(rendezvousDraw(keyHash, id)), id, last)) continue;
       consider(slots[id]!, world);
     }
   }

@@ -6,7 +6,6 @@
  * built on the first decision that needs it, not at table load.
  */
 
-import { idMix } from "../core/hash.js";
 import { type IpAddress, networkOf } from "../core/ip.js";
 import type { Client } from "./client.js";
 import type { CompiledMirror, CompiledTable } from "./compiled-table.js";
@@ -109,8 +108,6 @@ export interface Slots {
   byId: (CompiledMirror | undefined)[];
   /** Configured weights by id: the world tier's first bound reads nothing else. */
   weights: Float64Array;
-  /** idMix by id: the mirror's half of its rendezvous draw. */
-  mixes: Uint32Array;
 }
 const slotsOf = new WeakMap<CompiledTable, Slots>();
 
@@ -121,19 +118,14 @@ export function tierIndexOf(table: CompiledTable): TierIndex {
   return ix;
 }
 
-/** The table's mirrors (their weights, their draws' mixes) by id in arrays: a decision looks up every holder. */
+/** The table's mirrors (and their weights) by id in arrays: a decision looks up every holder. */
 export function slotsByIdOf(table: CompiledTable, maxId: number): Slots {
   let slots = slotsOf.get(table);
   if (!slots) {
-    slots = {
-      byId: new Array<CompiledMirror | undefined>(maxId + 1).fill(undefined),
-      weights: new Float64Array(maxId + 1),
-      mixes: new Uint32Array(maxId + 1),
-    };
+    slots = { byId: new Array<CompiledMirror | undefined>(maxId + 1).fill(undefined), weights: new Float64Array(maxId + 1) };
     for (const cm of table.mirrors) {
       slots.byId[cm.mirror.id] = cm;
       slots.weights[cm.mirror.id] = cm.mirror.weight;
-      slots.mixes[cm.mirror.id] = idMix(cm.mirror.id);
     }
     slotsOf.set(table, slots);
   }
