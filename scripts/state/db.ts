@@ -88,46 +88,28 @@ CREATE TABLE IF NOT EXISTS index_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL
 CREATE TABLE IF NOT EXISTS index_pending (path TEXT PRIMARY KEY) WITHOUT ROWID;
 -- Paths whose origin or mirror rows changed since the index was refreshed, kept by the triggers below.
 CREATE TABLE IF NOT EXISTS dirty_paths (path TEXT PRIMARY KEY) WITHOUT ROWID;
-CREATE TRIGGER IF NOT EXISTS mirror_files_added AFTER INSERT ON mirror_files BEGIN
-  INSERT INTO dirty_paths (path) SELECT new.path WHERE NOT EXISTS (SELECT 1 FROM dirty_paths WHERE path = new.path);
-END;
-CREATE TRIGGER IF NOT EXISTS mirror_files_removed AFTER DELETE ON mirror_files BEGIN
-  INSERT INTO dirty_paths (path) SELECT old.path WHERE NOT EXISTS (SELECT 1 FROM dirty_paths WHERE path = old.path);
-END;
-CREATE TRIGGER IF NOT EXISTS mirror_files_changed AFTER UPDATE ON mirror_files BEGIN
-  INSERT INTO dirty_paths (path) SELECT old.path WHERE NOT EXISTS (SELECT 1 FROM dirty_paths WHERE path = old.path);
-  INSERT INTO dirty_paths (path) SELECT new.path WHERE NOT EXISTS (SELECT 1 FROM dirty_paths WHERE path = new.path);
-END;
-CREATE TRIGGER IF NOT EXISTS origin_files_added AFTER INSERT ON origin_files BEGIN
-  INSERT INTO dirty_paths (path) SELECT new.path WHERE NOT EXISTS (SELECT 1 FROM dirty_paths WHERE path = new.path);
-END;
-CREATE TRIGGER IF NOT EXISTS origin_files_removed AFTER DELETE ON origin_files BEGIN
-  INSERT INTO dirty_paths (path) SELECT old.path WHERE NOT EXISTS (SELECT 1 FROM dirty_paths WHERE path = old.path);
-END;
+${notePaths("mirror_files", "dirty_paths")}
 -- A rescan touches every row's stat identity (mtime_ns, ino): only what the index reads counts.
-CREATE TRIGGER IF NOT EXISTS origin_files_changed AFTER UPDATE ON origin_files
-WHEN old.path IS NOT new.path OR old.size IS NOT new.size OR old.mtime IS NOT new.mtime OR old.changed_at IS NOT new.changed_at
-  OR old.md5 IS NOT new.md5 OR old.sha1 IS NOT new.sha1 OR old.sha256 IS NOT new.sha256 OR old.sha512 IS NOT new.sha512
-  OR old.piece_size IS NOT new.piece_size OR (old.pieces IS NULL) IS NOT (new.pieces IS NULL) OR old.alias_of IS NOT new.alias_of
-BEGIN
-  INSERT INTO dirty_paths (path) SELECT old.path WHERE NOT EXISTS (SELECT 1 FROM dirty_paths WHERE path = old.path);
-  INSERT INTO dirty_paths (path) SELECT new.path WHERE NOT EXISTS (SELECT 1 FROM dirty_paths WHERE path = new.path);
-END;
+${notePaths("origin_files", "dirty_paths", [...["path", "size", "mtime", "changed_at", "md5", "sha1", "sha256", "sha512", "piece_size", "alias_of"].map((c) => `old.${c} IS NOT new.${c}`), "(old.pieces IS NULL) IS NOT (new.pieces IS NULL)"].join(" OR "))}
 -- A pushed record that changes, by a push or by hand, is planned again by the next push.
-CREATE TRIGGER IF NOT EXISTS pushed_files_added AFTER INSERT ON pushed_files BEGIN
-  INSERT INTO index_pending (path) SELECT new.path WHERE NOT EXISTS (SELECT 1 FROM index_pending WHERE path = new.path);
-END;
-CREATE TRIGGER IF NOT EXISTS pushed_files_removed AFTER DELETE ON pushed_files BEGIN
-  INSERT INTO index_pending (path) SELECT old.path WHERE NOT EXISTS (SELECT 1 FROM index_pending WHERE path = old.path);
-END;
-CREATE TRIGGER IF NOT EXISTS pushed_files_changed AFTER UPDATE ON pushed_files BEGIN
-  INSERT INTO index_pending (path) SELECT new.path WHERE NOT EXISTS (SELECT 1 FROM index_pending WHERE path = new.path);
-END;
+${notePaths("pushed_files", "index_pending")}
 CREATE TABLE IF NOT EXISTS pushed_meta (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL
 ) WITHOUT ROWID;
 `;
+
+/**
+ * Triggers that note in `into` the path of each row of `table` added, removed, or changed (where
+ * `changed` holds, when given). NOT EXISTS, not OR IGNORE: a trigger takes the conflict policy of
+ * the statement that fired it, and an upsert's is ABORT.
+ */
+function notePaths(table: string, into: string, changed?: string): string {
+  const note = (row: "new" | "old") => `INSERT INTO ${into} (path) SELECT ${row}.path WHERE NOT EXISTS (SELECT 1 FROM ${into} WHERE path = ${row}.path);`;
+  return `CREATE TRIGGER IF NOT EXISTS ${table}_added AFTER INSERT ON ${table} BEGIN ${note("new")} END;
+CREATE TRIGGER IF NOT EXISTS ${table}_removed AFTER DELETE ON ${table} BEGIN ${note("old")} END;
+CREATE TRIGGER IF NOT EXISTS ${table}_changed AFTER UPDATE ON ${table}${changed ? ` WHEN ${changed}` : ""} BEGIN ${note("old")} ${note("new")} END;`;
+}
 
 export type StateDb = DatabaseSync;
 

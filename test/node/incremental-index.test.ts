@@ -139,6 +139,25 @@ const writes = (p: PushPlan) => ({
   stats: p.statsDigest !== null,
 });
 
+/** A push as push() makes it, landed whole, without a store. */
+async function pushLanded(db: StateDb, mirrors: number[], now: number): Promise<void> {
+  const index = refreshIndex(db, configOf(mirrors), now);
+  recordLanded(db, await buildPlan(db, index, { generation: "g" }));
+  settleIndex(db);
+}
+
+const keptHolders = (db: StateDb, path: string) => (db.prepare("SELECT mirrors FROM index_files WHERE path = ?").get(path) as { mirrors: string }).mirrors;
+
+/** A good scan of the whole tree by `mirror`, every file synced. */
+const wholeScan = (mirror: number): Extract<Op, { kind: "scan" }> => ({
+  kind: "scan",
+  mirror,
+  subtree: 0,
+  held: PATHS.map(() => true),
+  stale: PATHS.map(() => false),
+  outcome: "ok",
+});
+
 describe("the incremental index", () => {
   it("equals a full recomputation after any sequence of scans, origin changes and pushes, and leaves a full plan nothing to write", async () => {
     let scopedWrites = 0;
@@ -152,14 +171,7 @@ describe("the incremental index", () => {
           // A network that was pushed once: every later push may plan only what changed.
           const start: Op[] = [
             ...PATHS.map((_, i) => ({ kind: "origin" as const, path: i, size: 1, gone: false })),
-            ...[1, 2, 3].map((mirror) => ({
-              kind: "scan" as const,
-              mirror,
-              subtree: 0,
-              held: PATHS.map(() => true),
-              stale: PATHS.map(() => false),
-              outcome: "ok" as const,
-            })),
+            ...[1, 2, 3].map(wholeScan),
             { kind: "push", landed: "whole" },
           ];
           for (const op of [...start, ...ops, { kind: "push", landed: "whole" } as const]) {
@@ -211,14 +223,11 @@ describe("the incremental index", () => {
   it("a rescan that changes no row turns a claim true again: a file rewritten at the same size, on a mirror whose listing gives no times", async () => {
     const db = openState(":memory:");
     let now = 1_800_000_000;
-    const config = configOf([3]);
     const rewrite = () => originChange(db, { kind: "origin", path: 1, size: 1, gone: false }, now);
-    const rescan = () => scan(db, { kind: "scan", mirror: 3, subtree: 0, held: PATHS.map(() => true), stale: PATHS.map(() => false), outcome: "ok" }, [3], now);
+    const rescan = () => scan(db, wholeScan(3), [3], now);
     const pushed = async () => {
-      const index = refreshIndex(db, config, now++);
-      recordLanded(db, await buildPlan(db, index, { generation: "g" }));
-      settleIndex(db);
-      return (db.prepare("SELECT mirrors FROM index_files WHERE path = ?").get(PATHS[1]!) as { mirrors: string }).mirrors;
+      await pushLanded(db, [3], now++);
+      return keptHolders(db, PATHS[1]!);
     };
     rewrite();
     now++;
@@ -230,7 +239,9 @@ describe("the incremental index", () => {
     now++;
     const before = db.prepare("SELECT * FROM mirror_files ORDER BY path").all();
     rescan();
+    // The rescan wrote no row at all: nothing for the triggers to note.
     expect(db.prepare("SELECT * FROM mirror_files ORDER BY path").all()).toEqual(before);
+    expect(db.prepare("SELECT count(*) AS n FROM dirty_paths").get()).toEqual({ n: 0 });
     // No row changed, yet a scan since the rewrite saw the file at its size.
     expect(await pushed()).toBe("3");
     db.close();
@@ -239,14 +250,11 @@ describe("the incremental index", () => {
   it("a mirror whose scan history is cleared holds only what its rows alone still vouch for", async () => {
     const db = openState(":memory:");
     let now = 1_800_000_000;
-    const config = configOf([1]);
     originChange(db, { kind: "origin", path: 0, size: 1, gone: false }, now);
-    const rescan = () => scan(db, { kind: "scan", mirror: 1, subtree: 0, held: PATHS.map(() => true), stale: PATHS.map(() => false), outcome: "ok" }, [1], now);
+    const rescan = () => scan(db, wholeScan(1), [1], now);
     const pushed = async () => {
-      const index = refreshIndex(db, config, now++);
-      recordLanded(db, await buildPlan(db, index, { generation: "g" }));
-      settleIndex(db);
-      return (db.prepare("SELECT mirrors FROM index_files WHERE path = ?").get(PATHS[0]!) as { mirrors: string }).mirrors;
+      await pushLanded(db, [1], now++);
+      return keptHolders(db, PATHS[0]!);
     };
     rescan();
     expect(await pushed()).toBe("1");

@@ -202,8 +202,11 @@ describe("scan origin", () => {
   });
 
   it("never hashes an unchanged file twice", async () => {
+    db.exec("DELETE FROM dirty_paths");
     const r = await scanOrigin(db, origin, { threads: 2 });
     expect([r.hashed, r.cached, r.changed]).toEqual([0, 5, 0]);
+    // Nothing the index reads changed: the next push has no path of the origin's to recompute.
+    expect(db.prepare("SELECT count(*) AS n FROM dirty_paths").get()).toEqual({ n: 0 });
   });
 });
 
