@@ -122,11 +122,13 @@ export class StagedListing implements ListingSink {
           .prepare(`DELETE FROM mirror_files WHERE ${gone} AND (path = ? OR (path >= ? AND path < ?))`)
           .run(mirrorId, this.scanId, subtree, subtree + "/", subtree + "0");
       else this.db.prepare(`DELETE FROM mirror_files WHERE ${gone}`).run(mirrorId, this.scanId);
+      // One lookup a row: an unchanged row is left as it is (the upsert's WHERE), not written again.
       this.db
         .prepare(
-          `INSERT OR REPLACE INTO mirror_files (mirror_id, path, size, mtime, mtime_res, seen_at)
-           SELECT ?1, s.path, s.size, s.mtime, s.mtime_res, ?2 FROM scan_staging s WHERE s.scan_id = ?3 AND s.approx = 0 AND NOT EXISTS
-             (SELECT 1 FROM mirror_files m WHERE m.mirror_id = ?1 AND m.path = s.path AND m.size = s.size AND m.mtime IS s.mtime AND m.mtime_res = s.mtime_res)`,
+          `INSERT INTO mirror_files (mirror_id, path, size, mtime, mtime_res, seen_at)
+           SELECT ?1, s.path, s.size, s.mtime, s.mtime_res, ?2 FROM scan_staging s WHERE s.scan_id = ?3 AND s.approx = 0
+           ON CONFLICT (mirror_id, path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, mtime_res = excluded.mtime_res, seen_at = excluded.seen_at
+           WHERE mirror_files.size IS NOT excluded.size OR mirror_files.mtime IS NOT excluded.mtime OR mirror_files.mtime_res IS NOT excluded.mtime_res`,
         )
         .run(mirrorId, seenAt, this.scanId);
       stored = (this.db.prepare("SELECT count(*) AS n FROM scan_staging WHERE scan_id = ? AND approx = 0").get(this.scanId) as { n: number }).n;
