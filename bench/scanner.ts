@@ -104,7 +104,7 @@ export async function runRsyncListingBench(n = 1_000_000, rounds = 3) {
     rsyncAloneSeconds: Number(median(base).toFixed(2)),
     listStoreSeconds: Number(ls.toFixed(2)),
     listStoreRatio: Number((ls / median(base)).toFixed(2)),
-    /** Peak RSS of the child up to the end of list + store, before the diff. */
+    /** Peak RSS of the child over the first scan and the rescan, before the diff. */
     listStorePeakRssMiB: Math.max(...ours.map((o) => o.listStoreRssMiB)),
     /** The same tree listed again: a rescan that finds the mirror as it was writes no row. */
     rescanSeconds: Number(median(ours.map((o) => o.rescanSeconds)).toFixed(2)),
