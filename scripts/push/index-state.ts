@@ -161,7 +161,7 @@ function markTimeChanges(db: StateDb, basis: IndexBasis, claimsFromBefore: numbe
     const c = cur.get(k);
     const { mirror_id: id, subtree } = (c ?? o)!;
     if (o && (!c || c.at < o.at)) {
-      // A scan record went away (its mirror's rows were dropped): recompute all the mirror held.
+      // A scan record went away (history cleared): the mirror's rows are only as fresh as themselves now.
       mirrorRows(id, "");
       continue;
     }
