@@ -266,4 +266,20 @@ describe("the incremental index", () => {
     expect(await pushed()).toBe("");
     db.close();
   });
+
+  it("rows no scan record covers expire by their own time", async () => {
+    const db = openState(":memory:");
+    let now = 1_800_000_000;
+    originChange(db, { kind: "origin", path: 0, size: 1, gone: false }, now);
+    scan(db, wholeScan(1), [1], now);
+    await pushLanded(db, [1], now++);
+    db.prepare("DELETE FROM mirror_scans").run();
+    // The row itself was written by that scan, within the claim age: still a claim.
+    await pushLanded(db, [1], now++);
+    expect(keptHolders(db, PATHS[0]!)).toBe("1");
+    now += MAX_AGE + 10;
+    await pushLanded(db, [1], now);
+    expect(keptHolders(db, PATHS[0]!)).toBe("");
+    db.close();
+  });
 });
