@@ -60,8 +60,13 @@ export function unitVector(lat: number, lon: number): UnitVector {
  * holds for the computed distance too, not only the true one.
  */
 export function distanceKmAtLeast(a: UnitVector, b: UnitVector): number {
-  const dx = a[0] - b[0];
-  const dy = a[1] - b[1];
-  const dz = a[2] - b[2];
+  return distanceKmAtLeastXyz(a[0], a[1], a[2], b);
+}
+
+/** `distanceKmAtLeast` with the first point's coordinates apart, for tables that keep them flat. */
+export function distanceKmAtLeastXyz(x: number, y: number, z: number, b: UnitVector): number {
+  const dx = x - b[0];
+  const dy = y - b[1];
+  const dz = z - b[2];
   return Math.max(0, EARTH_RADIUS_KM * Math.sqrt(dx * dx + dy * dy + dz * dz) * (1 - 1e-9) - 1e-6);
 }

@@ -22,6 +22,15 @@ export function fmix32(h: number): number {
 
 /** A uniform draw in the open interval (0, 1) for the pair (key, mirror id). */
 export function unitDraw(keyHash: number, mirrorId: number): number {
-  const h = fmix32((keyHash ^ fmix32(Math.imul(mirrorId + 1, 0x9e3779b1))) >>> 0);
-  return (h + 0.5) / 4294967296;
+  return unitDrawOfMix(keyHash, idMix(mirrorId));
+}
+
+/** The mirror id's half of `unitDraw`: the same for every key, so a table can keep it. */
+export function idMix(mirrorId: number): number {
+  return fmix32(Math.imul(mirrorId + 1, 0x9e3779b1));
+}
+
+/** `unitDraw(keyHash, id)` given `idMix(id)`. */
+export function unitDrawOfMix(keyHash: number, mix: number): number {
+  return (fmix32((keyHash ^ mix) >>> 0) + 0.5) / 4294967296;
 }

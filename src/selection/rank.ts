@@ -11,7 +11,7 @@ import { distanceKm } from "../core/geo.js";
 import type { Tier } from "../core/mirror.js";
 import type { Client } from "./client.js";
 import type { CompiledMirror } from "./compiled-table.js";
-import { unitDraw } from "../core/hash.js";
+import { idMix, unitDraw, unitDrawOfMix } from "../core/hash.js";
 
 export interface Weighting {
   weight: number;
@@ -35,6 +35,12 @@ export function effectiveWeight(cm: CompiledMirror, tier: Tier, client: Client, 
 export function rendezvousDraw(keyHash: number, mirrorId: number): number {
   return unitDraw(keyHash, mirrorId);
 }
+
+/** The mirror's half of its draw, the same for every key: a table keeps it per mirror. */
+export const rendezvousMix = idMix;
+
+/** rendezvousDraw(keyHash, id) given rendezvousMix(id). */
+export const rendezvousDrawOfMix = unitDrawOfMix;
 
 export function rendezvousDivisor(u: number): number {
   return -Math.log(u);

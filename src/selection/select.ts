@@ -4,17 +4,18 @@
  */
 
 import { fnv1a32 } from "../core/hash.js";
-import { distanceKmAtLeast, type UnitVector, unitVector } from "../core/geo.js";
+import { distanceKmAtLeast, type UnitVector } from "../core/geo.js";
 import { networkOf } from "../core/ip.js";
 import { type Mirror, type Scheme, type Tier, TIERS } from "../core/mirror.js";
 import type { FileRecord } from "../core/file-record.js";
 import { encodePathForUrl, repositoryOf } from "../core/path.js";
 import { declaredRepositoryOf } from "../core/repository.js";
-import type { Client, SelectionRequest } from "./client.js";
+import type { SelectionRequest } from "./client.js";
 import type { CompiledMirror, CompiledTable } from "./compiled-table.js";
 import { exclusionReason, urlSchemeFor } from "./filters.js";
 import { effectiveWeight, rendezvousDivisor, rendezvousDivisorBelow, rendezvousDraw } from "./rank.js";
-import { nearTierCandidates, slotsByIdOf, tierIndexOf } from "./tier-index.js";
+import { considerEvery, considerNearFirst } from "./candidates.js";
+import { beats, better, type Scored, TIER_INDEX, unitOf } from "./scored.js";
 import { clientRegionOf, tierOf } from "./tiers.js";
 
 export interface RankedMirror {
@@ -73,20 +74,6 @@ export function stickinessKey(table: CompiledTable, req: SelectionRequest): stri
   const key = `${network}|${repo ? `repo:${repo.root}` : repositoryOf(req.path, s.repoDepth)}`;
   return req.salt ? `${key}|${req.salt}` : key;
 }
-
-interface Scored {
-  cm: CompiledMirror;
-  tier: number;
-  score: number;
-  weight: number;
-  distanceKm: number | undefined;
-}
-
-const unitOf = (c: Client): UnitVector | null => (c.lat !== undefined && c.lon !== undefined ? unitVector(c.lat, c.lon) : null);
-const better = (a: Scored, b: Scored) => a.tier - b.tier || b.score - a.score || a.cm.mirror.id - b.cm.mirror.id;
-/** better(entry, last) < 0 for an entry of this tier, score and id, without building the entry. */
-const beats = (tier: number, score: number, id: number, last: Scored) =>
-  tier < last.tier || (tier === last.tier && (score > last.score || (score === last.score && id < last.cm.mirror.id)));
 
 export function selectMirror(table: CompiledTable, file: FileRecord, req: SelectionRequest, opts: SelectOptions = {}): Decision {
   const key = stickinessKey(table, req);
@@ -199,96 +186,6 @@ export function selectMirror(table: CompiledTable, file: FileRecord, req: Select
   };
 }
 
-/** Every holder in turn, its tier tested: explain's view, which lists every mirror. Returns the enabled holders. */
-function considerEvery(
-  table: CompiledTable,
-  file: FileRecord,
-  client: Client,
-  clientRegion: string | undefined,
-  consider: (cm: CompiledMirror, t: number) => void,
-): number {
-  let holders = 0;
-  for (const id of file.mirrors) {
-    const cm = table.byId.get(id);
-    // A record naming a mirror the table no longer has: the mirror was removed, so it gets nothing.
-    if (!cm) continue;
-    if (cm.mirror.enabled) holders++;
-    consider(cm, TIER_INDEX[tierOf(cm, client, clientRegion)]);
-  }
-  return holders;
-}
-
-// Per-decision marks by mirror id (held by the file, already weighed), cleared by moving to the next stamp.
-let stamp = 0;
-let held = new Uint32Array(0);
-let seen = new Uint32Array(0);
-/** Ids above this go the slow way rather than size the marks to them. */
-const MAX_MARKED_ID = 1 << 20;
-
-function nextStamp(maxId: number): number {
-  if (held.length <= maxId) {
-    held = new Uint32Array(maxId + 1);
-    seen = new Uint32Array(maxId + 1);
-    stamp = 0;
-  }
-  if (stamp === 0xffffffff) {
-    held.fill(0);
-    seen.fill(0);
-    stamp = 0;
-  }
-  return ++stamp;
-}
-
-/**
- * The hot path's view: the near tiers' mirrors are looked up in the tier index, best tier first,
- * and the rest of the holders (the world tier) are weighed only when the near tiers left fewer
- * than `limit` candidates. Gives the same `ranked` as weighing every holder; `excluded` then lists
- * only the holders weighed. Returns the enabled holders.
- */
-function considerNearFirst(
-  table: CompiledTable,
-  file: FileRecord,
-  client: Client,
-  clientRegion: string | undefined,
-  keyHash: number,
-  limit: number,
-  top: readonly Scored[],
-  consider: (cm: CompiledMirror, t: number) => void,
-): number {
-  const ix = tierIndexOf(table);
-  if (ix.maxId > MAX_MARKED_ID) return considerEvery(table, file, client, clientRegion, consider);
-  const { byId: slots, weights } = slotsByIdOf(table, ix.maxId);
-  const s = nextStamp(ix.maxId);
-  let holders = 0;
-  for (const id of file.mirrors) {
-    const cm = id <= ix.maxId ? slots[id] : undefined;
-    if (!cm) continue;
-    held[id] = s;
-    if (cm.mirror.enabled) holders++;
-  }
-  const near = nearTierCandidates(ix, client, clientRegion);
-  // A tier once begun is weighed whole: a later mirror of it may beat the ones kept.
-  for (let t = 0; t < near.length && top.length < limit; t++) {
-    for (const id of near[t]!) {
-      if (held[id] !== s || seen[id] === s) continue;
-      seen[id] = s;
-      consider(slots[id]!, t);
-    }
-  }
-  if (top.length < limit) {
-    const world = TIER_INDEX.world;
-    for (const id of file.mirrors) {
-      if (id > ix.maxId || held[id] !== s || seen[id] === s) continue;
-      seen[id] = s;
-      // consider's first bound, inline: most of the world tier ends here, on two array reads.
-      const last = top.length >= limit ? top[top.length - 1]! : undefined;
-      if (last && !beats(world, weights[id]! / rendezvousDivisorBelow(rendezvousDraw(keyHash, id)), id, last)) continue;
-      consider(slots[id]!, world);
-    }
-  }
-  return holders;
-}
-
 /** The config flag behind each confinement, as an operator wrote it. */
 const CONFINEMENT_FLAG: Partial<Record<Tier, string>> = {
   prefix: "prefix_only",
@@ -296,5 +193,3 @@ const CONFINEMENT_FLAG: Partial<Record<Tier, string>> = {
   "extra-country": "country_only (its country and extra_countries)",
   region: "region_only",
 };
-
-const TIER_INDEX = Object.fromEntries(TIERS.map((t, i) => [t, i])) as Record<Tier, number>;

@@ -9,6 +9,7 @@
 import { type IpAddress, networkOf } from "../core/ip.js";
 import type { Client } from "./client.js";
 import type { CompiledMirror, CompiledTable } from "./compiled-table.js";
+import { rendezvousMix } from "./rank.js";
 
 type Ids = readonly number[];
 
@@ -108,7 +109,20 @@ export interface Slots {
   byId: (CompiledMirror | undefined)[];
   /** Configured weights by id: the world tier's first bound reads nothing else. */
   weights: Float64Array;
+  /** Each id's half of its rendezvous draw (`rendezvousMix`), the same for every key. */
+  mixes: Uint32Array;
+  /** SLOT_* bits by id. */
+  flags: Uint8Array;
+  /** x, y, z of each id's unit vector (SLOT_PLACED): its distance bound without a pointer to follow. */
+  units: Float64Array;
 }
+
+/** The id is a mirror of the table. */
+export const SLOT_MIRROR = 1;
+/** The mirror is enabled: it counts as a holder. */
+export const SLOT_ENABLED = 2;
+/** The mirror has coordinates. */
+export const SLOT_PLACED = 4;
 const slotsOf = new WeakMap<CompiledTable, Slots>();
 
 /** The table's tier index, shared by its health overlays (they keep `tierKey`). */
@@ -118,14 +132,24 @@ export function tierIndexOf(table: CompiledTable): TierIndex {
   return ix;
 }
 
-/** The table's mirrors (and their weights) by id in arrays: a decision looks up every holder. */
+/** The table's mirrors by id, and what the world tier's pass reads of each in flat arrays: a decision looks up every holder. */
 export function slotsByIdOf(table: CompiledTable, maxId: number): Slots {
   let slots = slotsOf.get(table);
   if (!slots) {
-    slots = { byId: new Array<CompiledMirror | undefined>(maxId + 1).fill(undefined), weights: new Float64Array(maxId + 1) };
+    slots = {
+      byId: new Array<CompiledMirror | undefined>(maxId + 1).fill(undefined),
+      weights: new Float64Array(maxId + 1),
+      mixes: new Uint32Array(maxId + 1),
+      flags: new Uint8Array(maxId + 1),
+      units: new Float64Array(3 * (maxId + 1)),
+    };
     for (const cm of table.mirrors) {
-      slots.byId[cm.mirror.id] = cm;
-      slots.weights[cm.mirror.id] = cm.mirror.weight;
+      const id = cm.mirror.id;
+      slots.byId[id] = cm;
+      slots.weights[id] = cm.mirror.weight;
+      slots.mixes[id] = rendezvousMix(id);
+      slots.flags[id] = SLOT_MIRROR | (cm.mirror.enabled ? SLOT_ENABLED : 0) | (cm.unit ? SLOT_PLACED : 0);
+      if (cm.unit) slots.units.set(cm.unit, 3 * id);
     }
     slotsOf.set(table, slots);
   }

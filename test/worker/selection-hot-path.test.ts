@@ -8,12 +8,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { FileRecord } from "../../src/core/file-record.js";
-import type { Mirror, Scheme } from "../../src/core/mirror.js";
+import { type Mirror, mirrorWithDefaults, type Scheme } from "../../src/core/mirror.js";
 import type { SelectionRequest } from "../../src/selection/client.js";
 import { compileTable } from "../../src/selection/compiled-table.js";
 import { type Decision, selectMirror } from "../../src/selection/select.js";
 import { avoidArb, clientArb, fileArb, mirrorsArb, pathArb } from "../helpers/arbitraries.js";
-import { table } from "../helpers/fixtures.js";
+import { file, table } from "../helpers/fixtures.js";
 import { client } from "../helpers/select-helpers.js";
 
 /**
@@ -49,6 +49,59 @@ const heldArb = (ms: Mirror[]): fc.Arbitrary<FileRecord> =>
 const REGIONS = fc.constantFrom<Record<string, string[]>>({}, { dach: ["DE", "AT"], americas: ["US", "BR"] }, { west: ["FR", "DE", "US", "CA"] });
 const ranked = (d: Decision) =>
   d.ranked.map((r) => ({ id: r.mirror.id, tier: r.tier, url: r.url, score: r.score, weight: r.weight, distanceKm: r.distanceKm }));
+
+/**
+ * A client with no mirror near it: every holder is in the world tier, where the hot path weighs
+ * the best score bounds first and stops when no bound left out can rank. Mirrors spread over the
+ * globe (bounds are loosest far away, where chord and arc differ most) and filtered often enough
+ * that the best bounds do not always fill the limit.
+ */
+const PLACES = [
+  ["DE", "EU"],
+  ["US", "NA"],
+  ["JP", "AS"],
+  ["BR", "SA"],
+] as const;
+const farNetworkArb = fc
+  .array(
+    fc.record({
+      weight: fc.integer({ min: 1, max: 200 }),
+      lat: fc.double({ min: -89, max: 89, noNaN: true }),
+      lon: fc.double({ min: -180, max: 180, noNaN: true }),
+      odd: fc.integer({ min: 0, max: 19 }),
+    }),
+    { minLength: 1, maxLength: 300, size: "max" },
+  )
+  .map((specs) =>
+    specs.map(({ weight, lat, lon, odd }, i): Mirror => {
+      const [country, continent] = PLACES[i % PLACES.length]!;
+      const m = mirrorWithDefaults({
+        id: i * 2 + 1,
+        name: `m${i}`,
+        country,
+        continent,
+        weight,
+        lat,
+        lon,
+        urls: { http: `http://m${i}.test/pub/`, https: `https://m${i}.test/pub/` },
+      });
+      // One in four is odd: excluded, or weighed without coordinates or distance.
+      if (odd === 0) return { ...m, enabled: false };
+      if (odd === 1) return { ...m, urls: { http: `http://m${i}.test/pub/` } };
+      if (odd === 2) return { ...m, up: { https: false, http: false } };
+      if (odd === 3) return { ...m, weight: 0 };
+      if (odd === 4) {
+        const { lat: _, lon: __, ...unplaced } = m;
+        return unplaced;
+      }
+      return m;
+    }),
+  );
+const farClientArb = fc.record({
+  lat: fc.option(fc.double({ min: -89, max: 89, noNaN: true }), { nil: undefined }),
+  lon: fc.double({ min: -180, max: 180, noNaN: true }),
+  ip: fc.constantFrom("203.0.113.7", "2001:db8:ff::1"),
+});
 
 describe("the hot path decides as weighing every holder does", () => {
   it("same ranked prefix, winner, holders and origin reason for every limit", () => {
@@ -102,5 +155,36 @@ describe("the hot path decides as weighing every holder does", () => {
     );
     // The property means something only if many decisions rank more mirrors than the limits asked.
     expect(rankedSizes.filter((n) => n > 6).length).toBeGreaterThan(300);
+  });
+
+  it("far clients: the world tier's best bounds first, the same ranked prefix and holders", () => {
+    let pastTheBounds = 0;
+    fc.assert(
+      fc.property(
+        farNetworkArb,
+        farClientArb,
+        fc.integer({ min: 1, max: 6 }),
+        fc.constantFrom(0, 300, 2000, 10_000),
+        fc.constantFrom<Scheme>("http", "https"),
+        ([...mirrors], c, limit, distanceHalfKm, scheme) => {
+          const t = compileTable(table(mirrors, { distanceHalfKm }));
+          const f = { ...file(mirrors.map((m) => m.id).concat([5_000])), size: 50_000_000 };
+          const req: SelectionRequest = {
+            path: "releases/1.0/foo.iso",
+            now: 1_800_000_000,
+            scheme,
+            client: client({ ip: c.ip, country: "ZA", continent: "AF", asn: 64999, ...(c.lat !== undefined ? { lat: c.lat, lon: c.lon } : {}) }),
+            avoid: [],
+          };
+          const every = selectMirror(t, f, req);
+          const hot = selectMirror(t, f, req, { limit });
+          expect(ranked(hot)).toEqual(ranked(every).slice(0, limit));
+          expect(hot.holders).toBe(every.holders);
+          if (every.ranked.length > limit) pastTheBounds++;
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    expect(pastTheBounds).toBeGreaterThan(1000);
   });
 });
