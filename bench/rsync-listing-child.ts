@@ -1,12 +1,19 @@
 /** Child of the rsync listing benchmark: list a tree through the scanner and store it, list it again (the rescan of a mirror that changed nothing), then diff it (buildIndex); print the times and peak RSS. */
 
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { parseConfig } from "../scripts/config/load.js";
 import { buildIndex } from "../scripts/push/index-build.js";
 import { scanMirrors } from "../scripts/scan/mirrors.js";
 import { openState } from "../scripts/state/db.js";
 
 const [url, n] = process.argv.slice(2) as [string, string];
-const db = openState(":memory:");
+// On disk, as `mirrorhop scan` keeps its state: an in-memory database would count its own pages
+// (two million rows) in the scan's peak RSS.
+const dir = mkdtempSync(path.join(os.tmpdir(), "mirrorhop-bench-listing-"));
+process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+const db = openState(path.join(dir, "state.db"));
 // Origin state for every listed path, so the diff (holdings) has real work to do.
 db.exec("BEGIN");
 // mtime now: the tree's files are from the day it was built, well within the tolerance below.

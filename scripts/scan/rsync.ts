@@ -1,11 +1,10 @@
 /**
  * rsync listings through the real rsync binary: `rsync --list-only -r` against a daemon module
- * (rsync://host/module/path/) or rsync's URL form. Output is streamed line by line into the sink, so a
- * listing of millions of entries never sits in memory.
+ * (rsync://host/module/path/) or rsync's URL form. Output is read in steps behind rsync
+ * (child-lines.ts) into the sink, so a listing of millions of entries never sits in memory.
  */
 
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
+import { spawnLines } from "../lib/child-lines.js";
 import { type ListingEntry, ListingError, type ListingSink, type ListOptions, tooManyEntries } from "./listing.js";
 
 // -rw-r--r--      4194304 2026/11/01 12:00:00 releases/1.0/x.iso
@@ -16,46 +15,49 @@ export async function listRsync(baseUrl: string, opts: ListOptions, sink: Listin
   // -l: list symlinks with their targets, so links inside the tree resolve to what they point at.
   const args = ["--list-only", "-r", "-l", "-8", "--no-motd", "--no-human-readable", "--timeout=60", "--contimeout=30", url];
   // rsync prints times in the local zone of the machine running it: make that UTC.
-  const child = spawn("rsync", args, { env: { ...process.env, TZ: "UTC", LC_ALL: "C" }, stdio: ["ignore", "pipe", "pipe"] });
+  const { child, lines, exit } = spawnLines("rsync", args, { env: { ...process.env, TZ: "UTC", LC_ALL: "C" } });
   const links = new Map<string, string>();
   let stderr = "";
   let tooMany = false;
-  child.stderr.on("data", (d) => {
+  child.stderr!.on("data", (d) => {
     if (stderr.length < 4096) stderr += d;
   });
   const onAbort = () => child.kill("SIGKILL");
   opts.signal.addEventListener("abort", onAbort);
-  const exit = new Promise<number | null>((resolve, reject) => {
-    child.on("error", (err) => reject(new ListingError(url, `cannot run rsync: ${err.message}`)));
-    child.on("close", (code) => resolve(code));
+  const exited = exit.catch((err: Error) => {
+    throw new ListingError(url, `cannot run rsync: ${err.message}`);
   });
+  // Awaited after the listing is read; until then a failed spawn must not count as unhandled.
+  exited.catch(() => {});
   const prefix = opts.subtree ? opts.subtree.replace(/\/$/, "") + "/" : "";
   try {
-    for await (const line of createInterface({ input: child.stdout, crlfDelay: Infinity })) {
-      const m = LINE.exec(line);
-      if (!m) continue;
-      const [, mode, sizeText, y, mo, d, h, mi, s, rawName] = m;
-      let name = unescapeRsync(rawName!);
-      if (name === ".") continue;
-      if (mode![0] === "d") continue;
-      if (sink.added >= opts.maxEntries) {
-        tooMany = true;
-        child.kill("SIGKILL");
-        break;
+    read: for await (const batch of lines) {
+      for (const line of batch) {
+        const m = LINE.exec(line);
+        if (!m) continue;
+        const [, mode, sizeText, y, mo, d, h, mi, s, rawName] = m;
+        let name = unescapeRsync(rawName!);
+        if (name === ".") continue;
+        if (mode![0] === "d") continue;
+        if (sink.added >= opts.maxEntries) {
+          tooMany = true;
+          child.kill("SIGKILL");
+          break read;
+        }
+        if (mode![0] === "l") {
+          const arrow = name.indexOf(" -> ");
+          if (arrow > 0) links.set(prefix + name.slice(0, arrow), name.slice(arrow + 4));
+          continue;
+        }
+        if (mode![0] !== "-") continue;
+        name = prefix + name;
+        sink.add({ path: name, size: Number(sizeText!.replace(/,/g, "")), mtime: Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s!) / 1000, mtimeRes: 1 });
       }
-      if (mode![0] === "l") {
-        const arrow = name.indexOf(" -> ");
-        if (arrow > 0) links.set(prefix + name.slice(0, arrow), name.slice(arrow + 4));
-        continue;
-      }
-      if (mode![0] !== "-") continue;
-      name = prefix + name;
-      sink.add({ path: name, size: Number(sizeText!.replace(/,/g, "")), mtime: Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s!) / 1000, mtimeRes: 1 });
     }
   } finally {
     opts.signal.removeEventListener("abort", onAbort);
   }
-  const code = await exit;
+  const code = await exited;
   if (opts.signal.aborted) throw new ListingError(url, "timed out");
   if (tooMany) throw tooManyEntries(url, opts.maxEntries);
   // A subtree the mirror no longer has: it holds nothing there (rsync says so with exit 23).
