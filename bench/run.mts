@@ -11,6 +11,7 @@ import { ROOT } from "../scripts/lib/local-edge.js";
 import { runThroughputBench } from "./redirect-throughput.js";
 import { runLoadBench } from "./load.js";
 import { runSelectionBench } from "./selection.js";
+import { runListingProtocolsBench } from "./listing-protocols.js";
 import { runPackageOriginShareBench } from "./package-origin-share.js";
 import { runStatsOverheadBench } from "./stats-overhead.js";
 import { runPushThroughputBench } from "./push-throughput.js";
@@ -86,6 +87,13 @@ if (!only || only === "rsync-listing") {
   console.log("rsync listing: list, store and diff 1,000,000 entries vs rsync --list-only alone (first run builds the tree) ...");
   results.rsyncListing = await runRsyncListingBench();
   console.log(results.rsyncListing);
+}
+
+if (only === "listing-protocols") {
+  // Minutes at the default size (the servers list a few thousand entries a second): by name only.
+  console.log("listing protocols: HTTP and FTP listings of LISTING_FILES (200,000) entries vs curl fetching the same listings ...");
+  results.listingProtocols = await runListingProtocolsBench();
+  console.log(results.listingProtocols);
 }
 
 if (only === "scale") {

@@ -60,7 +60,7 @@ export async function runHashingBench(rounds = 3) {
 }
 
 /** A tree of `n` empty files in directories of 1000, made once and kept between runs. */
-function bigTree(n: number): string {
+export function bigTree(n: number): string {
   const dir = path.join(os.tmpdir(), `mirrorhop-bench-tree-${n}`);
   if (existsSync(path.join(dir, ".complete"))) return dir;
   rmSync(dir, { recursive: true, force: true });
@@ -86,7 +86,7 @@ export async function runRsyncListingBench(n = 1_000_000, rounds = 3) {
       // In a child process, so that its peak RSS is the scan's alone.
       const child = spawnSync(
         process.execPath,
-        [path.join(process.cwd(), "node_modules/tsx/dist/cli.mjs"), path.join(import.meta.dirname, "rsync-listing-child.ts"), daemon.url, String(n)],
+        [path.join(process.cwd(), "node_modules/tsx/dist/cli.mjs"), path.join(import.meta.dirname, "listing-child.ts"), "rsync", daemon.url, String(n)],
         { encoding: "utf8" },
       );
       if (child.status !== 0) throw new Error(child.stderr);

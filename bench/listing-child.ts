@@ -1,4 +1,8 @@
-/** Child of the rsync listing benchmark: list a tree through the scanner and store it, list it again (the rescan of a mirror that changed nothing), then diff it (buildIndex); print the times and peak RSS. */
+/**
+ * Child of the listing benchmarks, `<rsync|http|ftp> <url> <files> [--no-diff]`: list a tree through
+ * the scanner and store it, list it again (the rescan of a mirror that changed nothing), then diff
+ * it (buildIndex) unless told not to; print the times and peak RSS.
+ */
 
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -8,7 +12,7 @@ import { buildIndex } from "../scripts/push/index-build.js";
 import { scanMirrors } from "../scripts/scan/mirrors.js";
 import { openState } from "../scripts/state/db.js";
 
-const [url, n] = process.argv.slice(2) as [string, string];
+const [protocol, url, n, noDiff] = process.argv.slice(2) as ["rsync" | "http" | "ftp", string, string, string?];
 // On disk, as `mirrorhop scan` keeps its state: an in-memory database would count its own pages
 // (two million rows) in the scan's peak RSS.
 const dir = mkdtempSync(path.join(os.tmpdir(), "mirrorhop-bench-listing-"));
@@ -20,9 +24,10 @@ db.exec("BEGIN");
 const st = db.prepare("INSERT INTO origin_files (path, size, mtime, mtime_ns, ino, changed_at) VALUES (?, 0, ?, '0', '0', 0)");
 for (let d = 0; d < Number(n) / 1000; d++) for (let f = 0; f < 1000; f++) st.run(`d${String(d).padStart(4, "0")}/file-${f}.rpm`, Math.floor(Date.now() / 1000));
 db.exec("COMMIT");
-// verify = 0: m.example is not a server (and nothing leaves loopback); the baseline lists only.
+// verify = 0: the baselines list only (and m.example is not a server: nothing leaves loopback).
+const urls = protocol === "http" ? `http = "${url}"` : `http = "http://m.example/"\n${protocol} = "${url}"`;
 const config = parseConfig(
-  `[origin]\npath = "/unused"\nurl = "https://o.example/"\n[scan]\nprotocols = ["rsync"]\nmtime_tolerance_seconds = 1000000000\nverify = 0\n[[mirror]]\nid = 1\nname = "m"\nhttp = "http://m.example/"\nrsync = "${url}"\ncountry = "DE"\n`,
+  `[origin]\npath = "/unused"\nurl = "https://o.example/"\n[scan]\nprotocols = ["${protocol}"]\nmtime_tolerance_seconds = 1000000000\nverify = 0\n[[mirror]]\nid = 1\nname = "m"\n${urls}\ncountry = "DE"\n`,
   "/bench/mirrorhop.toml",
 );
 const t = process.hrtime.bigint();
@@ -38,7 +43,7 @@ const rescanSeconds = Number(process.hrtime.bigint() - t2) / 1e9;
 // Both scans, before the diff: the listing's own peak.
 const listStoreRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
 const t3 = process.hrtime.bigint();
-const held = buildIndex(db, config).files.filter((f) => f.record.mirrors.length === 1).length;
+const held = noDiff === "--no-diff" ? undefined : buildIndex(db, config).files.filter((f) => f.record.mirrors.length === 1).length;
 const seconds = listStoreSeconds + Number(process.hrtime.bigint() - t3) / 1e9;
 console.log(
   JSON.stringify({
