@@ -8,8 +8,7 @@
  */
 
 import { type ChildProcess, spawn, type SpawnOptions } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, rmSync } from "node:fs";
-import { read } from "node:fs";
+import { closeSync, mkdtempSync, openSync, read, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
