@@ -8,7 +8,7 @@
  */
 
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { bigTree } from "./scanner.js";
@@ -58,6 +58,7 @@ export async function runListingProtocolsBench(n = Number(process.env.LISTING_FI
       }
     } finally {
       child.kill("SIGTERM");
+      rmSync(curlConfig, { force: true });
     }
     const b = median(base);
     const ls = median(ours.map((o) => o.listStoreSeconds));

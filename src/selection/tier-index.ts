@@ -107,7 +107,7 @@ export function nearTierCandidates(ix: TierIndex, client: Client, clientRegion: 
 const indexes = new WeakMap<object, TierIndex>();
 export interface Slots {
   byId: (CompiledMirror | undefined)[];
-  /** Configured weights by id: the world tier's first bound reads nothing else. */
+  /** Configured weights by id: the world pass bounds a score with these, not the mirror objects. */
   weights: Float64Array;
   /** Each id's half of its rendezvous draw (`rendezvousMix`), the same for every key. */
   mixes: Uint32Array;
